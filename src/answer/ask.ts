@@ -1,0 +1,127 @@
+/**
+ * Answering one question, end to end over a serving index: make it standalone (follow-ups),
+ * retrieve passages, answer extractively or with the LLM (citations checked, falling back to
+ * extractive when the model fails), and report progress as stream events.
+ */
+import type { Answer, ChatTurn, Citation, Retrieved, StreamEvent } from '../types.js';
+import { UpstreamError } from '../errors.js';
+import type { Lexicon } from './lexicon.js';
+import type { LlmClient } from './llm-client.js';
+import type { ServingIndex } from './serving-index.js';
+import { answerExtractively, DEFAULT_EXTRACTIVE, NOT_IN_CORPUS, type ExtractiveOptions } from './extractive.js';
+import { checkCitations } from './citation-check.js';
+import { condenseOffline } from './condense.js';
+import { ANSWER_SYSTEM_PROMPT, NOT_IN_CORPUS_TOKEN } from './prompts.js';
+import { splitSentences } from '../text/sentences.js';
+
+export interface AskInput {
+  readonly question: string;
+  readonly history: readonly ChatTurn[];
+  readonly k: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface AskDeps {
+  readonly lexicon: Lexicon;
+  readonly llm: LlmClient | null;
+  readonly extractive?: ExtractiveOptions;
+  readonly onWarning?: (message: string, err: unknown) => void;
+}
+
+type Emit = (event: StreamEvent) => void;
+
+// The extractive answerer reads a few more passages than it cites, to find the best sentence.
+const MIN_EXTRACTIVE_PASSAGES = 6;
+
+const toCitation = (r: Retrieved, n: number): Citation => ({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
+
+/** Splits finished text into small pieces so clients can render it progressively. */
+export function pieces(text: string): string[] {
+  return text.match(/\S+\s*/g) ?? [];
+}
+
+async function standaloneQuestion(input: AskInput, deps: AskDeps): Promise<string> {
+  if (input.history.length === 0) return input.question;
+  if (deps.llm) {
+    try {
+      return await deps.llm.condense(input.question, input.history, input.signal);
+    } catch (err) {
+      deps.onWarning?.('condensing the follow-up with the LLM failed; carrying the subject offline', err);
+    }
+  }
+  return condenseOffline(input.question, input.history);
+}
+
+function extractive(question: string, retrieved: readonly Retrieved[], index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
+  const result = answerExtractively(question, retrieved, deps.lexicon, index.retriever.lexical, deps.extractive ?? DEFAULT_EXTRACTIVE);
+  emit({ type: 'citations', citations: result.citations, question, indexVersion: index.version });
+  for (const p of pieces(result.answer)) emit({ type: 'delta', text: p });
+  return {
+    answer: result.answer,
+    grounded: result.grounded,
+    citations: result.citations,
+    mode: 'extractive',
+    indexVersion: index.version,
+    question,
+    ...(fallback ? { fallback } : {}),
+  };
+}
+
+async function generated(question: string, retrieved: readonly Retrieved[], k: number, index: ServingIndex, llm: LlmClient, input: AskInput, emit: Emit): Promise<Answer> {
+  const passages = retrieved.slice(0, k).map((r, i) => toCitation(r, i + 1));
+  emit({ type: 'citations', citations: passages, question, indexVersion: index.version });
+  let buffer = '';
+  let emittedUpTo = 0;
+  // Only complete, checked sentences are streamed, so nothing unchecked reaches the client.
+  const flush = (final: boolean): void => {
+    const spans = splitSentences(buffer);
+    const complete = final ? spans : spans.slice(0, -1);
+    for (const s of complete) {
+      if (s.start < emittedUpTo) continue;
+      const checked = checkCitations(buffer.slice(s.start, s.end), passages, ANSWER_SYSTEM_PROMPT);
+      if (checked.text) emit({ type: 'delta', text: `${checked.text} ` });
+      emittedUpTo = s.end;
+    }
+  };
+  const raw = await llm.answer(question, passages, {
+    ...(input.signal ? { signal: input.signal } : {}),
+    onText: (t) => {
+      buffer += t;
+      flush(false);
+    },
+  });
+  buffer = raw;
+  flush(true);
+  const checked = raw.trim() === NOT_IN_CORPUS_TOKEN ? null : checkCitations(raw, passages, ANSWER_SYSTEM_PROMPT);
+  if (!checked || checked.cited.length === 0) {
+    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question };
+  }
+  return {
+    answer: checked.text,
+    grounded: true,
+    citations: passages.filter((p) => checked.cited.includes(p.n)),
+    mode: 'llm',
+    indexVersion: index.version,
+    question,
+  };
+}
+
+/** Answers `input` from `index`; `emit` receives citations, deltas and the final answer. */
+export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, emit: Emit = () => {}): Promise<Answer> {
+  const question = await standaloneQuestion(input, deps);
+  const retrieved = await index.retriever.retrieve(question, Math.max(input.k, MIN_EXTRACTIVE_PASSAGES));
+  let answer: Answer;
+  if (deps.llm) {
+    try {
+      answer = await generated(question, retrieved, input.k, index, deps.llm, input, emit);
+    } catch (err) {
+      if (!(err instanceof UpstreamError) || input.signal?.aborted) throw err;
+      deps.onWarning?.('the LLM failed; answering extractively', err);
+      answer = extractive(question, retrieved, index, deps, emit, err.message);
+    }
+  } else {
+    answer = extractive(question, retrieved, index, deps, emit);
+  }
+  emit({ type: 'done', answer });
+  return answer;
+}

@@ -1,0 +1,99 @@
+/**
+ * Configuration: one zod schema over the environment, parsed once at start-up, frozen and
+ * passed down. `.env.example` mirrors this schema line for line. A bad value stops start-up
+ * with a message naming the variable.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .transform((v) => v === 'true' || v === '1');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  CORPUS_DIR: z.string().min(1).default('corpus'),
+  INDEX_DIR: z.string().min(1).default('index'),
+  EMBEDDINGS_CACHE_DIR: z.string().min(1).default('.cache'),
+  EMBEDDINGS_PROVIDER: z.enum(['local', 'openai']).default('local'),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  ADMIN_TOKEN: optionalString,
+  WATCH_CORPUS: bool.default(false),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  REINDEX_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 64kb').default('64kb'),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEFAULT_K: z.coerce.number().int().min(1).max(20).default(5),
+  KEEP_GENERATIONS: z.coerce.number().int().min(1).max(20).default(2),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  corpusDir: string;
+  indexDir: string;
+  embeddingsCacheDir: string;
+  embeddingsProvider: 'local' | 'openai';
+  openai: Readonly<{ apiKey: string | undefined; baseURL: string | undefined; model: string; embeddingsModel: string; timeoutMs: number; maxRetries: number }>;
+  adminToken: string | undefined;
+  watchCorpus: boolean;
+  rateLimitPerMinute: number;
+  reindexRateLimitPerMinute: number;
+  bodyLimit: string;
+  requestTimeoutMs: number;
+  shutdownGraceMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  defaultK: number;
+  keepGenerations: number;
+}>;
+
+/** Parses the environment (or any record of strings) into a frozen Config, or throws ConfigError. */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = result.data;
+  if (e.EMBEDDINGS_PROVIDER === 'openai' && !e.OPENAI_API_KEY) {
+    throw new ConfigError('Invalid configuration:\n  EMBEDDINGS_PROVIDER: "openai" needs OPENAI_API_KEY');
+  }
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    corpusDir: e.CORPUS_DIR,
+    indexDir: e.INDEX_DIR,
+    embeddingsCacheDir: e.EMBEDDINGS_CACHE_DIR,
+    embeddingsProvider: e.EMBEDDINGS_PROVIDER,
+    openai: Object.freeze({
+      apiKey: e.OPENAI_API_KEY,
+      baseURL: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      embeddingsModel: e.OPENAI_EMBEDDINGS_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+    }),
+    adminToken: e.ADMIN_TOKEN,
+    watchCorpus: e.WATCH_CORPUS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    reindexRateLimitPerMinute: e.REINDEX_RATE_LIMIT_PER_MINUTE,
+    bodyLimit: e.BODY_LIMIT,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+    defaultK: e.DEFAULT_K,
+    keepGenerations: e.KEEP_GENERATIONS,
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Where an index lives on disk. INDEX_DIR holds complete generations side by side and a
+ * CURRENT file naming the live one; CURRENT is only ever replaced by an atomic rename, so a
+ * reader sees the old generation or the new one, never a mix.
+ *
+ *   INDEX_DIR/CURRENT                     "g-<time>-<version>"
+ *   INDEX_DIR/generations/<name>/         manifest.json, chunks.json, vectors.f32, hnsw/
+ *   INDEX_DIR/generations/.tmp-<name>/    a generation being written (never loaded)
+ *   INDEX_DIR/ingest.lock                 held by the process that is re-indexing
+ */
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export const CURRENT_FILE = 'CURRENT';
+export const GENERATIONS_DIR = 'generations';
+export const TMP_PREFIX = '.tmp-';
+
+export const generationsDir = (indexDir: string): string => path.join(indexDir, GENERATIONS_DIR);
+export const generationDir = (indexDir: string, name: string): string => path.join(indexDir, GENERATIONS_DIR, name);
+
+export const FILES = Object.freeze({
+  manifest: 'manifest.json',
+  chunks: 'chunks.json',
+  vectors: 'vectors.f32',
+  hnsw: 'hnsw',
+});
+
+/** Name of the live generation, or null when there is none yet. */
+export async function readCurrent(indexDir: string): Promise<string | null> {
+  try {
+    const name = (await readFile(path.join(indexDir, CURRENT_FILE), 'utf8')).trim();
+    return /^g-[\w-]+$/.test(name) ? name : null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** Writes a file durably and atomically: temp file, fsync, rename over the target, fsync the dir. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, target);
+  await fsyncDir(path.dirname(target));
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Points CURRENT at a complete generation. */
+export async function switchCurrent(indexDir: string, name: string): Promise<void> {
+  await writeFileAtomic(path.join(indexDir, CURRENT_FILE), `${name}\n`);
+}
+
+/** Complete generations, oldest first (names sort by creation time). */
+export async function listGenerations(indexDir: string): Promise<string[]> {
+  try {
+    const names = await readdir(generationsDir(indexDir));
+    return names.filter((n) => n.startsWith('g-')).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/**
+ * Removes unfinished temp generations and all complete ones but the newest `keep` (the live
+ * one always stays). Temp dirs of a writer that is still running are protected by the ingest
+ * lock, which callers hold while cleaning.
+ */
+export async function cleanupGenerations(indexDir: string, keep: number): Promise<string[]> {
+  const live = await readCurrent(indexDir);
+  const removed: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = await readdir(generationsDir(indexDir));
+  } catch {
+    return removed;
+  }
+  for (const e of entries.filter((n) => n.startsWith(TMP_PREFIX))) {
+    await rm(generationDir(indexDir, e), { recursive: true, force: true });
+    removed.push(e);
+  }
+  const complete = await listGenerations(indexDir);
+  const keepSet = new Set(complete.slice(-keep));
+  if (live) keepSet.add(live);
+  for (const name of complete) {
+    if (keepSet.has(name)) continue;
+    await rm(generationDir(indexDir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

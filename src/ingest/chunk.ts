@@ -1,0 +1,69 @@
+/**
+ * Chunking: paragraphs become chunks; a long paragraph is cut between sentences (never inside
+ * one) and short neighbours in the same section are merged. Every chunk is an exact slice of
+ * its source, and its id is a hash of source path + text, so unchanged text keeps its id.
+ */
+import { createHash } from 'node:crypto';
+import type { Chunk, ChunkerSettings, SourceDoc } from '../types.js';
+import { splitSentences, type Span } from '../text/sentences.js';
+import { paragraphs, type Paragraph } from './sections.js';
+
+export const DEFAULT_CHUNKER: ChunkerSettings = Object.freeze({ maxChars: 1200, minChars: 200 });
+
+export function chunkId(source: string, text: string, occurrence: number): string {
+  const h = createHash('sha256').update(source).update('\0').update(text);
+  if (occurrence > 0) h.update('\0').update(String(occurrence));
+  return h.digest('hex').slice(0, 20);
+}
+
+/** Packs sentences of a paragraph into spans of at most maxChars (a longer sentence stays whole). */
+function packSentences(text: string, para: Paragraph, maxChars: number): Span[] {
+  if (para.end - para.start <= maxChars) return [para];
+  const spans: Span[] = [];
+  let current: Span | null = null;
+  for (const s of splitSentences(text, para.start, para.end)) {
+    if (current && s.end - current.start <= maxChars) current = { start: current.start, end: s.end };
+    else {
+      if (current) spans.push(current);
+      current = s;
+    }
+  }
+  if (current) spans.push(current);
+  return spans;
+}
+
+export function chunkSource(doc: SourceDoc, settings: ChunkerSettings = DEFAULT_CHUNKER): Chunk[] {
+  const isMarkdown = /\.(md|markdown)$/i.test(doc.path);
+  const pieces: Array<Span & { section: string }> = [];
+  for (const para of paragraphs(doc.text, isMarkdown)) {
+    for (const span of packSentences(doc.text, para, settings.maxChars)) {
+      const prev = pieces.at(-1);
+      const merged = prev ? span.end - prev.start : Infinity;
+      // Merge a short piece into its short neighbour of the same section.
+      if (
+        prev &&
+        prev.section === para.section &&
+        (prev.end - prev.start < settings.minChars || span.end - span.start < settings.minChars) &&
+        merged <= settings.maxChars
+      ) {
+        pieces[pieces.length - 1] = { start: prev.start, end: span.end, section: prev.section };
+      } else pieces.push({ ...span, section: para.section });
+    }
+  }
+  const seen = new Map<string, number>();
+  return pieces.map((p) => {
+    const text = doc.text.slice(p.start, p.end);
+    const occurrence = seen.get(text) ?? 0;
+    seen.set(text, occurrence + 1);
+    return { id: chunkId(doc.path, text, occurrence), source: doc.path, section: p.section, start: p.start, end: p.end, text };
+  });
+}
+
+export function chunkSources(docs: readonly SourceDoc[], settings: ChunkerSettings = DEFAULT_CHUNKER): Chunk[] {
+  return docs.flatMap((d) => chunkSource(d, settings));
+}
+
+/** What gets embedded and lexically indexed for a chunk: its section title gives it context. */
+export function indexText(chunk: Pick<Chunk, 'section' | 'text'>): string {
+  return `${chunk.section}\n${chunk.text}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * Hybrid retrieval over one loaded index generation: dense neighbours from the HNSW index and
+ * BM25 lexical matches, fused by reciprocal rank. The BM25 postings are built once when the
+ * retriever is made, not per query.
+ */
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import type { VectorStore } from '@langchain/core/vectorstores';
+import type { Chunk, Retrieved } from '../types.js';
+import { indexText } from '../ingest/chunk.js';
+import { buildBm25, type Bm25Index } from './bm25.js';
+import { reciprocalRankFusion } from './fusion.js';
+
+export interface Retriever {
+  readonly chunks: readonly Chunk[];
+  readonly lexical: Bm25Index;
+  retrieve(query: string, k: number): Promise<Retrieved[]>;
+}
+
+export interface HybridOptions {
+  /** How many candidates each list contributes before fusion (at least k). */
+  readonly candidates?: number;
+  readonly denseWeight?: number;
+  readonly lexicalWeight?: number;
+}
+
+export function createHybridRetriever(
+  chunks: readonly Chunk[],
+  store: VectorStore,
+  embeddings: EmbeddingsInterface,
+  options: HybridOptions = {},
+): Retriever {
+  const lexical = buildBm25(chunks.map(indexText));
+  const position = new Map(chunks.map((c, i) => [c.id, i]));
+  const denseWeight = options.denseWeight ?? 1;
+  const lexicalWeight = options.lexicalWeight ?? 1;
+
+  return {
+    chunks,
+    lexical,
+    async retrieve(query, k) {
+      const n = chunks.length;
+      const take = Math.min(n, Math.max(1, k));
+      if (n === 0 || !query.trim()) return [];
+      const pool = Math.min(n, Math.max(take * 4, options.candidates ?? 20));
+      const vector = await embeddings.embedQuery(query);
+      const dense = await store.similaritySearchVectorWithScore(vector, pool);
+      const denseIds = dense.map(([doc]) => position.get(String(doc.metadata['chunkId'])) ?? -1).filter((i) => i >= 0);
+      const lexicalIds = lexical.search(query, pool).map((r) => r.doc);
+      const fused = reciprocalRankFusion([
+        { ids: denseIds, weight: denseWeight },
+        { ids: lexicalIds, weight: lexicalWeight },
+      ]);
+      // Chunks neither list found still count when k asks for all of them.
+      const seen = new Set(fused.map((f) => f.id));
+      for (let i = 0; fused.length < take && i < n; i++) if (!seen.has(i)) fused.push({ id: i, score: 0, ranks: [null, null] });
+      return fused.slice(0, take).map((f) => ({
+        chunk: chunks[f.id] as Chunk,
+        score: f.score,
+        ranks: { dense: f.ranks[0] ?? null, lexical: f.ranks[1] ?? null },
+      }));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Wiring from a Config to working parts: the embeddings port (local GloVe or OpenAI), the
+ * word lexicon the extractive answerer uses, the optional LLM client, and the serving index
+ * (built on first use when INDEX_DIR has none). Shared by the server, the CLIs, eval and bench,
+ * so they all run the same pipeline.
+ */
+import { OpenAIEmbeddings } from '@langchain/openai';
+import type { Config } from './config.js';
+import type { EmbeddingPort } from './ingest/build-generation.js';
+import { DEFAULT_CHUNKER } from './ingest/chunk.js';
+import { reindex, type ReindexDeps, type ReindexResult } from './ingest/reindex.js';
+import { loadGeneration } from './index-store/generation.js';
+import { readCurrent } from './index-store/layout.js';
+import { loadLocalEmbeddings } from './embeddings/load-local.js';
+import type { LocalGloveEmbeddings } from './embeddings/local-glove.js';
+import type { Lexicon } from './answer/lexicon.js';
+import { createOpenAILlm, type LlmClient } from './answer/llm-client.js';
+import { toServingIndex, type ServingIndex } from './answer/serving-index.js';
+import { ask, type AskDeps, type AskInput } from './answer/ask.js';
+import type { Answer, StreamEvent } from './types.js';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly embedding: EmbeddingPort;
+  readonly lexicon: Lexicon;
+  readonly llm: LlmClient | null;
+  readonly mode: 'extractive' | 'llm';
+  reindexDeps(overrides?: Partial<ReindexDeps>): ReindexDeps;
+  /** Loads the live generation, or builds one when INDEX_DIR has none. */
+  loadServingIndex(log?: (m: string) => void): Promise<ServingIndex>;
+  toServing(gen: ReindexResult['loaded']): ServingIndex;
+  answer(input: AskInput, index: ServingIndex, emit?: (e: StreamEvent) => void): Promise<Answer>;
+}
+
+export function lexiconOf(glove: LocalGloveEmbeddings): Lexicon {
+  return { similarity: (a, b) => glove.wordSimilarity(a, b), rank: (w) => glove.wordRank(w), size: glove.table.size };
+}
+
+export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
+  const glove = await loadLocalEmbeddings(config.embeddingsCacheDir, log);
+  const embedding: EmbeddingPort =
+    config.embeddingsProvider === 'openai'
+      ? {
+          embeddings: new OpenAIEmbeddings({
+            model: config.openai.embeddingsModel,
+            apiKey: config.openai.apiKey ?? '',
+            maxRetries: config.openai.maxRetries,
+            timeout: config.openai.timeoutMs,
+            configuration: { ...(config.openai.baseURL ? { baseURL: config.openai.baseURL } : {}), maxRetries: 0 },
+          }),
+          info: { provider: 'openai', model: config.openai.embeddingsModel },
+        }
+      : { embeddings: glove, info: glove.info };
+  const lexicon = lexiconOf(glove);
+  const llm = config.openai.apiKey
+    ? createOpenAILlm({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxRetries: config.openai.maxRetries })
+    : null;
+  const askDeps: AskDeps = { lexicon, llm, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
+
+  const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => ({
+    corpusDir: config.corpusDir,
+    indexDir: config.indexDir,
+    chunker: DEFAULT_CHUNKER,
+    embedding,
+    keepGenerations: config.keepGenerations,
+    now: () => new Date(),
+    ...overrides,
+  });
+  const toServing = (gen: ReindexResult['loaded']): ServingIndex => toServingIndex(gen, embedding.embeddings);
+
+  return {
+    config,
+    embedding,
+    lexicon,
+    llm,
+    mode: llm ? 'llm' : 'extractive',
+    reindexDeps,
+    toServing,
+    async loadServingIndex(logLine = log) {
+      const name = await readCurrent(config.indexDir);
+      if (name) return toServing(await loadGeneration(config.indexDir, name, embedding.embeddings, embedding.info));
+      logLine(`No index in ${config.indexDir}: building one from ${config.corpusDir}...`);
+      const result = await reindex(reindexDeps());
+      logLine(`Indexed ${result.files} file(s), ${result.chunks} chunks in ${Math.round(result.ms)} ms.`);
+      return toServing(result.loaded);
+    },
+    answer: (input, index, emit) => ask(input, index, askDeps, emit),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * createApp(deps) builds the Express app: security headers, request ids and logs, JSON body
+ * parsing with a limit, rate limits, the API routes, the static chat page, and the one error
+ * handler. It does not listen; the entry point (main.ts) does.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { IndexHolder } from './index-holder.js';
+import { askRouter, type Answerer } from './routes/ask.js';
+import { searchRouter } from './routes/search.js';
+import { healthRouter } from './routes/health.js';
+import { reindexRouter } from './routes/reindex.js';
+import type { ReindexSummary } from './reindexer.js';
+import { errorBody, errorHandler, notFound } from './errors-http.js';
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly index: IndexHolder;
+  readonly answer: Answerer;
+  readonly reindex: () => Promise<ReindexSummary>;
+  readonly mode: 'extractive' | 'llm';
+  readonly adminToken: string | undefined;
+  readonly defaultK: number;
+  readonly bodyLimit: string;
+  /** Requests per minute per client on /ask; 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
+  readonly reindexRateLimitPerMinute: number;
+  readonly publicDir: string;
+}
+
+const REQUEST_ID = /^[\w.-]{1,100}$/;
+
+function limiter(perMinute: number): express.RequestHandler {
+  if (perMinute <= 0) return (_req, _res, next) => next();
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res, _next, options) => {
+      res.setHeader('retry-after', String(Math.ceil(options.windowMs / 1000)));
+      res.status(429).json(errorBody('rate_limited', 'Too many requests; slow down and retry after the time in Retry-After.'));
+    },
+  });
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
+  app.use(express.json({ limit: deps.bodyLimit, strict: true, type: 'application/json' }));
+
+  app.use('/ask', limiter(deps.rateLimitPerMinute));
+  app.use('/reindex', limiter(deps.reindexRateLimitPerMinute));
+  app.use(askRouter({ index: deps.index, answer: deps.answer, defaultK: deps.defaultK }));
+  app.use(searchRouter({ index: deps.index }));
+  app.use(healthRouter({ index: deps.index, mode: deps.mode }));
+  app.use(reindexRouter({ adminToken: deps.adminToken, reindex: deps.reindex }));
+  app.use(express.static(path.resolve(deps.publicDir), { index: 'index.html', fallthrough: true, maxAge: '5m' }));
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,54 @@
+/**
+ * POST /ask: validates the body, answers from the index live at the start of the request,
+ * as JSON or as Server-Sent Events. A client that disconnects aborts the work.
+ */
+import { Router, type Request, type Response } from 'express';
+import { AppError, invalidRequest } from '../../errors.js';
+import type { Answer, StreamEvent } from '../../types.js';
+import type { AskInput } from '../../answer/ask.js';
+import type { ServingIndex } from '../../answer/serving-index.js';
+import { askBodySchema, describeIssues } from '../schemas.js';
+import { openEventStream, sendEvent } from '../sse.js';
+import type { IndexHolder } from '../index-holder.js';
+
+export type Answerer = (input: AskInput, index: ServingIndex, emit: (e: StreamEvent) => void) => Promise<Answer>;
+
+/** An AbortController that fires when the client goes away before we have answered. */
+function abortOnDisconnect(res: Response): AbortController {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  return controller;
+}
+
+export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK: number }): Router {
+  const router = Router();
+  router.post('/ask', async (req: Request, res: Response) => {
+    if (!req.is('application/json')) throw new AppError('unsupported_media_type', 415, 'Send the question as JSON (content-type: application/json).');
+    const parsed = askBodySchema.safeParse(req.body);
+    if (!parsed.success) throw invalidRequest(describeIssues(parsed.error));
+    const body = parsed.data;
+    const index = deps.index.current();
+    const controller = abortOnDisconnect(res);
+    const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal: controller.signal };
+
+    if (!body.stream) {
+      const answer = await deps.answer(input, index, () => {});
+      if (!controller.signal.aborted) res.json(answer);
+      return;
+    }
+    openEventStream(res);
+    try {
+      await deps.answer(input, index, (event) => sendEvent(res, event));
+    } catch (err) {
+      if (!controller.signal.aborted) {
+        req.log?.error({ err }, 'streamed answer failed');
+        const e = err instanceof AppError ? err : new AppError('internal_error', 500, 'Something went wrong on our side.');
+        sendEvent(res, { type: 'error', error: { code: e.code, message: e.message } });
+      }
+    }
+    res.end();
+  });
+  return router;
+}

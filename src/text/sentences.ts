@@ -1,0 +1,43 @@
+/**
+ * Sentence boundaries with offsets, so every sentence we cite is an exact slice of its source.
+ * A boundary is . ! or ? (with closing quotes/brackets) followed by white space and then an
+ * upper-case letter, digit or opening quote; common abbreviations and initials are not
+ * boundaries. Decimals like "1.5" never match because no space follows the dot.
+ */
+
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+const ABBREVIATIONS = new Set([
+  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'vs', 'etc', 'e.g', 'i.e', 'no', 'fig', 'inc', 'ltd', 'co', 'corp', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'approx', 'est', 'u.s', 'u.k',
+]);
+
+const BOUNDARY = /[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[\p{Lu}\p{N}])/gu;
+
+/** Sentences of text[from, to), trimmed of surrounding white space; never empty. */
+export function splitSentences(text: string, from = 0, to = text.length): Span[] {
+  const spans: Span[] = [];
+  const region = text.slice(from, to);
+  let sentenceStart = 0;
+  for (const m of region.matchAll(BOUNDARY)) {
+    const end = m.index + m[0].length;
+    const before = region.slice(sentenceStart, m.index);
+    const lastWord = /([\p{L}.]+)$/u.exec(before)?.[1]?.toLowerCase() ?? '';
+    // "Dr. Li" or an initial "J. Smith" is not the end of a sentence.
+    if (m[0].startsWith('.') && (ABBREVIATIONS.has(lastWord) || /^\p{L}$/u.test(lastWord))) continue;
+    pushTrimmed(spans, region, sentenceStart, end, from);
+    sentenceStart = end;
+  }
+  pushTrimmed(spans, region, sentenceStart, region.length, from);
+  return spans;
+}
+
+function pushTrimmed(spans: Span[], region: string, start: number, end: number, offset: number): void {
+  let s = start;
+  let e = end;
+  while (s < e && /\s/.test(region[s] ?? '')) s++;
+  while (e > s && /\s/.test(region[e - 1] ?? '')) e--;
+  if (e > s) spans.push({ start: s + offset, end: e + offset });
+}

@@ -1,0 +1,86 @@
+/**
+ * The plain data shapes that flow through the pipeline:
+ * corpus -> ingest (Chunk, IndexManifest) -> retrieval (Retrieved) -> answer (Answer) -> server.
+ * Nothing here does I/O.
+ */
+
+/** A source document as read from the corpus directory. `path` is relative to the corpus dir, with `/`. */
+export interface SourceDoc {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** A contiguous span of a source. Invariant: `text === sourceText.slice(start, end)`. */
+export interface Chunk {
+  /** Stable hash of source path + text: same text, same id, run after run. */
+  readonly id: string;
+  readonly source: string;
+  readonly section: string;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+export interface EmbeddingInfo {
+  readonly provider: 'local' | 'openai';
+  readonly model: string;
+  readonly dimensions: number;
+}
+
+export interface ChunkerSettings {
+  readonly maxChars: number;
+  readonly minChars: number;
+}
+
+export interface IndexManifest {
+  /** Hash of the content: embedding model + chunker + chunk ids. Names a generation. */
+  readonly version: string;
+  readonly createdAt: string;
+  readonly embedding: EmbeddingInfo;
+  readonly chunker: ChunkerSettings;
+  readonly sources: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly chunks: number }>;
+  readonly chunkCount: number;
+}
+
+export interface Retrieved {
+  readonly chunk: Chunk;
+  /** Fused score, higher is better. */
+  readonly score: number;
+  /** 1-based rank in each list, or null when the chunk was absent from it. */
+  readonly ranks: { readonly dense: number | null; readonly lexical: number | null };
+}
+
+export interface Citation {
+  readonly n: number;
+  readonly chunkId: string;
+  readonly source: string;
+  readonly section: string;
+  readonly text: string;
+  readonly score: number;
+}
+
+export type AnswerMode = 'extractive' | 'llm';
+
+export interface Answer {
+  readonly answer: string;
+  readonly grounded: boolean;
+  readonly citations: readonly Citation[];
+  readonly mode: AnswerMode;
+  readonly indexVersion: string;
+  /** The standalone question that was actually searched. */
+  readonly question: string;
+  /** Why the configured mode was not used (e.g. the LLM failed and we answered extractively). */
+  readonly fallback?: string;
+}
+
+export interface ChatTurn {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** Events of a streamed answer, in order: citations, delta*, done | error. */
+export type StreamEvent =
+  | { readonly type: 'citations'; readonly citations: readonly Citation[]; readonly question: string; readonly indexVersion: string }
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'done'; readonly answer: Answer }
+  | { readonly type: 'error'; readonly error: { readonly code: string; readonly message: string } };
