@@ -264,6 +264,7 @@ async function runTurn(turn, view) {
 
   try {
     const answer = await ask(turn.question, historyBefore(turn.id), view, controller.signal);
+    if (!view.isAttached()) return; // "New chat" removed this turn while it was streaming
     if (!answer || typeof answer.answer !== 'string') {
       throw new AskError('bad_answer', 'The server sent an answer in an unexpected format.');
     }
@@ -272,6 +273,7 @@ async function runTurn(turn, view) {
     view.renderDone(answer);
     announce(answer.grounded === false ? 'Answer ready: not in the corpus.' : 'Answer ready.');
   } catch (err) {
+    if (!view.isAttached()) return;
     const error = toTurnError(err);
     const settled = {
       id: turn.id, question: turn.question, status: 'error', error, partial: view.streamedText(),
@@ -279,8 +281,12 @@ async function runTurn(turn, view) {
     storeTurn(settled);
     view.renderError(error, settled.partial);
   } finally {
-    if (active && active.turn.id === turn.id) active = null;
-    setBusy(false);
+    // Only the request that still owns the composer may release it: after "New chat" a newer
+    // request may already be running, and re-enabling Send would allow two at once.
+    if (active && active.controller === controller) {
+      active = null;
+      setBusy(false);
+    }
   }
 }
 
@@ -312,7 +318,7 @@ function submitQuestion() {
   const turn = { id: newId(), question };
   const view = createTurnView(turn);
   updateEmptyState();
-  scrollToBottom(true);
+  scrollToBottom();
   runTurn(turn, view);
 }
 
@@ -372,23 +378,28 @@ function createAnswerView(turn, a) {
       const nearBottom = isNearBottom();
       streamed += text;
       body.append(document.createTextNode(text));
-      if (nearBottom) scrollToBottom(false);
+      if (nearBottom) scrollToBottom();
     },
     streamedText() {
       return streamed;
+    },
+    isAttached() {
+      return a.isConnected;
     },
     renderDone(answer) {
       const nearBottom = isNearBottom();
       renderAnswer(a, turn, answer, answer.citations || citations);
       view.setState('done');
-      if (nearBottom) scrollToBottom(false);
+      if (nearBottom) scrollToBottom();
     },
     renderError(error, partial) {
+      const nearBottom = isNearBottom();
       renderError(a, error, partial, () => {
         if (active) return;
         runTurn(turn, view);
       });
       view.setState('error');
+      if (nearBottom) scrollToBottom();
     },
   };
   view.reset();
@@ -594,9 +605,15 @@ function buildPopover(marker) {
   pop.id = marker.popId;
   pop.setAttribute('role', 'note');
   pop.setAttribute('aria-label', `Citation ${citation.n}`);
+  // A visible close control: on touch there is no hover to leave and no Escape key.
+  const close = el('button', 'pop-close', '×');
+  close.type = 'button';
+  close.setAttribute('aria-label', 'Close citation');
+  close.addEventListener('click', () => closePopover({ restoreFocus: true }));
   pop.append(el('span', 'section', citation.section || 'Untitled section'));
   if (citation.source) pop.append(el('span', 'pop-source', citation.source));
   pop.append(el('span', 'passage', citation.text || ''));
+  pop.append(close);
   // Clicks inside the popover (selecting text, scrolling) must not count as "outside".
   pop.addEventListener('click', (e) => e.stopPropagation());
   return pop;
@@ -682,8 +699,7 @@ function isNearBottom() {
   return window.innerHeight + window.scrollY >= doc.scrollHeight - 120;
 }
 
-function scrollToBottom(force) {
-  if (!force && !isNearBottom()) return;
+function scrollToBottom() {
   window.scrollTo({ top: document.documentElement.scrollHeight, behavior: 'auto' });
 }
 
@@ -691,7 +707,11 @@ function scrollToBottom(force) {
 // Wiring
 
 function newChat() {
-  if (active) active.controller.abort();
+  if (active) {
+    active.controller.abort();
+    active = null; // released here so the next question can start right away
+    setBusy(false);
+  }
   closePopover();
   turns = [];
   saveTurns();
@@ -744,7 +764,7 @@ function init() {
   wireEvents();
   for (const stored of turns) restoreTurn(stored);
   updateEmptyState();
-  if (turns.length) scrollToBottom(true);
+  if (turns.length) scrollToBottom();
   loadHealth();
 }
 

@@ -12,7 +12,7 @@ import { reindex, type ReindexDeps, type ReindexResult } from './ingest/reindex.
 import { loadGeneration } from './index-store/generation.js';
 import { readCurrent } from './index-store/layout.js';
 import { loadLocalEmbeddings } from './embeddings/load-local.js';
-import type { LocalGloveEmbeddings } from './embeddings/local-glove.js';
+import { sentenceVector, type LocalGloveEmbeddings } from './embeddings/local-glove.js';
 import type { Lexicon } from './answer/lexicon.js';
 import { createOpenAILlm, type LlmClient } from './answer/llm-client.js';
 import { toServingIndex, type ServingIndex } from './answer/serving-index.js';
@@ -33,7 +33,7 @@ export interface Runtime {
 }
 
 export function lexiconOf(glove: LocalGloveEmbeddings): Lexicon {
-  return { similarity: (a, b) => glove.wordSimilarity(a, b), rank: (w) => glove.wordRank(w), size: glove.table.size };
+  return { similarity: (a, b) => glove.wordSimilarity(a, b), rank: (w) => glove.wordRank(w), size: glove.table.size, embed: (text) => sentenceVector(glove.table, text) };
 }
 
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {

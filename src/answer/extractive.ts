@@ -6,8 +6,8 @@
  * when a name or number of the question appears nowhere near, the answer is a refusal.
  */
 import type { Citation, Retrieved } from '../types.js';
-import { splitSentences } from '../text/sentences.js';
-import { isStopWord, tokenize, type Token } from '../text/tokenize.js';
+import type { Token } from '../text/tokenize.js';
+import { analyzePassage, cosine } from './passage-analysis.js';
 import type { Lexicon } from './lexicon.js';
 import { analyzeQuestion, type AnalyzedQuestion, type AnswerType, type CorpusStats } from './question.js';
 import { matchCredit } from './term-match.js';
@@ -15,13 +15,17 @@ import { matchCredit } from './term-match.js';
 export interface ExtractiveOptions {
   /** Minimum coverage score of the best sentence for the corpus to count as answering. */
   readonly minScore: number;
+  /** When the question names something, the minimum coverage of what it asks about it. */
+  readonly minRestCoverage: number;
   /** Further sentences join the answer when they score at least this share of the best. */
   readonly followRatio: number;
   readonly maxSentences: number;
   readonly maxChars: number;
+  /** How many top passages are returned as citations (the answer's markers point into them). */
+  readonly citePassages: number;
 }
 
-export const DEFAULT_EXTRACTIVE: ExtractiveOptions = Object.freeze({ minScore: 0.5, followRatio: 0.85, maxSentences: 2, maxChars: 600 });
+export const DEFAULT_EXTRACTIVE: ExtractiveOptions = Object.freeze({ minScore: 0.5, minRestCoverage: 0.2, followRatio: 0.85, maxSentences: 2, maxChars: 600, citePassages: 5 });
 
 export interface ScoredSentence {
   readonly passage: number;
@@ -30,6 +34,8 @@ export interface ScoredSentence {
   readonly text: string;
   readonly score: number;
   readonly coverage: number;
+  /** Coverage of the terms other than the required names: what the question asks about them. */
+  readonly restCoverage: number;
   readonly missingRequired: boolean;
 }
 
@@ -42,54 +48,68 @@ export interface ExtractiveResult {
 
 export const NOT_IN_CORPUS = "The corpus doesn't say. I couldn't find this in the documents I have.";
 
-const NUMBER_WORDS = /\b(hundred|thousand|million|billion|dozen|percent|half|one|two|three|four|five|six|seven|eight|nine|ten)\b/i;
+// Magnitudes, not small number words: "the two nations" does not answer "how many".
+const NUMBER_WORDS = /\b(hundreds?|thousands?|millions?|billions?|dozens?|percent)\b/i;
 const YEAR = /\b(1[0-9]{3}|20[0-9]{2})\b|\bcentur(y|ies)\b/i;
 
 function hasAnswerType(type: AnswerType, text: string, tokens: readonly Token[], questionStems: ReadonlySet<string>): boolean {
   switch (type) {
     case 'number':
-      return tokens.some((t) => t.numeric) || NUMBER_WORDS.test(text);
+      // A year is a date, not a count.
+      return tokens.some((t) => t.numeric && !YEAR.test(t.word)) || NUMBER_WORDS.test(text);
     case 'date':
       return YEAR.test(text);
     case 'person':
+    case 'place':
       return tokens.some((t, i) => i > 0 && t.capitalized && !questionStems.has(t.stem));
     case 'any':
       return true;
   }
 }
 
-const contentTokens = (text: string): Token[] => tokenize(text).filter((t) => !isStopWord(t.word));
-
 // Credit for a term found not in the sentence but in its passage or section title: the
 // sentence is about that context, but says less of it.
 const PASSAGE_CREDIT = 0.35;
 const SECTION_CREDIT = 0.6;
+// Sentence-vector cosine is ~0.3 for unrelated sentences and ~0.8 for paraphrases here.
+const SIM_FLOOR = 0.3;
+const SIM_SPAN = 0.5;
+/** Share of the score from term coverage; the rest from sentence-vector similarity. */
+const COVERAGE_SHARE = 0.6;
+const TYPE_BONUS = 0.1;
 
-export function scoreSentences(q: AnalyzedQuestion, passages: readonly Retrieved[], lexicon: Lexicon): ScoredSentence[] {
+export function scoreSentences(question: string, q: AnalyzedQuestion, passages: readonly Retrieved[], lexicon: Lexicon): ScoredSentence[] {
   const totalWeight = q.terms.reduce((a, t) => a + t.weight, 0);
+  const restWeight = q.terms.reduce((a, t) => a + (t.required ? 0 : t.weight), 0);
   if (totalWeight === 0) return [];
   const questionStems = new Set(q.terms.map((t) => t.stem));
+  const questionVector = lexicon.embed(question);
   const out: ScoredSentence[] = [];
   passages.forEach((p, passage) => {
     const { chunk } = p;
-    const passageTokens = contentTokens(chunk.text);
-    const sectionTokens = contentTokens(chunk.section);
-    const passageCredit = q.terms.map((t) => Math.max(PASSAGE_CREDIT * matchCredit(t, passageTokens, lexicon), SECTION_CREDIT * matchCredit(t, sectionTokens, lexicon)));
-    for (const span of splitSentences(chunk.text)) {
-      const text = chunk.text.slice(span.start, span.end);
-      const tokens = contentTokens(text);
+    const analyzed = analyzePassage(chunk, lexicon);
+    const passageCredit = q.terms.map((t) =>
+      Math.max(PASSAGE_CREDIT * matchCredit(t, analyzed.content, lexicon), SECTION_CREDIT * matchCredit(t, analyzed.sectionContent, lexicon)),
+    );
+    for (const sentence of analyzed.sentences) {
       let covered = 0;
+      let restCovered = 0;
       let missingRequired = false;
       q.terms.forEach((term, i) => {
-        const credit = Math.max(matchCredit(term, tokens, lexicon), passageCredit[i] ?? 0);
+        const credit = Math.max(matchCredit(term, sentence.content, lexicon), passageCredit[i] ?? 0);
         covered += term.weight * credit;
+        if (!term.required) restCovered += term.weight * credit;
         if (term.required && credit < PASSAGE_CREDIT) missingRequired = true;
       });
       const coverage = covered / totalWeight;
-      const typed = hasAnswerType(q.answerType, text, tokenize(text), questionStems);
+      const restCoverage = restWeight > 0 ? restCovered / restWeight : 1;
+      const similarity = Math.min(1, Math.max(0, (cosine(questionVector, sentence.vector) - SIM_FLOOR) / SIM_SPAN));
+      const typed = hasAnswerType(q.answerType, sentence.text, sentence.tokens, questionStems);
       // Ties go to the passage retrieval ranked higher.
-      const score = coverage * (typed ? 1 : 0.6) + 0.02 / (passage + 1);
-      out.push({ passage, start: chunk.start + span.start, end: chunk.start + span.end, text, score, coverage, missingRequired });
+      // Numbers and dates are reliably recognised, so holding one is evidence of an answer.
+      const typeBonus = typed && (q.answerType === 'number' || q.answerType === 'date') ? TYPE_BONUS : 0;
+      const score = (COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * similarity) * (typed ? 1 : 0.6) + typeBonus + 0.02 / (passage + 1);
+      out.push({ passage, start: chunk.start + sentence.start, end: chunk.start + sentence.end, text: sentence.text, score, coverage, restCoverage, missingRequired });
     }
   });
   return out.sort((a, b) => b.score - a.score || a.passage - b.passage || a.start - b.start);
@@ -103,10 +123,14 @@ export function answerExtractively(
   options: ExtractiveOptions = DEFAULT_EXTRACTIVE,
 ): ExtractiveResult {
   const q = analyzeQuestion(question, lexicon, corpus);
-  const scored = scoreSentences(q, passages, lexicon);
+  const scored = scoreSentences(question, q, passages, lexicon);
   const best = scored[0];
-  if (!best || best.missingRequired || best.score < options.minScore) {
-    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], sentences: scored };
+  // Passages are cited by their retrieval rank; the answer's markers point into this list.
+  const citations: Citation[] = passages.slice(0, options.citePassages).map((r, i) => ({ n: i + 1, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score }));
+  // A name anchors the question; what it asks about the name must be covered too.
+  const asksAboutName = q.terms.some((t) => t.required) && q.terms.some((t) => !t.required);
+  if (!best || best.missingRequired || best.score < options.minScore || (asksAboutName && best.restCoverage < options.minRestCoverage)) {
+    return { answer: NOT_IN_CORPUS, grounded: false, citations, sentences: scored };
   }
   const picked = [best];
   let length = best.text.length;
@@ -116,18 +140,13 @@ export function answerExtractively(
     picked.push(s);
     length += s.text.length;
   }
-  // Read in corpus order: by passage rank, then position.
+  // Read in order: by passage rank, then position.
   picked.sort((a, b) => a.passage - b.passage || a.start - b.start);
-  const citations: Citation[] = [];
-  const numberOf = new Map<number, number>();
   for (const s of picked) {
-    if (numberOf.has(s.passage)) continue;
     const r = passages[s.passage];
-    if (!r) continue;
-    const n = citations.length + 1;
-    numberOf.set(s.passage, n);
-    citations.push({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
+    if (r && s.passage >= citations.length) citations.push({ n: citations.length + 1, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
   }
-  const answer = picked.map((s) => `${s.text} [${numberOf.get(s.passage)}]`).join(' ');
+  const numberOf = (passage: number): number => citations.findIndex((c) => c.chunkId === passages[passage]?.chunk.id) + 1;
+  const answer = picked.map((s) => `${s.text} [${numberOf(s.passage)}]`).join(' ');
   return { answer, grounded: true, citations, sentences: scored };
 }

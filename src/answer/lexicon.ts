@@ -9,6 +9,8 @@ export interface Lexicon {
   /** Frequency rank in general English (0 = most common); `size` for unknown words. */
   rank(word: string): number;
   readonly size: number;
+  /** A unit-length vector for a whole sentence (same space for questions and sentences). */
+  embed(text: string): ArrayLike<number>;
 }
 
 /** A lexicon that knows nothing: every word is rare and only equal to itself. */
@@ -16,4 +18,5 @@ export const EMPTY_LEXICON: Lexicon = {
   similarity: (a, b) => (a === b ? 1 : 0),
   rank: () => 1_000_000,
   size: 1_000_000,
+  embed: () => [1],
 };

@@ -6,7 +6,7 @@
 import { isStopWord, tokenize, type Token } from '../text/tokenize.js';
 import type { Lexicon } from './lexicon.js';
 
-export type AnswerType = 'number' | 'date' | 'person' | 'any';
+export type AnswerType = 'number' | 'date' | 'person' | 'place' | 'any';
 
 export interface QuestionTerm {
   readonly word: string;
@@ -36,6 +36,7 @@ export function expectedAnswerType(question: string): AnswerType {
   if (/\bhow (many|much)\b|\bwhat (number|percentage|proportion)\b|\bhow (large|big) is the population\b/.test(q)) return 'number';
   if (/\bwhen\b|\bwhat (year|date|century|decade)\b|\bwhich (year|century|decade)\b|\bhow long ago\b/.test(q)) return 'date';
   if (/^\s*who\b|\bwho (is|was|are|were)\b/.test(q)) return 'person';
+  if (/^\s*where\b|\bwhere (is|are|was|were|does|do|did)\b/.test(q)) return 'place';
   return 'any';
 }
 

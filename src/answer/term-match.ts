@@ -19,9 +19,9 @@ export function sameWordFamily(a: string, b: string): boolean {
 
 // Cosine similarities of 100-d GloVe vectors: below the floor words are unrelated; at the
 // ceiling they are near-synonyms. Soft matches earn at most SOFT_MAX of an exact match.
-const SOFT_FLOOR = 0.5;
-const SOFT_CEIL = 0.8;
-const SOFT_MAX = 0.8;
+const SOFT_FLOOR = 0.55;
+const SOFT_CEIL = 0.85;
+const SOFT_MAX = 0.7;
 
 export function softCredit(similarity: number): number {
   if (similarity <= SOFT_FLOOR) return 0;
