@@ -1,0 +1,113 @@
+/**
+ * The server's entry point, and the only place that listens, reads the environment, watches
+ * the index directory and handles signals. Everything else is built by createApp(deps).
+ */
+import 'dotenv/config';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { watch } from 'node:fs';
+import { pino } from 'pino';
+import { parseConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { createRuntime } from '../runtime.js';
+import { reindex } from '../ingest/reindex.js';
+import { loadGeneration } from '../index-store/generation.js';
+import { readCurrent } from '../index-store/layout.js';
+import { createApp } from './app.js';
+import { createIndexHolder } from './index-holder.js';
+import { createReindexer } from './reindexer.js';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel });
+  const runtime = await createRuntime(config, (m) => logger.info(m));
+  const holder = createIndexHolder(await runtime.loadServingIndex((m) => logger.info(m)));
+  const reindexNow = createReindexer({ run: () => reindex(runtime.reindexDeps()), holder, toServing: runtime.toServing });
+
+  const app = createApp({
+    logger,
+    index: holder,
+    answer: (input, index, emit) => runtime.answer(input, index, emit),
+    reindex: reindexNow,
+    mode: runtime.mode,
+    adminToken: config.adminToken,
+    defaultK: config.defaultK,
+    bodyLimit: config.bodyLimit,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
+    publicDir: path.join(projectRoot, 'public'),
+  });
+
+  // Another process (npm run ingest) may switch CURRENT: follow it without a restart.
+  const followCurrent = async (): Promise<void> => {
+    const name = await readCurrent(config.indexDir).catch(() => null);
+    if (!name || name === holder.peek()?.name) return;
+    try {
+      holder.swap(runtime.toServing(await loadGeneration(config.indexDir, name, runtime.embedding.embeddings, runtime.embedding.info)));
+      logger.info({ generation: name }, 'switched to a new index generation');
+    } catch (err) {
+      logger.error({ err, generation: name }, 'could not load the new index generation; still serving the previous one');
+    }
+  };
+  const poll = setInterval(() => void followCurrent(), 1000);
+  poll.unref();
+
+  let watcher: ReturnType<typeof watch> | null = null;
+  if (config.watchCorpus) {
+    let timer: NodeJS.Timeout | null = null;
+    watcher = watch(config.corpusDir, { recursive: true }, () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        reindexNow()
+          .then((r) => logger.info({ version: r.version, embedded: r.embedded, changed: r.changed }, 'corpus change re-indexed'))
+          .catch((err) => logger.error({ err }, 're-index after corpus change failed'));
+      }, 500);
+    });
+  }
+
+  const server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ url: `http://${config.host}:${port}`, mode: runtime.mode, index: holder.peek()?.version }, 'Heihe assistant listening');
+  });
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
+  server.keepAliveTimeout = 5_000;
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    clearInterval(poll);
+    watcher?.close();
+    const force = setTimeout(() => {
+      logger.warn('grace period over; closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    force.unref();
+    server.close(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
