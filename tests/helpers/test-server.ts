@@ -1,0 +1,86 @@
+/**
+ * Starts the real app (real runtime, real hnswlib index on disk in a temp dir, real Express on
+ * a loopback port) for integration tests. The corpus defaults to the project's corpus/.
+ */
+import { mkdtempSync, rmSync, cpSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { parseConfig, type Config } from '../../src/config.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { reindex } from '../../src/ingest/reindex.js';
+import { createApp } from '../../src/server/app.js';
+import { createIndexHolder, type IndexHolder } from '../../src/server/index-holder.js';
+import { createReindexer } from '../../src/server/reindexer.js';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface TestServer {
+  readonly url: string;
+  readonly server: Server;
+  readonly runtime: Runtime;
+  readonly holder: IndexHolder;
+  readonly config: Config;
+  /** Temp dir holding index/ and (when copied) corpus/. */
+  readonly dir: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Extra environment (e.g. OPENAI_API_KEY, OPENAI_BASE_URL, ADMIN_TOKEN). */
+  readonly env?: Record<string, string>;
+  /** Copy this directory as the corpus (default: the project's corpus/). */
+  readonly corpusFrom?: string;
+}
+
+export function tempDir(prefix = 'heihe-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dir = tempDir();
+  const corpusDir = path.join(dir, 'corpus');
+  cpSync(opts.corpusFrom ?? path.join(PROJECT_ROOT, 'corpus'), corpusDir, { recursive: true });
+  const config = parseConfig({
+    EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'),
+    RATE_LIMIT_PER_MINUTE: '0',
+    REINDEX_RATE_LIMIT_PER_MINUTE: '0',
+    ...opts.env,
+    CORPUS_DIR: corpusDir,
+    INDEX_DIR: path.join(dir, 'index'),
+  });
+  const runtime = await createRuntime(config);
+  const holder = createIndexHolder(await runtime.loadServingIndex());
+  const app = createApp({
+    logger: pino({ level: 'silent' }),
+    index: holder,
+    answer: (input, index, emit) => runtime.answer(input, index, emit),
+    reindex: createReindexer({ run: () => reindex(runtime.reindexDeps()), holder, toServing: runtime.toServing }),
+    mode: runtime.mode,
+    adminToken: config.adminToken,
+    defaultK: config.defaultK,
+    bodyLimit: config.bodyLimit,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
+    publicDir: path.join(PROJECT_ROOT, 'public'),
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    runtime,
+    holder,
+    config,
+    dir,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
