@@ -66,7 +66,7 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
     now: () => new Date(),
     ...overrides,
   });
-  const toServing = (gen: ReindexResult['loaded']): ServingIndex => toServingIndex(gen, embedding.embeddings);
+  const toServing = (gen: ReindexResult['loaded']): ServingIndex => toServingIndex(gen, embedding.embeddings, lexicon);
 
   return {
     config,

@@ -53,7 +53,7 @@ async function standaloneQuestion(input: AskInput, deps: AskDeps): Promise<strin
 }
 
 function extractive(question: string, retrieved: readonly Retrieved[], index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
-  const result = answerExtractively(question, retrieved, deps.lexicon, index.retriever.lexical, deps.extractive ?? DEFAULT_EXTRACTIVE);
+  const result = answerExtractively(question, retrieved, deps.lexicon, index.stats, deps.extractive ?? DEFAULT_EXTRACTIVE);
   emit({ type: 'citations', citations: result.citations, question, indexVersion: index.version });
   for (const p of pieces(result.answer)) emit({ type: 'delta', text: p });
   return {

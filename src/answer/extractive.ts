@@ -7,7 +7,7 @@
  */
 import type { Citation, Retrieved } from '../types.js';
 import type { Token } from '../text/tokenize.js';
-import { analyzePassage, cosine } from './passage-analysis.js';
+import { analyzePassage, cosineWithout } from './passage-analysis.js';
 import type { Lexicon } from './lexicon.js';
 import { analyzeQuestion, type AnalyzedQuestion, type AnswerType, type CorpusStats } from './question.js';
 import { matchCredit } from './term-match.js';
@@ -25,7 +25,7 @@ export interface ExtractiveOptions {
   readonly citePassages: number;
 }
 
-export const DEFAULT_EXTRACTIVE: ExtractiveOptions = Object.freeze({ minScore: 0.5, minRestCoverage: 0.2, followRatio: 0.85, maxSentences: 2, maxChars: 600, citePassages: 5 });
+export const DEFAULT_EXTRACTIVE: ExtractiveOptions = Object.freeze({ minScore: 0.4, minRestCoverage: 0.2, followRatio: 0.85, maxSentences: 2, maxChars: 600, citePassages: 5 });
 
 export interface ScoredSentence {
   readonly passage: number;
@@ -72,13 +72,13 @@ function hasAnswerType(type: AnswerType, text: string, tokens: readonly Token[],
 const PASSAGE_CREDIT = 0.35;
 const SECTION_CREDIT = 0.6;
 // Sentence-vector cosine is ~0.3 for unrelated sentences and ~0.8 for paraphrases here.
-const SIM_FLOOR = 0.3;
-const SIM_SPAN = 0.5;
+const SIM_FLOOR = 0.05;
+const SIM_SPAN = 0.7;
 /** Share of the score from term coverage; the rest from sentence-vector similarity. */
 const COVERAGE_SHARE = 0.6;
 const TYPE_BONUS = 0.1;
 
-export function scoreSentences(question: string, q: AnalyzedQuestion, passages: readonly Retrieved[], lexicon: Lexicon): ScoredSentence[] {
+export function scoreSentences(question: string, q: AnalyzedQuestion, passages: readonly Retrieved[], lexicon: Lexicon, common?: ArrayLike<number>): ScoredSentence[] {
   const totalWeight = q.terms.reduce((a, t) => a + t.weight, 0);
   const restWeight = q.terms.reduce((a, t) => a + (t.required ? 0 : t.weight), 0);
   if (totalWeight === 0) return [];
@@ -103,7 +103,7 @@ export function scoreSentences(question: string, q: AnalyzedQuestion, passages: 
       });
       const coverage = covered / totalWeight;
       const restCoverage = restWeight > 0 ? restCovered / restWeight : 1;
-      const similarity = Math.min(1, Math.max(0, (cosine(questionVector, sentence.vector) - SIM_FLOOR) / SIM_SPAN));
+      const similarity = Math.min(1, Math.max(0, (cosineWithout(questionVector, sentence.vector, common) - SIM_FLOOR) / SIM_SPAN));
       const typed = hasAnswerType(q.answerType, sentence.text, sentence.tokens, questionStems);
       // Ties go to the passage retrieval ranked higher.
       // Numbers and dates are reliably recognised, so holding one is evidence of an answer.
@@ -123,7 +123,7 @@ export function answerExtractively(
   options: ExtractiveOptions = DEFAULT_EXTRACTIVE,
 ): ExtractiveResult {
   const q = analyzeQuestion(question, lexicon, corpus);
-  const scored = scoreSentences(question, q, passages, lexicon);
+  const scored = scoreSentences(question, q, passages, lexicon, corpus.commonDirection);
   const best = scored[0];
   // Passages are cited by their retrieval rank; the answer's markers point into this list.
   const citations: Citation[] = passages.slice(0, options.citePassages).map((r, i) => ({ n: i + 1, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score }));

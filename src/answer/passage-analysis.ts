@@ -53,3 +53,35 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < n; i++) dot += (a[i] as number) * (b[i] as number);
   return dot;
 }
+
+/** Cosine of unit vectors a and b after removing their components along unit vector u. */
+export function cosineWithout(a: ArrayLike<number>, b: ArrayLike<number>, u: ArrayLike<number> | undefined): number {
+  const ab = cosine(a, b);
+  if (!u) return ab;
+  const au = cosine(a, u);
+  const bu = cosine(b, u);
+  const denom = Math.sqrt(Math.max(1e-9, (1 - au * au) * (1 - bu * bu)));
+  return (ab - au * bu) / denom;
+}
+
+/**
+ * The first principal direction (uncentred) of some unit vectors, by power iteration: the
+ * direction all passages share. Returns undefined for fewer than 2 vectors.
+ */
+export function commonDirection(vectors: ReadonlyArray<ArrayLike<number>>, iterations = 20): Float64Array | undefined {
+  const first = vectors[0];
+  if (!first || vectors.length < 2) return undefined;
+  const d = first.length;
+  let u = new Float64Array(d).fill(1 / Math.sqrt(d));
+  for (let it = 0; it < iterations; it++) {
+    const next = new Float64Array(d);
+    for (const v of vectors) {
+      const p = cosine(v, u);
+      for (let i = 0; i < d; i++) next[i] = (next[i] as number) + p * (v[i] as number);
+    }
+    const norm = Math.sqrt(cosine(next, next));
+    if (!(norm > 0)) return undefined;
+    u = next.map((x) => x / norm);
+  }
+  return u;
+}

@@ -21,6 +21,11 @@ export interface CorpusStats {
   readonly docCount: number;
   /** Number of chunks containing the stem. */
   df(stem: string): number;
+  /**
+   * The corpus's common direction in sentence-vector space (unit length): what every passage
+   * shares, such as the city's name. Removed before comparing sentences (Arora et al.'s SIF).
+   */
+  readonly commonDirection?: ArrayLike<number> | undefined;
 }
 
 export interface AnalyzedQuestion {

@@ -6,14 +6,27 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { LoadedGeneration } from '../index-store/generation.js';
 import { createHybridRetriever, type Retriever } from '../retrieval/hybrid.js';
 import type { IndexManifest } from '../types.js';
+import type { Lexicon } from './lexicon.js';
+import type { CorpusStats } from './question.js';
+import { commonDirection } from './passage-analysis.js';
 
 export interface ServingIndex {
   readonly name: string;
   readonly version: string;
   readonly manifest: IndexManifest;
   readonly retriever: Retriever;
+  /** Corpus statistics the extractive answerer weighs question terms with. */
+  readonly stats: CorpusStats;
 }
 
-export function toServingIndex(gen: LoadedGeneration, embeddings: EmbeddingsInterface): ServingIndex {
-  return { name: gen.name, version: gen.manifest.version, manifest: gen.manifest, retriever: createHybridRetriever(gen.chunks, gen.store, embeddings) };
+// Enough passages to find the shared direction; more only cost start-up time.
+const COMMON_DIRECTION_SAMPLE = 400;
+
+export function toServingIndex(gen: LoadedGeneration, embeddings: EmbeddingsInterface, lexicon: Lexicon): ServingIndex {
+  const retriever = createHybridRetriever(gen.chunks, gen.store, embeddings);
+  const step = Math.max(1, Math.floor(gen.chunks.length / COMMON_DIRECTION_SAMPLE));
+  const sample = gen.chunks.filter((_c, i) => i % step === 0).slice(0, COMMON_DIRECTION_SAMPLE);
+  const direction = commonDirection(sample.map((c) => lexicon.embed(c.text)));
+  const stats: CorpusStats = { docCount: retriever.lexical.docCount, df: (s) => retriever.lexical.df(s), commonDirection: direction };
+  return { name: gen.name, version: gen.manifest.version, manifest: gen.manifest, retriever, stats };
 }
