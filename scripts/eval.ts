@@ -1,5 +1,5 @@
 /**
- * npm run eval: runs a question set (default ../shared/eval/dev.jsonl, or tests/fixtures/eval-smoke.jsonl)
+ * npm run eval: runs a question set (default ../shared/eval/dev.jsonl when present, else tests/fixtures/eval-holdout.jsonl)
  * through the in-process pipeline and prints the same figures as ask-eval.mjs. Exits 1 when a
  * figure is below the targets of the core issue, so CI catches a quality regression.
  */
@@ -12,7 +12,7 @@ import { createRuntime } from '../src/runtime.js';
 import { scoreAnswers, type EvalCase, TARGETS, meetsTargets } from './eval-score.js';
 
 const program = new Command()
-  .option('--set <file>', 'question set (JSONL)', existsSync('../shared/eval/dev.jsonl') ? '../shared/eval/dev.jsonl' : 'tests/fixtures/eval-smoke.jsonl')
+  .option('--set <file>', 'question set (JSONL)', existsSync('../shared/eval/dev.jsonl') ? '../shared/eval/dev.jsonl' : 'tests/fixtures/eval-holdout.jsonl')
   .option('--corpus <file>', 'corpus file the citations must quote', 'corpus/heihe.txt')
   .option('--verbose', 'print every answer')
   .option('--no-check', 'do not fail on targets');
