@@ -8,6 +8,8 @@
 const STORAGE_KEY = 'heihe-chat-v1';
 /** The server accepts at most this many history messages; older ones are dropped. */
 const MAX_HISTORY = 20;
+/** The server rejects a history message longer than this (400), so longer ones are trimmed. */
+const MAX_HISTORY_CONTENT = 20000;
 /** Delays that keep a hover popover from flickering when the pointer only passes by. */
 const HOVER_OPEN_MS = 120;
 const HOVER_CLOSE_MS = 200;
@@ -96,8 +98,8 @@ function historyBefore(turnId) {
   for (const t of turns) {
     if (t.id === turnId) break;
     if (t.status !== 'done' || !t.answer) continue;
-    messages.push({ role: 'user', content: t.question });
-    messages.push({ role: 'assistant', content: String(t.answer.answer ?? '') });
+    messages.push({ role: 'user', content: t.question.slice(0, MAX_HISTORY_CONTENT) });
+    messages.push({ role: 'assistant', content: String(t.answer.answer ?? '').slice(0, MAX_HISTORY_CONTENT) });
   }
   return messages.slice(-MAX_HISTORY);
 }
@@ -233,6 +235,11 @@ async function ask(question, history, view, signal) {
     signal,
   });
   if (!res.ok) throw await errorFromResponse(res);
+  // Tolerate a server that answers with plain JSON (e.g. streaming disabled by a proxy or config).
+  if ((res.headers.get('content-type') || '').includes('application/json')) {
+    const body = await res.json();
+    return body && body.answer && typeof body.answer === 'object' ? body.answer : body;
+  }
   if (!res.body) throw new AskError('no_body', 'The server sent an empty response.');
 
   for await (const { event, data } of readSse(res.body)) {
