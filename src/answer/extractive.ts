@@ -17,6 +17,8 @@ export interface ExtractiveOptions {
   readonly minScore: number;
   /** When the question names something, the minimum coverage of what it asks about it. */
   readonly minRestCoverage: number;
+  /** Refuse when at least this weighted share of the question's terms is unknown to the corpus. */
+  readonly maxUnknownShare: number;
   /** Further sentences join the answer when they score at least this share of the best. */
   readonly followRatio: number;
   readonly maxSentences: number;
@@ -25,7 +27,7 @@ export interface ExtractiveOptions {
   readonly citePassages: number;
 }
 
-export const DEFAULT_EXTRACTIVE: ExtractiveOptions = Object.freeze({ minScore: 0.4, minRestCoverage: 0.2, followRatio: 0.85, maxSentences: 2, maxChars: 600, citePassages: 5 });
+export const DEFAULT_EXTRACTIVE: ExtractiveOptions = Object.freeze({ minScore: 0.4, minRestCoverage: 0.2, maxUnknownShare: 0.8, followRatio: 0.8, maxSentences: 2, maxChars: 600, citePassages: 5 });
 
 export interface ScoredSentence {
   readonly passage: number;
@@ -36,6 +38,8 @@ export interface ScoredSentence {
   readonly coverage: number;
   /** Coverage of the terms other than the required names: what the question asks about them. */
   readonly restCoverage: number;
+  /** Weighted share of question terms that occur nowhere in the corpus and are not matched here. */
+  readonly unknownShare: number;
   readonly missingRequired: boolean;
 }
 
@@ -78,7 +82,9 @@ const SIM_SPAN = 0.7;
 const COVERAGE_SHARE = 0.6;
 const TYPE_BONUS = 0.1;
 
-export function scoreSentences(question: string, q: AnalyzedQuestion, passages: readonly Retrieved[], lexicon: Lexicon, common?: ArrayLike<number>): ScoredSentence[] {
+export function scoreSentences(question: string, q: AnalyzedQuestion, passages: readonly Retrieved[], lexicon: Lexicon, corpus: CorpusStats): ScoredSentence[] {
+  const common = corpus.commonDirection;
+  const unknownToCorpus = q.terms.map((t) => corpus.df(t.stem) === 0);
   const totalWeight = q.terms.reduce((a, t) => a + t.weight, 0);
   const restWeight = q.terms.reduce((a, t) => a + (t.required ? 0 : t.weight), 0);
   if (totalWeight === 0) return [];
@@ -94,22 +100,25 @@ export function scoreSentences(question: string, q: AnalyzedQuestion, passages: 
     for (const sentence of analyzed.sentences) {
       let covered = 0;
       let restCovered = 0;
+      let unknown = 0;
       let missingRequired = false;
       q.terms.forEach((term, i) => {
         const credit = Math.max(matchCredit(term, sentence.content, lexicon), passageCredit[i] ?? 0);
         covered += term.weight * credit;
+        if (unknownToCorpus[i] && credit < 0.5) unknown += term.weight;
         if (!term.required) restCovered += term.weight * credit;
         if (term.required && credit < PASSAGE_CREDIT) missingRequired = true;
       });
       const coverage = covered / totalWeight;
       const restCoverage = restWeight > 0 ? restCovered / restWeight : 1;
+      const unknownShare = unknown / totalWeight;
       const similarity = Math.min(1, Math.max(0, (cosineWithout(questionVector, sentence.vector, common) - SIM_FLOOR) / SIM_SPAN));
       const typed = hasAnswerType(q.answerType, sentence.text, sentence.tokens, questionStems);
       // Ties go to the passage retrieval ranked higher.
       // Numbers and dates are reliably recognised, so holding one is evidence of an answer.
       const typeBonus = typed && (q.answerType === 'number' || q.answerType === 'date') ? TYPE_BONUS : 0;
       const score = (COVERAGE_SHARE * coverage + (1 - COVERAGE_SHARE) * similarity) * (typed ? 1 : 0.6) + typeBonus + 0.02 / (passage + 1);
-      out.push({ passage, start: chunk.start + sentence.start, end: chunk.start + sentence.end, text: sentence.text, score, coverage, restCoverage, missingRequired });
+      out.push({ passage, start: chunk.start + sentence.start, end: chunk.start + sentence.end, text: sentence.text, score, coverage, restCoverage, unknownShare, missingRequired });
     }
   });
   return out.sort((a, b) => b.score - a.score || a.passage - b.passage || a.start - b.start);
@@ -123,13 +132,15 @@ export function answerExtractively(
   options: ExtractiveOptions = DEFAULT_EXTRACTIVE,
 ): ExtractiveResult {
   const q = analyzeQuestion(question, lexicon, corpus);
-  const scored = scoreSentences(question, q, passages, lexicon, corpus.commonDirection);
+  const scored = scoreSentences(question, q, passages, lexicon, corpus);
   const best = scored[0];
   // Passages are cited by their retrieval rank; the answer's markers point into this list.
   const citations: Citation[] = passages.slice(0, options.citePassages).map((r, i) => ({ n: i + 1, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score }));
   // A name anchors the question; what it asks about the name must be covered too.
   const asksAboutName = q.terms.some((t) => t.required) && q.terms.some((t) => !t.required);
-  if (!best || best.missingRequired || best.score < options.minScore || (asksAboutName && best.restCoverage < options.minRestCoverage)) {
+  // Most of what the question asks about never occurs in the corpus: it is about something else.
+  const offTopic = (best?.unknownShare ?? 1) >= options.maxUnknownShare;
+  if (!best || best.missingRequired || offTopic || best.score < options.minScore || (asksAboutName && best.restCoverage < options.minRestCoverage)) {
     return { answer: NOT_IN_CORPUS, grounded: false, citations, sentences: scored };
   }
   const picked = [best];

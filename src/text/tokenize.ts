@@ -31,7 +31,7 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   themselves then there there's these they they'd they'll they're they've this those through to too under
   until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
   while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself
-  yourselves tell please name list describe explain give does kind type sort much many whose`
+  yourselves tell please name list describe explain give does kind kinds type types sort sorts much many whose`
     .split(/\s+/)
     .filter(Boolean),
 );
