@@ -377,8 +377,11 @@ function createAnswerView(turn, a) {
       // aria-busy keeps screen readers from reading every streamed fragment of the live log.
       a.setAttribute('aria-busy', String(state === 'streaming'));
     },
+    // A `citations` event starts the answer, or restarts it (a fallback after partial output).
     setCitations(list) {
       citations = Array.isArray(list) ? list : [];
+      streamed = '';
+      if (body) body.textContent = '';
     },
     appendDelta(text) {
       if (typeof text !== 'string' || !text) return;
