@@ -27,6 +27,6 @@ export function toServingIndex(gen: LoadedGeneration, embeddings: EmbeddingsInte
   const step = Math.max(1, Math.floor(gen.chunks.length / COMMON_DIRECTION_SAMPLE));
   const sample = gen.chunks.filter((_c, i) => i % step === 0).slice(0, COMMON_DIRECTION_SAMPLE);
   const direction = commonDirection(sample.map((c) => lexicon.embed(c.text)));
-  const stats: CorpusStats = { docCount: retriever.lexical.docCount, df: (s) => retriever.lexical.df(s), commonDirection: direction };
+  const stats: CorpusStats = { docCount: retriever.lexical.docCount, df: (s) => retriever.lexical.df(s), commonDirection: direction, aliases: retriever.aliases };
   return { name: gen.name, version: gen.manifest.version, manifest: gen.manifest, retriever, stats };
 }

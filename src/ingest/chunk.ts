@@ -34,7 +34,7 @@ function packSentences(text: string, para: Paragraph, maxChars: number): Span[] 
 
 export function chunkSource(doc: SourceDoc, settings: ChunkerSettings = DEFAULT_CHUNKER): Chunk[] {
   const isMarkdown = /\.(md|markdown)$/i.test(doc.path);
-  const pieces: Array<Span & { section: string }> = [];
+  const pieces: Array<Span & { section: string; sectionStart: number }> = [];
   for (const para of paragraphs(doc.text, isMarkdown)) {
     for (const span of packSentences(doc.text, para, settings.maxChars)) {
       const prev = pieces.at(-1);
@@ -42,12 +42,12 @@ export function chunkSource(doc: SourceDoc, settings: ChunkerSettings = DEFAULT_
       // Merge a short piece into its short neighbour of the same section.
       if (
         prev &&
-        prev.section === para.section &&
+        prev.sectionStart === para.sectionStart &&
         (prev.end - prev.start < settings.minChars || span.end - span.start < settings.minChars) &&
         merged <= settings.maxChars
       ) {
-        pieces[pieces.length - 1] = { start: prev.start, end: span.end, section: prev.section };
-      } else pieces.push({ ...span, section: para.section });
+        pieces[pieces.length - 1] = { ...prev, end: span.end };
+      } else pieces.push({ start: span.start, end: span.end, section: para.section, sectionStart: para.sectionStart });
     }
   }
   const seen = new Map<string, number>();

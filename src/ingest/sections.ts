@@ -7,6 +7,8 @@ import type { Span } from '../text/sentences.js';
 
 export interface Paragraph extends Span {
   readonly section: string;
+  /** Offset of the heading that opened the section (0 before the first): two sections with the same title stay apart. */
+  readonly sectionStart: number;
 }
 
 const UNTITLED_SECTION = 'Introduction';
@@ -48,12 +50,15 @@ export function paragraphs(text: string, isMarkdown: boolean): Paragraph[] {
   const out: Paragraph[] = [];
   const blocks = splitBlocks(text);
   let section = UNTITLED_SECTION;
+  let sectionStart = 0;
   blocks.forEach((block, i) => {
     const raw = text.slice(block.start, block.end);
     // A lone short line at the very end is a closing remark, not a heading of nothing.
     const title = i < blocks.length - 1 ? headingTitle(raw, isMarkdown) : null;
-    if (title !== null) section = title;
-    else out.push({ ...block, section });
+    if (title !== null) {
+      section = title;
+      sectionStart = block.start;
+    } else out.push({ ...block, section, sectionStart });
   });
   return out;
 }

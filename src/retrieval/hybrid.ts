@@ -9,10 +9,13 @@ import type { Chunk, Retrieved } from '../types.js';
 import { indexText } from '../ingest/chunk.js';
 import { buildBm25, type Bm25Index } from './bm25.js';
 import { reciprocalRankFusion } from './fusion.js';
+import { expandWithAliases, mineAliases, type Aliases } from './aliases.js';
 
 export interface Retriever {
   readonly chunks: readonly Chunk[];
   readonly lexical: Bm25Index;
+  /** Other names the corpus gives for things; queries are expanded with them. */
+  readonly aliases: Aliases;
   retrieve(query: string, k: number): Promise<Retrieved[]>;
 }
 
@@ -30,6 +33,7 @@ export function createHybridRetriever(
   options: HybridOptions = {},
 ): Retriever {
   const lexical = buildBm25(chunks.map(indexText));
+  const aliases = mineAliases(chunks.map((c) => c.text));
   const position = new Map(chunks.map((c, i) => [c.id, i]));
   const denseWeight = options.denseWeight ?? 1;
   const lexicalWeight = options.lexicalWeight ?? 1;
@@ -37,6 +41,7 @@ export function createHybridRetriever(
   return {
     chunks,
     lexical,
+    aliases,
     async retrieve(query, k) {
       const n = chunks.length;
       const take = Math.min(n, Math.max(1, k));
@@ -45,7 +50,8 @@ export function createHybridRetriever(
       const vector = await embeddings.embedQuery(query);
       const dense = await store.similaritySearchVectorWithScore(vector, pool);
       const denseIds = dense.map(([doc]) => position.get(String(doc.metadata['chunkId'])) ?? -1).filter((i) => i >= 0);
-      const lexicalIds = lexical.search(query, pool).map((r) => r.doc);
+      // Aliases widen only the lexical query: names are rare words, and would pull the dense vector.
+      const lexicalIds = lexical.search(expandWithAliases(query, aliases), pool).map((r) => r.doc);
       const fused = reciprocalRankFusion([
         { ids: denseIds, weight: denseWeight },
         { ids: lexicalIds, weight: lexicalWeight },

@@ -11,8 +11,11 @@ export interface Span {
 }
 
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'vs', 'etc', 'e.g', 'i.e', 'no', 'fig', 'inc', 'ltd', 'co', 'corp', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'approx', 'est', 'u.s', 'u.k',
+  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'vs', 'e.g', 'i.e', 'fig', 'inc', 'ltd', 'corp', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'approx', 'u.s', 'u.k',
 ]);
+
+// Abbreviations only before a number ("No. 5", "p. 12"); elsewhere "no." ends a sentence.
+const NUMBER_ABBREVIATIONS = new Set(['no', 'nos', 'vol', 'p', 'pp']);
 
 const BOUNDARY = /[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[\p{Lu}\p{N}])/gu;
 
@@ -26,7 +29,8 @@ export function splitSentences(text: string, from = 0, to = text.length): Span[]
     const before = region.slice(sentenceStart, m.index);
     const lastWord = /([\p{L}.]+)$/u.exec(before)?.[1]?.toLowerCase() ?? '';
     // "Dr. Li" or an initial "J. Smith" is not the end of a sentence.
-    if (m[0].startsWith('.') && (ABBREVIATIONS.has(lastWord) || /^\p{L}$/u.test(lastWord))) continue;
+    const beforeNumber = /^\s+\d/.test(region.slice(end));
+    if (m[0].startsWith('.') && (ABBREVIATIONS.has(lastWord) || (beforeNumber && NUMBER_ABBREVIATIONS.has(lastWord)) || /^\p{L}$/u.test(lastWord))) continue;
     pushTrimmed(spans, region, sentenceStart, end, from);
     sentenceStart = end;
   }
