@@ -26,12 +26,17 @@ export interface AskDeps {
   readonly llm: LlmClient | null;
   readonly extractive?: ExtractiveOptions;
   readonly onWarning?: (message: string, err: unknown) => void;
+  /**
+   * One deadline (ms) for all the model calls of an answer, follow-up condensing included, so
+   * an answer never waits on the model longer than this however its time is split.
+   */
+  readonly llmDeadlineMs?: number;
 }
 
 type Emit = (event: StreamEvent) => void;
 
 // The extractive answerer reads a few more passages than it cites, to find the best sentence.
-const MIN_EXTRACTIVE_PASSAGES = 6;
+const MIN_EXTRACTIVE_PASSAGES = 10;
 
 const toCitation = (r: Retrieved, n: number): Citation => ({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
 
@@ -52,8 +57,8 @@ async function standaloneQuestion(input: AskInput, deps: AskDeps): Promise<strin
   return condenseOffline(input.question, input.history);
 }
 
-function extractive(question: string, retrieved: readonly Retrieved[], index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
-  const result = answerExtractively(question, retrieved, deps.lexicon, index.stats, deps.extractive ?? DEFAULT_EXTRACTIVE);
+function extractive(question: string, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
+  const result = answerExtractively(question, retrieved, deps.lexicon, index.stats, { ...(deps.extractive ?? DEFAULT_EXTRACTIVE), citePassages: k });
   emit({ type: 'citations', citations: result.citations, question, indexVersion: index.version });
   for (const p of pieces(result.answer)) emit({ type: 'delta', text: p });
   return {
@@ -94,6 +99,9 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
   flush(true);
   const checked = raw.trim() === NOT_IN_CORPUS_TOKEN ? null : checkCitations(raw, passages, ANSWER_SYSTEM_PROMPT);
   if (!checked || checked.cited.length === 0) {
+    // No sentence passed the check, so none was streamed: stream the refusal, so that the
+    // deltas add up to the answer as in every other case.
+    for (const p of pieces(NOT_IN_CORPUS)) emit({ type: 'delta', text: p });
     return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question };
   }
   return {
@@ -108,19 +116,24 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
 
 /** Answers `input` from `index`; `emit` receives citations, deltas and the final answer. */
 export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, emit: Emit = () => {}): Promise<Answer> {
-  const question = await standaloneQuestion(input, deps);
+  // Model calls stop at the client's disconnect or at the answer's deadline; `input.signal`
+  // alone still tells a gone client (rethrow) from a late model (fall back).
+  const deadline = deps.llm && deps.llmDeadlineMs ? AbortSignal.timeout(deps.llmDeadlineMs) : undefined;
+  const modelSignal = deadline && input.signal ? AbortSignal.any([input.signal, deadline]) : (deadline ?? input.signal);
+  const modelInput: AskInput = modelSignal ? { ...input, signal: modelSignal } : input;
+  const question = await standaloneQuestion(modelInput, deps);
   const retrieved = await index.retriever.retrieve(question, Math.max(input.k, MIN_EXTRACTIVE_PASSAGES));
   let answer: Answer;
   if (deps.llm) {
     try {
-      answer = await generated(question, retrieved, input.k, index, deps.llm, input, emit);
+      answer = await generated(question, retrieved, input.k, index, deps.llm, modelInput, emit);
     } catch (err) {
       if (!(err instanceof UpstreamError) || input.signal?.aborted) throw err;
       deps.onWarning?.('the LLM failed; answering extractively', err);
-      answer = extractive(question, retrieved, index, deps, emit, err.message);
+      answer = extractive(question, retrieved, input.k, index, deps, emit, err.message);
     }
   } else {
-    answer = extractive(question, retrieved, index, deps, emit);
+    answer = extractive(question, retrieved, input.k, index, deps, emit);
   }
   emit({ type: 'done', answer });
   return answer;

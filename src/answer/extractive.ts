@@ -50,6 +50,11 @@ export interface ExtractiveResult {
   readonly sentences: readonly ScoredSentence[];
 }
 
+// Bracketed numbers in corpus text (footnotes, or planted fakes like "[9]") would read as our
+// citation markers: a quoted sentence leaves them out.
+const FOOTNOTE = /\s*\[\d+(?:\s*,\s*\d+)*\]/g;
+const quotable = (sentence: string): string => sentence.replace(FOOTNOTE, '').replace(/\s+([.,;:!?])/g, '$1').trim();
+
 export const NOT_IN_CORPUS = "The corpus doesn't say. I couldn't find this in the documents I have.";
 
 // Magnitudes, not small number words: "the two nations" does not answer "how many".
@@ -141,7 +146,8 @@ export function answerExtractively(
   // Most of what the question asks about never occurs in the corpus: it is about something else.
   const offTopic = (best?.unknownShare ?? 1) >= options.maxUnknownShare;
   if (!best || best.missingRequired || offTopic || best.score < options.minScore || (asksAboutName && best.restCoverage < options.minRestCoverage)) {
-    return { answer: NOT_IN_CORPUS, grounded: false, citations, sentences: scored };
+    // Nothing is cited when nothing answers (as in LLM mode).
+    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], sentences: scored };
   }
   const picked = [best];
   let length = best.text.length;
@@ -158,6 +164,6 @@ export function answerExtractively(
     if (r && s.passage >= citations.length) citations.push({ n: citations.length + 1, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
   }
   const numberOf = (passage: number): number => citations.findIndex((c) => c.chunkId === passages[passage]?.chunk.id) + 1;
-  const answer = picked.map((s) => `${s.text} [${numberOf(s.passage)}]`).join(' ');
+  const answer = picked.map((s) => `${quotable(s.text)} [${numberOf(s.passage)}]`).join(' ');
   return { answer, grounded: true, citations, sentences: scored };
 }
