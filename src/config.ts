@@ -22,7 +22,8 @@ const schema = z.object({
   EMBEDDINGS_CACHE_DIR: z.string().min(1).default('.cache'),
   EMBEDDINGS_PROVIDER: z.enum(['local', 'openai']).default('local'),
   OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  // http(s) only: "localhost:11434" (no scheme) parses as a URL of scheme "localhost:".
+  OPENAI_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. http://127.0.0.1:11434/v1' }).optional()),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_EMBEDDINGS_MODEL: z.string().min(1).default('text-embedding-3-small'),
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
@@ -61,7 +62,10 @@ export type Config = Readonly<{
 
 /** Parses the environment (or any record of strings) into a frozen Config, or throws ConfigError. */
 export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const result = schema.safeParse(env);
+  // A blank value (`PORT=` in .env) means unset, so the default applies: coercing '' would give 0
+  // (a random port, or rate limits off).
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v === undefined || v.trim() !== ''));
+  const result = schema.safeParse(set);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -4,7 +4,6 @@
  * (built on first use when INDEX_DIR has none). Shared by the server, the CLIs, eval and bench,
  * so they all run the same pipeline.
  */
-import { OpenAIEmbeddings } from '@langchain/openai';
 import type { Config } from './config.js';
 import type { EmbeddingPort } from './ingest/build-generation.js';
 import { DEFAULT_CHUNKER } from './ingest/chunk.js';
@@ -14,7 +13,7 @@ import { readCurrent } from './index-store/layout.js';
 import { loadLocalEmbeddings } from './embeddings/load-local.js';
 import { sentenceVector, type LocalGloveEmbeddings } from './embeddings/local-glove.js';
 import type { Lexicon } from './answer/lexicon.js';
-import { createOpenAILlm, type LlmClient } from './answer/llm-client.js';
+import type { LlmClient } from './answer/llm-client.js';
 import { toServingIndex, type ServingIndex } from './answer/serving-index.js';
 import { ask, type AskDeps, type AskInput } from './answer/ask.js';
 import type { Answer, StreamEvent } from './types.js';
@@ -38,24 +37,29 @@ export function lexiconOf(glove: LocalGloveEmbeddings): Lexicon {
 
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
   const glove = await loadLocalEmbeddings(config.embeddingsCacheDir, log);
-  const embedding: EmbeddingPort =
-    config.embeddingsProvider === 'openai'
-      ? {
-          embeddings: new OpenAIEmbeddings({
-            model: config.openai.embeddingsModel,
-            apiKey: config.openai.apiKey ?? '',
-            maxRetries: config.openai.maxRetries,
-            timeout: config.openai.timeoutMs,
-            configuration: { ...(config.openai.baseURL ? { baseURL: config.openai.baseURL } : {}), maxRetries: 0 },
-          }),
-          info: { provider: 'openai', model: config.openai.embeddingsModel },
-        }
-      : { embeddings: glove, info: glove.info };
+  // The OpenAI client libraries are imported only when configured: loading them is a large
+  // share of the server's cold start, and offline (extractive) mode never uses them.
+  let embedding: EmbeddingPort = { embeddings: glove, info: glove.info };
+  if (config.embeddingsProvider === 'openai') {
+    const { OpenAIEmbeddings } = await import('@langchain/openai');
+    embedding = {
+      embeddings: new OpenAIEmbeddings({
+        model: config.openai.embeddingsModel,
+        apiKey: config.openai.apiKey ?? '',
+        maxRetries: config.openai.maxRetries,
+        timeout: config.openai.timeoutMs,
+        configuration: { ...(config.openai.baseURL ? { baseURL: config.openai.baseURL } : {}), maxRetries: 0 },
+      }),
+      info: { provider: 'openai', model: config.openai.embeddingsModel },
+    };
+  }
   const lexicon = lexiconOf(glove);
-  const llm = config.openai.apiKey
-    ? createOpenAILlm({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxRetries: config.openai.maxRetries })
-    : null;
-  const askDeps: AskDeps = { lexicon, llm, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
+  let llm: LlmClient | null = null;
+  if (config.openai.apiKey) {
+    const { createOpenAILlm } = await import('./answer/llm-client.js');
+    llm = createOpenAILlm({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxRetries: config.openai.maxRetries });
+  }
+  const askDeps: AskDeps = { lexicon, llm, llmDeadlineMs: config.openai.timeoutMs, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
 
   const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => ({
     corpusDir: config.corpusDir,

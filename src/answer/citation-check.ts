@@ -19,22 +19,44 @@ const MD_LINK = /\[([^\]]+)\]\(([^)\s]*)[^)]*\)/g;
 const HTML_TAG = /<\/?[a-z][^>]*>/gi;
 const BARE_URL = /\b(?:https?:\/\/|www\.|javascript:|data:)[^\s)\]>"']*/gi;
 
-/** Removes links, images and URLs whose address does not occur in the allowed text. */
+/** Removes tags until none is left, so nested ones ("<<script>script>") cannot reassemble. */
+function stripTags(text: string): string {
+  let out = text;
+  for (let i = 0; i < 10; i++) {
+    const next = out.replace(HTML_TAG, '');
+    if (next === out) return out;
+    out = next;
+  }
+  return out.replace(/[<>]/g, '');
+}
+
+/**
+ * Removes links, images and URLs whose address is not, exactly, an address in the allowed
+ * text (a prefix of one, or one with data appended, is another address).
+ */
 export function stripForeignLinks(text: string, allowed: string): string {
-  const ok = (url: string): boolean => url.length > 0 && allowed.includes(url) && !/^(javascript|data):/i.test(url);
-  return text
-    .replace(MD_IMAGE, (_m, alt: string, url: string) => (ok(url) ? `${alt} (${url})` : alt))
-    .replace(MD_LINK, (_m, label: string, url: string) => (ok(url) ? `${label} (${url})` : label))
-    .replace(HTML_TAG, '')
+  const known = new Set<string>();
+  for (const url of allowed.match(BARE_URL) ?? []) known.add(url).add(url.replace(/[.,;:!?]+$/, ''));
+  const ok = (url: string): boolean => url.length > 0 && (known.has(url) || known.has(url.replace(/[.,;:!?]+$/, ''))) && !/^(javascript|data):/i.test(url);
+  return stripTags(
+    text
+      .replace(MD_IMAGE, (_m, alt: string, url: string) => (ok(url) ? `${alt} (${url})` : alt))
+      .replace(MD_LINK, (_m, label: string, url: string) => (ok(url) ? `${label} (${url})` : label)),
+  )
     .replace(BARE_URL, (url) => (ok(url) ? url : ''))
     .replace(/[ \t]{2,}/g, ' ');
 }
 
-/** Does `sentence` repeat a long run of `secret` (e.g. the system prompt)? */
-export function echoes(sentence: string, secret: string, run = 40): boolean {
-  const s = sentence.replace(/\s+/g, ' ').toLowerCase();
-  const p = secret.replace(/\s+/g, ' ').toLowerCase();
-  for (let i = 0; i + run <= p.length; i += Math.floor(run / 2)) if (s.includes(p.slice(i, i + run))) return true;
+/**
+ * Does `sentence` repeat `secret` (e.g. the system prompt): a run of `run` characters of it,
+ * at any offset, or the whole sentence (markers aside) when that is a shorter piece of it?
+ */
+export function echoes(sentence: string, secret: string, run = 30): boolean {
+  const norm = (t: string): string => t.replace(/^\s*[-*]\s+/, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  const s = norm(sentence.replace(MARKER, ' '));
+  const p = norm(secret);
+  if (s.length >= 16 && p.includes(s)) return true;
+  for (let i = 0; i + run <= p.length; i++) if (s.includes(p.slice(i, i + run))) return true;
   return false;
 }
 
@@ -54,13 +76,15 @@ export function checkCitations(raw: string, passages: ReadonlyArray<{ n: number;
     });
     const allowed = used.map((n) => valid.get(n) ?? '').join('\n');
     sentence = stripForeignLinks(sentence, allowed).replace(/\s+([.,;:!?])/g, '$1').trim();
+    // A marker turned into a link label ("[1](https://…)") was stripped with the link: it cites nothing.
+    const shown = used.filter((n) => sentence.includes(`[${n}]`));
     const hasWords = /\p{L}{2,}/u.test(sentence.replace(MARKER, ''));
-    if (used.length === 0 || !hasWords || (systemPrompt && echoes(sentence, systemPrompt))) {
+    if (shown.length === 0 || !hasWords || (systemPrompt && echoes(sentence, systemPrompt))) {
       dropped++;
       continue;
     }
     kept.push(sentence);
-    for (const n of used) if (!cited.includes(n)) cited.push(n);
+    for (const n of shown) if (!cited.includes(n)) cited.push(n);
   }
   return { text: kept.join(' '), cited, dropped };
 }

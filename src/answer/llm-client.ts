@@ -9,6 +9,7 @@ import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import type { ChatTurn, Citation } from '../types.js';
 import { UpstreamError } from '../errors.js';
 import { ANSWER_SYSTEM_PROMPT, CONDENSE_SYSTEM_PROMPT, answerUserPrompt, condenseUserPrompt } from './prompts.js';
+import { echoes, stripForeignLinks } from './citation-check.js';
 
 export interface LlmClient {
   readonly model: string;
@@ -108,8 +109,11 @@ export function createOpenAILlm(opts: OpenAILlmOptions): LlmClient {
         const out = await retry(limit, () =>
           chat.invoke([new SystemMessage(CONDENSE_SYSTEM_PROMPT), new HumanMessage(condenseUserPrompt(question, history))], { signal: limit }),
         );
-        const text = contentText(out.content).trim().replace(/^"|"$/g, '');
-        return text.length > 0 && text.length <= 2000 ? text : question;
+        // The rewritten question is searched and shown back to the client: it may carry only
+        // the addresses the user wrote, and must not be the instructions repeated.
+        const said = [question, ...history.map((t) => t.content)].join('\n');
+        const text = stripForeignLinks(contentText(out.content), said).trim().replace(/^"|"$/g, '');
+        return text.length > 0 && text.length <= 2000 && !echoes(text, CONDENSE_SYSTEM_PROMPT) ? text : question;
       } catch (err) {
         throw upstreamError(err, opts.timeoutMs);
       }

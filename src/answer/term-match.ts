@@ -28,13 +28,40 @@ export function softCredit(similarity: number): number {
   return SOFT_MAX * Math.min(1, (similarity - SOFT_FLOOR) / (SOFT_CEIL - SOFT_FLOOR));
 }
 
+/** Credit in [0, 1] for `term` against one token: 1 for the same word family, else a soft match. */
+function tokenCredit(term: QuestionTerm, t: Token, lexicon: Lexicon): number {
+  if (sameWordFamily(term.stem, t.stem) || sameWordFamily(term.word, t.word) || term.aliases.includes(t.word)) return 1;
+  if (term.required || t.numeric) return 0; // names and numbers match only themselves
+  return softCredit(lexicon.similarity(term.word, t.word));
+}
+
+interface CachedCredit {
+  readonly stem: string;
+  readonly numeric: boolean;
+  readonly credit: number;
+}
+
+// The same words recur in a passage, its sentences and the other passages of one question, so
+// each term remembers the credit of every word it has been compared with. Question terms are
+// made afresh per question, so the memo lives as long as one question (a profile of the answer
+// path had ~60 % of its time in repeated lexicon.similarity calls before this).
+const memos = new WeakMap<QuestionTerm, { lexicon: Lexicon; byWord: Map<string, CachedCredit> }>();
+
+function memoFor(term: QuestionTerm, lexicon: Lexicon): Map<string, CachedCredit> {
+  let memo = memos.get(term);
+  if (!memo || memo.lexicon !== lexicon) memos.set(term, (memo = { lexicon, byWord: new Map() }));
+  return memo.byWord;
+}
+
 /** Credit in [0, 1] for `term` against the content tokens of a text. */
 export function matchCredit(term: QuestionTerm, tokens: readonly Token[], lexicon: Lexicon): number {
+  const memo = memoFor(term, lexicon);
   let best = 0;
   for (const t of tokens) {
-    if (sameWordFamily(term.stem, t.stem) || sameWordFamily(term.word, t.word)) return 1;
-    if (term.required || t.numeric) continue; // names and numbers match only themselves
-    best = Math.max(best, softCredit(lexicon.similarity(term.word, t.word)));
+    let c = memo.get(t.word);
+    if (!c || c.stem !== t.stem || c.numeric !== t.numeric) memo.set(t.word, (c = { stem: t.stem, numeric: t.numeric, credit: tokenCredit(term, t, lexicon) }));
+    if (c.credit === 1) return 1; // soft matches earn at most SOFT_MAX < 1
+    if (c.credit > best) best = c.credit;
   }
   return best;
 }

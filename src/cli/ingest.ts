@@ -4,13 +4,13 @@
  * the server follows the switch. Exit codes: 0 done, 1 failed (live index untouched), 2 bad config.
  */
 import 'dotenv/config';
-import { watch } from 'node:fs';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { parseConfig } from '../config.js';
 import { AppError, ConfigError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { reindex } from '../ingest/reindex.js';
+import { watchCorpus } from '../ingest/watch-corpus.js';
 
 const program = new Command()
   .name('ingest')
@@ -20,11 +20,13 @@ const program = new Command()
 program.parse();
 const opts = program.opts<{ watch?: boolean; json?: boolean }>();
 
-async function runOnce(runtime: Awaited<ReturnType<typeof createRuntime>>): Promise<boolean> {
+/** One re-index with its summary printed; on failure prints why and throws. */
+async function runOnce(runtime: Awaited<ReturnType<typeof createRuntime>>): Promise<void> {
   const bar = process.stderr.isTTY && !opts.json ? new cliProgress.SingleBar({ format: 'embedding {bar} {value}/{total} chunks', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;
+  let result;
   try {
-    const result = await reindex(
+    result = await reindex(
       runtime.reindexDeps({
         onProgress: (done, total) => {
           if (!bar || total < 200) return; // only long runs get a bar
@@ -34,20 +36,19 @@ async function runOnce(runtime: Awaited<ReturnType<typeof createRuntime>>): Prom
         },
       }),
     );
-    bar?.stop();
-    const { loaded: _loaded, ...summary } = result;
-    if (opts.json) console.log(JSON.stringify({ ...summary, ms: Math.round(summary.ms) }));
-    else {
-      console.log(`files ${result.files}, chunks ${result.chunks} (added ${result.added}, unchanged ${result.unchanged}, removed ${result.removed})`);
-      console.log(`embedded ${result.embedded}, reused ${result.reused}; ${result.changed ? `switched to ${result.generation}` : 'unchanged, kept ' + result.generation}`);
-      console.log(`version ${result.version} in ${Math.round(result.ms)} ms`);
-    }
-    return true;
   } catch (err) {
     bar?.stop();
     const message = err instanceof AppError ? `${err.code}: ${err.message}` : (err as Error).message;
     console.error(`ingest failed, the live index is untouched: ${message}`);
-    return false;
+    throw err;
+  }
+  bar?.stop();
+  const { loaded: _loaded, ...summary } = result;
+  if (opts.json) console.log(JSON.stringify({ ...summary, ms: Math.round(summary.ms) }));
+  else {
+    console.log(`files ${result.files}, chunks ${result.chunks} (added ${result.added}, unchanged ${result.unchanged}, removed ${result.removed})`);
+    console.log(`embedded ${result.embedded}, reused ${result.reused}; ${result.changed ? `switched to ${result.generation}` : 'unchanged, kept ' + result.generation}`);
+    console.log(`version ${result.version} in ${Math.round(result.ms)} ms`);
   }
 }
 
@@ -63,20 +64,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const runtime = await createRuntime(config, (m) => console.error(m));
-  const ok = await runOnce(runtime);
+  const ok = await runOnce(runtime).then(
+    () => true,
+    () => false,
+  );
   if (!opts.watch && !config.watchCorpus) {
     process.exitCode = ok ? 0 : 1;
     return;
   }
   console.error(`watching ${config.corpusDir} for changes (Ctrl+C to stop)`);
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<boolean> | null = null;
-  watch(config.corpusDir, { recursive: true }, () => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = (running ?? Promise.resolve(true)).then(() => runOnce(runtime));
-    }, 500);
-  });
+  // Failures are printed by runOnce; a run refused with 409 (another re-index) is retried.
+  watchCorpus(config.corpusDir, () => runOnce(runtime));
 }
 
 main().catch((err: unknown) => {

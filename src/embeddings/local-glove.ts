@@ -160,8 +160,33 @@ export class LocalGloveEmbeddings extends Embeddings {
     return Promise.resolve(texts.map((t) => sentenceVector(this.table, t)));
   }
 
+  // Words seen before, normalised and resolved: the extractive answerer compares the same
+  // corpus words over and over, and resolving one (lower-casing, regexes, a lookup in a ~300k
+  // entry map, variant fallbacks) costs more than the dot product. Bounded: cleared when full.
+  private readonly resolved = new Map<string, { readonly norm: string; readonly vector: Float32Array | null }>();
+
+  private resolve(word: string): { readonly norm: string; readonly vector: Float32Array | null } {
+    let hit = this.resolved.get(word);
+    if (!hit) {
+      if (this.resolved.size >= 100_000) this.resolved.clear();
+      const norm = normaliseWord(word);
+      hit = { norm, vector: wordVector(this.table, norm) };
+      this.resolved.set(word, hit);
+    }
+    return hit;
+  }
+
+  /** Same result as the module's `wordSimilarity(table, a, b)`, with resolved words cached. */
   wordSimilarity(a: string, b: string): number {
-    return wordSimilarity(this.table, a, b);
+    const ra = this.resolve(a);
+    const rb = this.resolve(b);
+    if (ra.norm === rb.norm) return 1;
+    const va = ra.vector;
+    const vb = rb.vector;
+    if (!va || !vb) return 0;
+    let dot = 0;
+    for (let k = 0; k < va.length; k++) dot += (va[k] as number) * (vb[k] as number);
+    return Math.max(-1, Math.min(1, dot));
   }
 
   wordRank(word: string): number {

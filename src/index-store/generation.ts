@@ -10,7 +10,7 @@ import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { IndexError } from '../errors.js';
 import type { Chunk, EmbeddingInfo, IndexManifest } from '../types.js';
-import { FILES, TMP_PREFIX, ensureDir, fsyncDir, generationDir, generationsDir } from './layout.js';
+import { FILES, TMP_PREFIX, ensureDir, fsyncDir, fsyncTree, generationDir, generationsDir } from './layout.js';
 
 /** Everything a generation holds in memory before it is written. */
 export interface GenerationData {
@@ -55,12 +55,14 @@ async function buildStore(data: GenerationData, embeddings: EmbeddingsInterface)
 }
 
 /**
- * Writes the generation under a temp name, fsyncs it and renames it into place.
- * Returns the generation's directory name. Does not touch CURRENT.
+ * Writes the generation into a temp directory (`.tmp-<name>`, never loaded as a generation)
+ * and fsyncs every file in it. Returns the temp directory's name, which loadGeneration
+ * accepts so the caller can verify it before publishGeneration puts it into place.
  */
-export async function writeGeneration(indexDir: string, name: string, data: GenerationData, embeddings: EmbeddingsInterface): Promise<string> {
+export async function writeGenerationTmp(indexDir: string, name: string, data: GenerationData, embeddings: EmbeddingsInterface): Promise<string> {
   await ensureDir(generationsDir(indexDir));
-  const tmpDir = generationDir(indexDir, `${TMP_PREFIX}${name}`);
+  const tmpName = `${TMP_PREFIX}${name}`;
+  const tmpDir = generationDir(indexDir, tmpName);
   await mkdir(tmpDir, { recursive: true });
   const store = await buildStore(data, embeddings);
   const chunksFile: ChunksFile = { chunks: [...data.chunks], embeddingKeys: [...data.embeddingKeys] };
@@ -71,10 +73,22 @@ export async function writeGeneration(indexDir: string, name: string, data: Gene
   ]);
   // The manifest goes last: a directory without one is never a generation.
   await writeFile(path.join(tmpDir, FILES.manifest), JSON.stringify(data.manifest, null, 2));
-  await fsyncDir(tmpDir);
-  const finalDir = generationDir(indexDir, name);
-  await rename(tmpDir, finalDir);
+  await fsyncTree(tmpDir);
+  return tmpName;
+}
+
+/** Renames a written (and verified) temp generation into place. Does not touch CURRENT. */
+export async function publishGeneration(indexDir: string, tmpName: string, name: string): Promise<void> {
+  await rename(generationDir(indexDir, tmpName), generationDir(indexDir, name));
   await fsyncDir(generationsDir(indexDir));
+}
+
+/**
+ * Writes the generation under a temp name, fsyncs it and renames it into place.
+ * Returns the generation's directory name. Does not touch CURRENT.
+ */
+export async function writeGeneration(indexDir: string, name: string, data: GenerationData, embeddings: EmbeddingsInterface): Promise<string> {
+  await publishGeneration(indexDir, await writeGenerationTmp(indexDir, name, data, embeddings), name);
   return name;
 }
 

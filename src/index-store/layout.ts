@@ -50,6 +50,23 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   await fsyncDir(path.dirname(target));
 }
 
+/** fsyncs every file below dir, then the directories themselves (children first). */
+export async function fsyncTree(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const child = path.join(dir, e.name);
+    if (e.isDirectory()) await fsyncTree(child);
+    else if (e.isFile()) {
+      const handle = await open(child, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+  await fsyncDir(dir);
+}
+
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
@@ -76,13 +93,18 @@ export async function listGenerations(indexDir: string): Promise<string[]> {
 }
 
 /**
- * Removes unfinished temp generations and all complete ones but the newest `keep` (the live
- * one always stays). Temp dirs of a writer that is still running are protected by the ingest
- * lock, which callers hold while cleaning.
+ * Removes unfinished temp generations (and temp files of an interrupted CURRENT switch) and all
+ * complete generations but the newest `keep` (the live one always stays). Callers must hold
+ * the ingest lock: it serialises writers, so no temp dir here belongs to a running writer.
  */
 export async function cleanupGenerations(indexDir: string, keep: number): Promise<string[]> {
   const live = await readCurrent(indexDir);
   const removed: string[] = [];
+  for (const e of await readdir(indexDir).catch(() => [] as string[])) {
+    if (!e.startsWith(`${CURRENT_FILE}.tmp-`)) continue;
+    await rm(path.join(indexDir, e), { force: true });
+    removed.push(e);
+  }
   let entries: string[] = [];
   try {
     entries = await readdir(generationsDir(indexDir));

@@ -43,6 +43,8 @@ function reusableVectors(previous: GenerationData | null | undefined, info: Embe
   if (!previous) return out;
   const e = previous.manifest.embedding;
   if (e.provider !== info.provider || e.model !== info.model) return out;
+  // Same model at another size (e.g. a smaller table): its vectors cannot be mixed in.
+  if (info.dimensions !== undefined && info.dimensions !== e.dimensions) return out;
   const dims = e.dimensions;
   previous.embeddingKeys.forEach((key, i) => out.set(key, previous.vectors.subarray(i * dims, (i + 1) * dims)));
   return out;

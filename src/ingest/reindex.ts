@@ -7,8 +7,8 @@
 import type { ChunkerSettings } from '../types.js';
 import { ReindexError, AppError } from '../errors.js';
 import { rm } from 'node:fs/promises';
-import { cleanupGenerations, generationDir, readCurrent, switchCurrent } from '../index-store/layout.js';
-import { generationName, loadGeneration, readGenerationData, writeGeneration, type GenerationData, type LoadedGeneration } from '../index-store/generation.js';
+import { TMP_PREFIX, cleanupGenerations, generationDir, readCurrent, switchCurrent } from '../index-store/layout.js';
+import { generationName, loadGeneration, publishGeneration, readGenerationData, writeGenerationTmp, type GenerationData, type LoadedGeneration } from '../index-store/generation.js';
 import { readCorpus } from './read-corpus.js';
 import { buildGeneration, type BuildStats, type EmbeddingPort } from './build-generation.js';
 import { acquireIngestLock } from './lock.js';
@@ -45,15 +45,21 @@ async function previousGeneration(indexDir: string): Promise<{ name: string; dat
   }
 }
 
-/** Loads the written generation and checks a probe query finds its first chunk's neighbourhood. */
-async function verify(indexDir: string, name: string, deps: ReindexDeps): Promise<LoadedGeneration> {
-  const loaded = await loadGeneration(indexDir, name, deps.embedding.embeddings, deps.embedding.info);
+/** Loads a written generation and checks a probe query (its first chunk's text) finds something. */
+async function verify(indexDir: string, dirName: string, deps: ReindexDeps): Promise<LoadedGeneration> {
+  const loaded = await loadGeneration(indexDir, dirName, deps.embedding.embeddings, deps.embedding.info);
   const first = loaded.chunks[0];
   if (!first) throw new Error('the new generation has no chunks');
   const probe = await deps.embedding.embeddings.embedQuery(indexText(first));
   const hits = await loaded.store.similaritySearchVectorWithScore(probe, 1);
   if (hits.length === 0) throw new Error('a probe query returned no results');
   return loaded;
+}
+
+/** Old generations and leftovers of interrupted runs; a failure here does not undo a switch. */
+async function cleanup(deps: ReindexDeps): Promise<void> {
+  deps.onStage?.('cleanup');
+  await cleanupGenerations(deps.indexDir, deps.keepGenerations).catch(() => []);
 }
 
 export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
@@ -81,25 +87,33 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
     if (previous && previous.data.manifest.version === data.manifest.version) {
       deps.onStage?.('verify');
       const loaded = await verify(deps.indexDir, previous.name, deps);
+      await cleanup(deps);
       return { ...stats, version: data.manifest.version, generation: previous.name, changed: false, ms: performance.now() - started, loaded };
     }
     deps.onStage?.('write');
     const name = generationName(data.manifest, deps.now());
+    const tmpName = `${TMP_PREFIX}${name}`;
     let loaded: LoadedGeneration;
     try {
-      await writeGeneration(deps.indexDir, name, data, deps.embedding.embeddings);
+      // Written and checked under the temp name, so a generation that failed its check (or a
+      // process killed while writing it) never appears under a generation's name.
+      await writeGenerationTmp(deps.indexDir, name, data, deps.embedding.embeddings);
       deps.onStage?.('verify');
-      loaded = await verify(deps.indexDir, name, deps);
+      loaded = { ...(await verify(deps.indexDir, tmpName, deps)), name };
+      await publishGeneration(deps.indexDir, tmpName, name);
     } catch (err) {
-      // A generation that failed its check must never be picked up later.
+      await rm(generationDir(deps.indexDir, tmpName), { recursive: true, force: true });
       await rm(generationDir(deps.indexDir, name), { recursive: true, force: true });
-      if (err instanceof AppError) throw err;
-      throw new ReindexError('reindex_failed', 500, `The new index could not be written or verified: ${(err as Error).message}`, { cause: err });
+      throw new ReindexError('reindex_failed', 500, `The new index could not be written or failed its check: ${(err as Error).message}`, { cause: err });
     }
     deps.onStage?.('switch');
-    await switchCurrent(deps.indexDir, name);
-    deps.onStage?.('cleanup');
-    await cleanupGenerations(deps.indexDir, deps.keepGenerations);
+    try {
+      await switchCurrent(deps.indexDir, name);
+    } catch (err) {
+      // CURRENT is replaced by rename, so it still names the previous generation or already this one.
+      throw new ReindexError('reindex_failed', 500, `Switching to the new index failed: ${(err as Error).message}`, { cause: err });
+    }
+    await cleanup(deps);
     return { ...stats, version: data.manifest.version, generation: name, changed: true, ms: performance.now() - started, loaded };
   } finally {
     await release();

@@ -41,25 +41,63 @@ export function buildBm25(texts: readonly string[], params: Bm25Params = { k1: 1
     return Math.log(1 + (n - d + 0.5) / (d + 0.5));
   };
 
+  // Per-query scratch, reused: scores by document and the documents touched. A query runs
+  // synchronously start to finish, so one scratch per index is safe. (A Map of scores and a full
+  // sort of every matching document made BM25 ~70 % of an answer at 20k+ chunks, where a common
+  // stem matches thousands of chunks; only the best `limit` are wanted.)
+  const acc = new Float64Array(n);
+  const marked = new Uint8Array(n);
+  const touched = new Int32Array(n);
+  const before = (a: { doc: number; score: number }, b: { doc: number; score: number }): boolean => a.score > b.score || (a.score === b.score && a.doc < b.doc);
+
   return {
     docCount: n,
     df,
     idf,
     search(query, limit) {
-      const scores = new Map<number, number>();
+      let count = 0;
       for (const stem of new Set(contentStems(query))) {
         const list = postings.get(stem);
         if (!list) continue;
         const w = idf(stem);
         for (const { doc, tf } of list) {
           const norm = tf + params.k1 * (1 - params.b + (params.b * (lengths[doc] ?? 0)) / avgdl);
-          scores.set(doc, (scores.get(doc) ?? 0) + (w * tf * (params.k1 + 1)) / norm);
+          if (marked[doc] === 0) {
+            marked[doc] = 1;
+            touched[count++] = doc;
+          }
+          acc[doc] = (acc[doc] as number) + (w * tf * (params.k1 + 1)) / norm;
         }
       }
-      return [...scores]
-        .map(([doc, score]) => ({ doc, score }))
-        .sort((a, b) => b.score - a.score || a.doc - b.doc)
-        .slice(0, limit);
+      // The best `max` by score, then document: a sorted list kept at most `max` long.
+      const max = Math.max(0, Math.floor(limit));
+      const top: Array<{ doc: number; score: number }> = [];
+      if (max >= count) {
+        for (let i = 0; i < count; i++) {
+          const doc = touched[i] as number;
+          top.push({ doc, score: acc[doc] as number });
+          acc[doc] = 0;
+          marked[doc] = 0;
+        }
+        return top.sort((a, b) => b.score - a.score || a.doc - b.doc);
+      }
+      for (let i = 0; i < count; i++) {
+        const doc = touched[i] as number;
+        const hit = { doc, score: acc[doc] as number };
+        acc[doc] = 0;
+        marked[doc] = 0;
+        if (max === 0 || (top.length >= max && !before(hit, top[top.length - 1] as { doc: number; score: number }))) continue;
+        let lo = 0;
+        let hi = top.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (before(top[mid] as { doc: number; score: number }, hit)) lo = mid + 1;
+          else hi = mid;
+        }
+        top.splice(lo, 0, hit);
+        if (top.length > max) top.pop();
+      }
+      return top;
     },
   };
 }

@@ -4,6 +4,7 @@
  * handler. It does not listen; the entry point (main.ts) does.
  */
 import { randomUUID } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -17,6 +18,7 @@ import { healthRouter } from './routes/health.js';
 import { reindexRouter } from './routes/reindex.js';
 import type { ReindexSummary } from './reindexer.js';
 import { errorBody, errorHandler, notFound } from './errors-http.js';
+import { createTurns } from './turns.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -43,7 +45,8 @@ function limiter(perMinute: number): express.RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res, _next, options) => {
-      res.setHeader('retry-after', String(Math.ceil(options.windowMs / 1000)));
+      // express-rate-limit has set Retry-After to the seconds left in the window; keep a fallback.
+      if (!res.getHeader('retry-after')) res.setHeader('retry-after', String(Math.ceil(options.windowMs / 1000)));
       res.status(429).json(errorBody('rate_limited', 'Too many requests; slow down and retry after the time in Retry-After.'));
     },
   });
@@ -65,6 +68,11 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      // Log what identifies a request, not its headers: they may carry the admin token.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
     }),
   );
   app.use(
@@ -86,12 +94,27 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(express.json({ limit: deps.bodyLimit, strict: true, type: 'application/json' }));
-
+  // Rate limits come before the body is read, so a client over its limit costs no parsing.
   app.use('/ask', limiter(deps.rateLimitPerMinute));
   app.use('/reindex', limiter(deps.reindexRateLimitPerMinute));
-  app.use(askRouter({ index: deps.index, answer: deps.answer, defaultK: deps.defaultK }));
-  app.use(searchRouter({ index: deps.index }));
+  app.use(
+    express.json({
+      limit: deps.bodyLimit,
+      strict: true,
+      type: 'application/json',
+      // Invalid UTF-8 would otherwise be decoded to U+FFFD and accepted silently.
+      verify: (_req, _res, buf, encoding) => {
+        if ((encoding ?? 'utf-8').toLowerCase().replace('_', '-') === 'utf-8' && !isUtf8(buf)) {
+          throw Object.assign(new Error('request body is not valid UTF-8'), { status: 400, type: 'entity.invalid_utf8' });
+        }
+      },
+    }),
+  );
+  // Answers and searches take fair turns at the CPU, so file and socket I/O (a re-index, new
+  // connections) is not starved under load.
+  const turn = createTurns(2);
+  app.use(askRouter({ index: deps.index, answer: deps.answer, defaultK: deps.defaultK, turn }));
+  app.use(searchRouter({ index: deps.index, turn }));
   app.use(healthRouter({ index: deps.index, mode: deps.mode }));
   app.use(reindexRouter({ adminToken: deps.adminToken, reindex: deps.reindex }));
   app.use(express.static(path.resolve(deps.publicDir), { index: 'index.html', fallthrough: true, maxAge: '5m' }));

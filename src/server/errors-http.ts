@@ -1,7 +1,8 @@
 /**
  * The one place failures become HTTP responses `{error: {code, message}}`. Known errors keep
  * their code and status; body-parser's errors become 400/413/415; anything else is logged
- * with the request id and answered as a plain 500 without internals.
+ * with the request id and answered as a plain 500 without internals. Messages written for
+ * the CLI may name directories; over HTTP any file-system path in them is replaced.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../errors.js';
@@ -21,6 +22,8 @@ function fromParser(err: ParserError): AppError | null {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('invalid_json', 400, 'The request body is not valid JSON.');
+    case 'entity.invalid_utf8':
+      return new AppError('invalid_json', 400, 'The request body is not valid UTF-8.');
     case 'entity.too.large':
       return new AppError('payload_too_large', 413, 'The request body is too large.');
     case 'encoding.unsupported':
@@ -35,15 +38,28 @@ function fromParser(err: ParserError): AppError | null {
   }
 }
 
+// An absolute POSIX path of two or more segments, or a Windows drive path; and a stack frame.
+const FS_PATH = /(?<![\w.:/])(?:[A-Za-z]:)?(?:[\\/][\w.@~+-]+){2,}[\\/]?/g;
+const STACK_FRAME = /\n\s*at\s[^\n]*|\bat\s+[\w$.<>]+\s+\([^)\n]*:\d+:\d+\)/g;
+
+/** A message safe to send: no file-system paths, no stack frames, bounded length. */
+export function publicMessage(message: string): string {
+  const clean = message.replace(STACK_FRAME, '').replace(FS_PATH, '<path>');
+  return clean.length > 500 ? `${clean.slice(0, 497)}...` : clean;
+}
+
 export const notFound: RequestHandler = (req, _res, next) => {
-  next(new AppError('not_found', 404, `No route for ${req.method} ${req.path}.`));
+  const where = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
+  next(new AppError('not_found', 404, `No route for ${req.method} ${where}.`));
 };
 
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   const known = err instanceof AppError ? err : fromParser(err as ParserError);
   if (!known || known.status >= 500) req.log?.error({ err }, 'request failed');
   const status = known?.status ?? 500;
-  const body = known ? errorBody(known.code, known.message) : errorBody('internal_error', 'Something went wrong on our side.');
+  // not_found echoes the request path the client sent; every other message is scrubbed.
+  const message = known ? (known.code === 'not_found' ? known.message : publicMessage(known.message)) : '';
+  const body = known ? errorBody(known.code, message) : errorBody('internal_error', 'Something went wrong on our side.');
   if (res.headersSent) {
     // Mid-stream: the SSE writer reports errors itself; just end the response.
     res.end();

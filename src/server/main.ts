@@ -5,19 +5,32 @@
 import 'dotenv/config';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { watch } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { parseConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { reindex } from '../ingest/reindex.js';
 import { loadGeneration } from '../index-store/generation.js';
-import { readCurrent } from '../index-store/layout.js';
+import { watchCorpus } from '../ingest/watch-corpus.js';
 import { createApp } from './app.js';
 import { createIndexHolder } from './index-holder.js';
 import { createReindexer } from './reindexer.js';
+import { followCurrent } from './follow-current.js';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The nearest directory above this file holding package.json: the project, whether run from dist/ or src/ (tsx). */
+function findProjectRoot(from: string): string {
+  let dir = from;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return process.cwd();
+}
+
+const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 async function main(): Promise<void> {
   let config;
@@ -50,31 +63,21 @@ async function main(): Promise<void> {
   });
 
   // Another process (npm run ingest) may switch CURRENT: follow it without a restart.
-  const followCurrent = async (): Promise<void> => {
-    const name = await readCurrent(config.indexDir).catch(() => null);
-    if (!name || name === holder.peek()?.name) return;
-    try {
-      holder.swap(runtime.toServing(await loadGeneration(config.indexDir, name, runtime.embedding.embeddings, runtime.embedding.info)));
-      logger.info({ generation: name }, 'switched to a new index generation');
-    } catch (err) {
-      logger.error({ err, generation: name }, 'could not load the new index generation; still serving the previous one');
-    }
-  };
-  const poll = setInterval(() => void followCurrent(), 1000);
-  poll.unref();
+  const follower = followCurrent({
+    indexDir: config.indexDir,
+    holder,
+    intervalMs: 1000,
+    load: async (name) => runtime.toServing(await loadGeneration(config.indexDir, name, runtime.embedding.embeddings, runtime.embedding.info)),
+    onSwitch: (name) => logger.info({ generation: name }, 'switched to a new index generation'),
+    onError: (err, name) => logger.error({ err, generation: name }, 'could not load the new index generation; still serving the previous one'),
+  });
 
-  let watcher: ReturnType<typeof watch> | null = null;
-  if (config.watchCorpus) {
-    let timer: NodeJS.Timeout | null = null;
-    watcher = watch(config.corpusDir, { recursive: true }, () => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        reindexNow()
-          .then((r) => logger.info({ version: r.version, embedded: r.embedded, changed: r.changed }, 'corpus change re-indexed'))
-          .catch((err) => logger.error({ err }, 're-index after corpus change failed'));
-      }, 500);
-    });
-  }
+  const watcher = config.watchCorpus
+    ? watchCorpus(config.corpusDir, reindexNow, {
+        onResult: (r) => logger.info({ version: r.version, embedded: r.embedded, changed: r.changed }, 'corpus change re-indexed'),
+        onError: (err) => logger.error({ err }, 're-index after corpus change failed'),
+      })
+    : null;
 
   const server = app.listen(config.port, config.host, () => {
     const address = server.address();
@@ -86,11 +89,19 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000;
 
   let stopping = false;
+  // While stopping, a finished response must not leave its keep-alive connection open for
+  // keepAliveTimeout: close it (and any other idle one) as soon as the response is done.
+  server.on('request', (_req, res) => {
+    if (stopping) res.setHeader('connection', 'close');
+    res.once('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    clearInterval(poll);
+    follower.stop();
     watcher?.close();
     const force = setTimeout(() => {
       logger.warn('grace period over; closing remaining connections');

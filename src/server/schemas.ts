@@ -44,7 +44,8 @@ export function describeIssues(error: z.ZodError): string {
     .slice(0, 3)
     .map((i) => {
       const where = i.path.length ? i.path.join('.') : 'body';
-      if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.join(', ')}`;
+      // Keys are the client's own text: quote a few, briefly.
+      if (i.code === 'unrecognized_keys') return `unknown field(s): ${i.keys.slice(0, 5).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}...` : k)).join(', ')}${i.keys.length > 5 ? ', ...' : ''}`;
       return i.message.startsWith(where) ? i.message : `${where}: ${i.message}`;
     })
     .join('; ');

@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { reindex } from '../../src/ingest/reindex.js';
+import { reindex, type ReindexDeps } from '../../src/ingest/reindex.js';
 import { createApp } from '../../src/server/app.js';
 import { createIndexHolder, type IndexHolder } from '../../src/server/index-holder.js';
 import { createReindexer } from '../../src/server/reindexer.js';
@@ -33,6 +33,8 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Copy this directory as the corpus (default: the project's corpus/). */
   readonly corpusFrom?: string;
+  /** Overrides for the re-index behind POST /reindex (e.g. a failing embedding port). */
+  readonly reindexOverrides?: (runtime: Runtime) => Partial<ReindexDeps>;
 }
 
 export function tempDir(prefix = 'heihe-test-'): string {
@@ -57,7 +59,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     logger: pino({ level: 'silent' }),
     index: holder,
     answer: (input, index, emit) => runtime.answer(input, index, emit),
-    reindex: createReindexer({ run: () => reindex(runtime.reindexDeps()), holder, toServing: runtime.toServing }),
+    reindex: createReindexer({ run: () => reindex(runtime.reindexDeps(opts.reindexOverrides?.(runtime))), holder, toServing: runtime.toServing }),
     mode: runtime.mode,
     adminToken: config.adminToken,
     defaultK: config.defaultK,

@@ -9,7 +9,9 @@ import type { AskInput } from '../../answer/ask.js';
 import type { ServingIndex } from '../../answer/serving-index.js';
 import { askBodySchema, describeIssues } from '../schemas.js';
 import { openEventStream, sendEvent } from '../sse.js';
+import { publicMessage } from '../errors-http.js';
 import type { IndexHolder } from '../index-holder.js';
+import type { Turn } from '../turns.js';
 
 export type Answerer = (input: AskInput, index: ServingIndex, emit: (e: StreamEvent) => void) => Promise<Answer>;
 
@@ -22,15 +24,18 @@ function abortOnDisconnect(res: Response): AbortController {
   return controller;
 }
 
-export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK: number }): Router {
+export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK: number; turn?: Turn }): Router {
   const router = Router();
   router.post('/ask', async (req: Request, res: Response) => {
     if (!req.is('application/json')) throw new AppError('unsupported_media_type', 415, 'Send the question as JSON (content-type: application/json).');
     const parsed = askBodySchema.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(describeIssues(parsed.error));
     const body = parsed.data;
-    const index = deps.index.current();
     const controller = abortOnDisconnect(res);
+    // Wait for a fair turn at the CPU (see turns.ts); a client gone meanwhile costs nothing.
+    if (deps.turn) await deps.turn();
+    if (controller.signal.aborted) return;
+    const index = deps.index.current();
     const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal: controller.signal };
 
     if (!body.stream) {
@@ -45,7 +50,7 @@ export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK
       if (!controller.signal.aborted) {
         req.log?.error({ err }, 'streamed answer failed');
         const e = err instanceof AppError ? err : new AppError('internal_error', 500, 'Something went wrong on our side.');
-        sendEvent(res, { type: 'error', error: { code: e.code, message: e.message } });
+        sendEvent(res, { type: 'error', error: { code: e.code, message: publicMessage(e.message) } });
       }
     }
     res.end();

@@ -1,0 +1,129 @@
+/**
+ * Small HTTP helpers for the server tests: JSON requests, answer/event types, the checks every
+ * answer must pass (markers name citations, citation text is an exact slice of its source
+ * file), and a guard that fails tests which try to reach anything but loopback.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { Answer, Citation } from '../../src/types.js';
+import { json, readSse, type SseEvent } from './sse.js';
+
+export type { Answer, Citation };
+
+export interface ErrorJson {
+  error: { code: string; message: string };
+}
+
+export interface HealthJson {
+  status: string;
+  mode: 'extractive' | 'llm';
+  index: { version: string; chunks: number; embedding: { provider: string; model: string; dimensions: number }; createdAt: string };
+}
+
+export interface SearchJson {
+  results: Array<{ chunkId: string; source: string; section: string; text: string; score: number }>;
+}
+
+export function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** POST /ask (JSON), asserting a 200, and returns the answer. */
+export async function ask(baseUrl: string, body: Record<string, unknown>): Promise<Answer> {
+  const res = await postJson(`${baseUrl}/ask`, body);
+  const text = await res.text();
+  expect(res.status, text).toBe(200);
+  return JSON.parse(text) as Answer;
+}
+
+export interface Streamed {
+  readonly res: Response;
+  readonly events: SseEvent[];
+  /** The text of the deltas since the last `citations` event, which (re)starts the answer. */
+  readonly deltaText: string;
+  readonly done: Answer | undefined;
+}
+
+/** POST /ask with stream:true, reading every event. */
+export async function askStream(baseUrl: string, body: Record<string, unknown>): Promise<Streamed> {
+  const res = await postJson(`${baseUrl}/ask`, { ...body, stream: true });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const events = await readSse(res);
+  const start = events.map((e) => e.event).lastIndexOf('citations');
+  const deltaText = events
+    .slice(start + 1)
+    .filter((e) => e.event === 'delta')
+    .map((e) => json<{ text: string }>(e).text)
+    .join('');
+  const doneEvent = events.find((e) => e.event === 'done');
+  return { res, events, deltaText, done: doneEvent ? json<{ answer: Answer }>(doneEvent).answer : undefined };
+}
+
+export const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** The `[n]` markers of an answer text. */
+export function markers(text: string): number[] {
+  return [...text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+}
+
+/**
+ * The invariants of every answer: each [n] names a citation, each citation's text is an exact
+ * slice of its corpus file, numbers are unique.
+ */
+export function expectWellFormedAnswer(a: Answer, corpusDir: string): void {
+  const keys = Object.keys(a).filter((k) => k !== 'fallback').sort();
+  expect(keys).toEqual(['answer', 'citations', 'grounded', 'indexVersion', 'mode', 'question']);
+  expect(typeof a.answer).toBe('string');
+  expect(typeof a.grounded).toBe('boolean');
+  expect(['extractive', 'llm']).toContain(a.mode);
+  if ('fallback' in a) expect(typeof a.fallback).toBe('string');
+  const ns = a.citations.map((c) => c.n);
+  expect(new Set(ns).size).toBe(ns.length);
+  for (const n of markers(a.answer)) expect(ns, `marker [${n}] in ${JSON.stringify(a.answer)}`).toContain(n);
+  for (const c of a.citations) {
+    expect(Object.keys(c).sort()).toEqual(['chunkId', 'n', 'score', 'section', 'source', 'text']);
+    expect(Number.isInteger(c.n) && c.n >= 1).toBe(true);
+    expect(typeof c.chunkId).toBe('string');
+    expect(typeof c.section).toBe('string');
+    expect(Number.isFinite(c.score)).toBe(true);
+    expect(c.text.length).toBeGreaterThan(0);
+    const source = readFileSync(path.join(corpusDir, c.source), 'utf8');
+    expect(source.includes(c.text), `citation ${c.n} is a slice of ${c.source}`).toBe(true);
+  }
+}
+
+/** Resolves when `check` returns true, polling; rejects after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Replaces global fetch with one that refuses (and records) any non-loopback address, so a test
+ * that would reach the network fails instead. Returns the refused URLs and a restore function.
+ */
+export function guardNetwork(): { refused: string[]; restore: () => void } {
+  const original = globalThis.fetch;
+  const refused: string[] = [];
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    if (!LOOPBACK.has(url.hostname)) {
+      refused.push(url.href);
+      throw new Error(`test tried to reach the network: ${url.href}`);
+    }
+    return original(input, init);
+  }) as typeof fetch;
+  return { refused, restore: () => void (globalThis.fetch = original) };
+}

@@ -1,0 +1,136 @@
+/**
+ * Helpers for the re-indexing tests: temp corpora (the project's text, edited or multiplied),
+ * child processes running the real CLI / server through tsx, and small polling utilities.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { chunkSources } from '../../src/ingest/chunk.js';
+import { readCorpus } from '../../src/ingest/read-corpus.js';
+import { generationsDir } from '../../src/index-store/layout.js';
+import { PROJECT_ROOT } from './test-server.js';
+
+export const HEIHE_TEXT = readFileSync(path.join(PROJECT_ROOT, 'corpus', 'heihe.txt'), 'utf8');
+export const MASCOT_PARAGRAPH = "City Symbols\n\nHeihe's official mascot is a blue heron named Lumi. The heron was chosen by a public vote of the city's schoolchildren.";
+export const MASCOT_QUESTION = "What is Heihe's official mascot?";
+export const POPULATION_OLD = 'over 1.5 million humans';
+export const POPULATION_NEW = 'over 2.7 million humans';
+
+export const withMascot = (text: string): string => `${text.trimEnd()}\n\n${MASCOT_PARAGRAPH}\n`;
+
+/**
+ * A corpus of `files` variants of the Heihe text; every paragraph carries the file number and
+ * `edition`, so two editions share no chunk (all of it must be embedded again).
+ */
+export function writeBigCorpus(dir: string, files: number, edition: number): void {
+  mkdirSync(dir, { recursive: true });
+  const paragraphs = HEIHE_TEXT.split(/\n\s*\n/);
+  for (let f = 0; f < files; f++) {
+    const text = paragraphs.map((p, i) => (p.trim() ? `${p.trim()} (Record ${f}-${i}, edition ${edition}.)` : p)).join('\n\n');
+    writeFileSync(path.join(dir, `part-${String(f).padStart(3, '0')}.txt`), text);
+  }
+}
+
+/** Chunk ids of a corpus directory, as the ingest will cut them. */
+export async function corpusChunkIds(corpusDir: string): Promise<Set<string>> {
+  return new Set(chunkSources(await readCorpus(corpusDir)).map((c) => c.id));
+}
+
+/** Entries of INDEX_DIR/generations (complete ones and `.tmp-` ones). */
+export function generationEntries(indexDir: string): string[] {
+  const dir = generationsDir(indexDir);
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** Chunk ids stored in a generation's chunks.json. */
+export function generationChunkIds(indexDir: string, name: string): Set<string> {
+  const file = JSON.parse(readFileSync(path.join(generationsDir(indexDir), name, 'chunks.json'), 'utf8')) as { chunks: Array<{ id: string }> };
+  return new Set(file.chunks.map((c) => c.id));
+}
+
+/** Environment for a child CLI/server: only what it needs, nothing from a stray .env. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'],
+    HOME: process.env['HOME'],
+    EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'),
+    EMBEDDINGS_PROVIDER: 'local',
+    OPENAI_API_KEY: '',
+    ADMIN_TOKEN: '',
+    WATCH_CORPUS: 'false',
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+/** Starts `node --import tsx <script>` from the project root. */
+export function spawnTs(script: string, args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, script), ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export interface ChildResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** Collects a child's output and resolves when it exits. */
+export function collect(child: ChildProcess): Promise<ChildResult> {
+  const started = performance.now();
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: performance.now() - started }));
+  });
+}
+
+/** Runs the ingest CLI once. */
+export function runIngest(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<ChildResult> {
+  return collect(spawnTs('src/cli/ingest.ts', args, env));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, intervalMs = 50): Promise<Exclude<T, false | undefined>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as Exclude<T, false | undefined>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A process that stays alive until killed (to hold a lock "from another process"). */
+export function spawnSleeper(): ChildProcess {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+}
+
+/** The pid of a process that has already exited (and was reaped). */
+export async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  const pid = child.pid;
+  await new Promise((r) => child.on('close', r));
+  if (!pid) throw new Error('no pid');
+  return pid;
+}
