@@ -33,7 +33,7 @@ const enabled = (section: string): boolean => !only || only.includes(section);
 
 /** Repeat counts: the full run stays under ~8 minutes on 2 cores, --quick under 60 s. */
 const PLAN = quick
-  ? { ingestRepeats: 3, latencyPasses: 1, peerRepeats: 2, coldStarts: 3, httpSeconds: 1, httpRepeats: 1, httpWarmupSeconds: 1, concurrency: [1, 16, 64], scaleSizes: [1000], scaleRepeats: [1], scalePasses: 1, scaleHttpSeconds: 1, scalePeer: false }
+  ? { ingestRepeats: 3, latencyPasses: 1, peerRepeats: 2, coldStarts: 2, httpSeconds: 1, httpRepeats: 1, httpWarmupSeconds: 1, concurrency: [1, 16, 64], scaleSizes: [1000], scaleRepeats: [1], scalePasses: 1, scaleHttpSeconds: 1, scalePeer: false }
   : { ingestRepeats: 7, latencyPasses: 3, peerRepeats: 5, coldStarts: 7, httpSeconds: 5, httpRepeats: 3, httpWarmupSeconds: 3, concurrency: [1, 16, 64], scaleSizes: [1000, 5000, Infinity], scaleRepeats: [5, 3, 2], scalePasses: 3, scaleHttpSeconds: 5, scalePeer: true };
 
 const wallStart = performance.now();

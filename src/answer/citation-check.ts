@@ -60,12 +60,20 @@ export function echoes(sentence: string, secret: string, run = 30): boolean {
   return false;
 }
 
+/**
+ * "Heihe is in Heilongjiang. [1] It faces ..." puts the marker after the full stop, where the
+ * sentence splitter would hand it to the next sentence: move such markers before the stop.
+ */
+export function markersBeforeStops(text: string): string {
+  return text.replace(/([.!?]+)((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)/g, (_m, stop: string, markers: string) => `${markers.replace(/^\s+/, ' ')}${stop}`);
+}
+
 export function checkCitations(raw: string, passages: ReadonlyArray<{ n: number; text: string }>, systemPrompt = ''): CheckedAnswer {
   const valid = new Map(passages.map((p) => [p.n, p.text]));
   const kept: string[] = [];
   const cited: number[] = [];
   let dropped = 0;
-  const text = raw.replace(/\r/g, '').trim();
+  const text = markersBeforeStops(raw.replace(/\r/g, '').trim());
   for (const span of splitSentences(text)) {
     let sentence = text.slice(span.start, span.end);
     const used: number[] = [];

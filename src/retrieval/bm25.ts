@@ -33,9 +33,16 @@ export function buildBm25(texts: readonly string[], params: Bm25Params = { k1: 1
       list.push({ doc, tf: count });
     }
   });
+  // Packed per stem (documents ascending, as pushed): contiguous memory for the scoring loop.
+  const packed = new Map<string, { readonly docs: Int32Array; readonly tfs: Float64Array }>();
+  for (const [stem, list] of postings) packed.set(stem, { docs: Int32Array.from(list, (p) => p.doc), tfs: Float64Array.from(list, (p) => p.tf) });
+  postings.clear();
   const n = texts.length;
   const avgdl = n ? lengths.reduce((a, b) => a + b, 0) / n || 1 : 1;
-  const df = (stem: string): number => postings.get(stem)?.length ?? 0;
+  // The document-length part of BM25's denominator, once per document (same arithmetic as per query).
+  const lengthNorm = new Float64Array(n);
+  for (let doc = 0; doc < n; doc++) lengthNorm[doc] = params.k1 * (1 - params.b + (params.b * (lengths[doc] ?? 0)) / avgdl);
+  const df = (stem: string): number => packed.get(stem)?.docs.length ?? 0;
   const idf = (stem: string): number => {
     const d = df(stem);
     return Math.log(1 + (n - d + 0.5) / (d + 0.5));
@@ -57,11 +64,14 @@ export function buildBm25(texts: readonly string[], params: Bm25Params = { k1: 1
     search(query, limit) {
       let count = 0;
       for (const stem of new Set(contentStems(query))) {
-        const list = postings.get(stem);
+        const list = packed.get(stem);
         if (!list) continue;
         const w = idf(stem);
-        for (const { doc, tf } of list) {
-          const norm = tf + params.k1 * (1 - params.b + (params.b * (lengths[doc] ?? 0)) / avgdl);
+        const { docs, tfs } = list;
+        for (let j = 0; j < docs.length; j++) {
+          const doc = docs[j] as number;
+          const tf = tfs[j] as number;
+          const norm = tf + (lengthNorm[doc] as number);
           if (marked[doc] === 0) {
             marked[doc] = 1;
             touched[count++] = doc;
@@ -83,10 +93,12 @@ export function buildBm25(texts: readonly string[], params: Bm25Params = { k1: 1
       }
       for (let i = 0; i < count; i++) {
         const doc = touched[i] as number;
-        const hit = { doc, score: acc[doc] as number };
+        const score = acc[doc] as number;
         acc[doc] = 0;
         marked[doc] = 0;
-        if (max === 0 || (top.length >= max && !before(hit, top[top.length - 1] as { doc: number; score: number }))) continue;
+        const worst = top[top.length - 1];
+        if (max === 0 || (top.length >= max && worst && !(score > worst.score || (score === worst.score && doc < worst.doc)))) continue;
+        const hit = { doc, score };
         let lo = 0;
         let hi = top.length;
         while (lo < hi) {

@@ -6,6 +6,7 @@ import 'dotenv/config';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { parseConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
@@ -79,7 +80,15 @@ async function main(): Promise<void> {
       })
     : null;
 
-  const server = app.listen(config.port, config.host, () => {
+  // Slow senders are cut off after REQUEST_TIMEOUT_MS; Node checks for them every
+  // connectionsCheckingInterval (30 s by default, which would double a short timeout).
+  const server = createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))) }, app);
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    logger.fatal({ err }, 'cannot listen');
+    console.error(`Cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`);
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info({ url: `http://${config.host}:${port}`, mode: runtime.mode, index: holder.peek()?.version }, 'Heihe assistant listening');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCitations, echoes, stripForeignLinks } from '../../src/answer/citation-check.js';
+import { markersBeforeStops, checkCitations, echoes, stripForeignLinks } from '../../src/answer/citation-check.js';
 import { ANSWER_SYSTEM_PROMPT } from '../../src/answer/prompts.js';
 
 const PASSAGES = [
@@ -119,3 +119,17 @@ describe('echoes', () => {
     expect(echoes('Heihe is a city on the Amur River in Heilongjiang.', ANSWER_SYSTEM_PROMPT)).toBe(false);
   });
 });
+
+describe('markers written after the full stop', () => {
+  it('stay with the sentence they follow', () => {
+    const passages = [
+      { n: 1, text: 'Heihe is in Heilongjiang.' },
+      { n: 2, text: 'It faces Blagoveshchensk.' },
+    ];
+    const checked = checkCitations('Heihe is in Heilongjiang. [1] It faces Blagoveshchensk. [2]', passages);
+    expect(checked.text).toBe('Heihe is in Heilongjiang [1]. It faces Blagoveshchensk [2].');
+    expect(checked.cited).toEqual([1, 2]);
+    expect(markersBeforeStops('One. [1][2] Two.')).toBe('One [1][2]. Two.');
+  });
+});
+

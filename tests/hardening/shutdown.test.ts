@@ -1,22 +1,22 @@
 /**
- * Graceful shutdown of the real entry point (`node --import tsx src/server/main.ts`): with
- * /ask requests in flight (the stub model answers slowly), SIGTERM stops accepting
- * connections, lets the requests finish, exits 0, and leaves the index as it was.
+ * The real entry point (`node --import tsx src/server/main.ts`) as a child process: slow
+ * senders are cut off after REQUEST_TIMEOUT_MS; and with /ask requests in flight (the stub
+ * model answers slowly), SIGTERM stops accepting connections, lets the requests finish,
+ * exits 0, and leaves the index as it was.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { startOpenAIStub, type OpenAIStub } from '../helpers/openai-stub.js';
-import { PROJECT_ROOT, ask, freePort, hashTree, waitFor, type AskResult } from './lib.js';
+import { PROJECT_ROOT, ask, hashTree, spawnServer, waitFor, type AskResult, type ChildServer } from './lib.js';
 
-let child: ChildProcess | null = null;
+let server: ChildServer | null = null;
 let stub: OpenAIStub | null = null;
 let dir = '';
 afterAll(async () => {
-  if (child && child.exitCode === null && child.pid) child.kill('SIGKILL');
+  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
   await stub?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -31,50 +31,50 @@ function tryConnect(port: number): Promise<string> {
   });
 }
 
-test('SIGTERM with /ask in flight: all finish 200, exit 0, index untouched, new connections refused', async () => {
+/** Sends `head` and then nothing more; resolves with what the server said and when it hung up (bounded). */
+function stall(port: number, head: string, limitMs: number): Promise<{ reply: string; closedAfterMs: number | null }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let reply = '';
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(head));
+    const timer = setTimeout(() => (socket.destroy(), resolve({ reply, closedAfterMs: null })), limitMs);
+    socket.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.once('close', () => (clearTimeout(timer), resolve({ reply, closedAfterMs: performance.now() - started })));
+  });
+}
+
+test('entry point: slow senders get 408; SIGTERM with /ask in flight: all finish 200, exit 0, index untouched, new connections refused', async () => {
   stub = await startOpenAIStub();
   stub.setFallback(() => ({ kind: 'slow', delayMs: 1500, text: 'Heihe is in Heilongjiang province. [1]' }));
   dir = mkdtempSync(path.join(os.tmpdir(), 'heihe-shutdown-'));
   cpSync(path.join(PROJECT_ROOT, 'corpus'), path.join(dir, 'corpus'), { recursive: true });
   const indexDir = path.join(dir, 'index');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const stderr: string[] = [];
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? os.homedir(),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      INDEX_DIR: indexDir,
-      CORPUS_DIR: path.join(dir, 'corpus'),
-      EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'),
-      LOG_LEVEL: 'silent',
-      OPENAI_API_KEY: 'sk-test-stub',
-      OPENAI_BASE_URL: `${stub.url}/v1`,
-      LLM_TIMEOUT_MS: '10000',
-      SHUTDOWN_GRACE_MS: '8000',
-      RATE_LIMIT_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  server = await spawnServer({
+    INDEX_DIR: indexDir,
+    CORPUS_DIR: path.join(dir, 'corpus'),
+    OPENAI_API_KEY: 'sk-test-stub',
+    OPENAI_BASE_URL: `${stub.url}/v1`,
+    LLM_TIMEOUT_MS: '10000',
+    SHUTDOWN_GRACE_MS: '8000',
+    REQUEST_TIMEOUT_MS: '1000',
+    RATE_LIMIT_PER_MINUTE: '0',
   });
-  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child?.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
-  );
+  const { base, port, exited, child } = server;
 
-  const up = await waitFor(async () => {
-    if (child?.exitCode !== null) return true; // died: stop waiting, the assertion below reports it
-    try {
-      const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1000) });
-      await r.text();
-      return r.status === 200;
-    } catch {
-      return false;
-    }
-  }, 45_000, 200);
-  expect(up && child.exitCode === null, `server did not come up: ${stderr.join('')}`).toBe(true);
+  // Slow senders: an unfinished body, and unfinished headers, are cut off (408) after ~1 s.
+  const slowBody = await stall(port, 'POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"question":', 6000);
+  const slowHeaders = await stall(port, 'POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 6000);
+  console.log(
+    `timeouts (REQUEST_TIMEOUT_MS=1000): stalled body -> "${slowBody.reply.split('\r\n')[0]}" closed after ${Math.round(slowBody.closedAfterMs ?? -1)}ms; ` +
+      `stalled headers -> "${slowHeaders.reply.split('\r\n')[0]}" closed after ${Math.round(slowHeaders.closedAfterMs ?? -1)}ms`,
+  );
+  for (const r of [slowBody, slowHeaders]) {
+    expect(r.reply).toMatch(/^HTTP\/1\.1 408/);
+    expect(r.closedAfterMs).not.toBeNull();
+    expect(r.closedAfterMs ?? Infinity).toBeLessThan(3000);
+  }
+
   const page = await fetch(`${base}/`);
   await page.text();
   expect(page.status).toBe(200); // the entry point finds public/ when run from src/ with tsx
