@@ -35,19 +35,15 @@ function tokenCredit(term: QuestionTerm, t: Token, lexicon: Lexicon): number {
   return softCredit(lexicon.similarity(term.word, t.word));
 }
 
-interface CachedCredit {
-  readonly stem: string;
-  readonly numeric: boolean;
-  readonly credit: number;
-}
-
 // The same words recur in a passage, its sentences and the other passages of one question, so
-// each term remembers the credit of every word it has been compared with. Question terms are
-// made afresh per question, so the memo lives as long as one question (a profile of the answer
-// path had ~60 % of its time in repeated lexicon.similarity calls before this).
-const memos = new WeakMap<QuestionTerm, { lexicon: Lexicon; byWord: Map<string, CachedCredit> }>();
+// each term remembers the credit of every word it has been compared with (a profile of the
+// answer path had ~60 % of its time in repeated lexicon.similarity calls before this). Question
+// terms are made afresh per question, so a memo lives as long as one question. Keyed by word:
+// a token's stem and numeric flag are functions of its word (see tokenize). Plain numbers as
+// values (most credits are 0 or 1, which V8 stores without allocating).
+const memos = new WeakMap<QuestionTerm, { lexicon: Lexicon; byWord: Map<string, number> }>();
 
-function memoFor(term: QuestionTerm, lexicon: Lexicon): Map<string, CachedCredit> {
+function memoFor(term: QuestionTerm, lexicon: Lexicon): Map<string, number> {
   let memo = memos.get(term);
   if (!memo || memo.lexicon !== lexicon) memos.set(term, (memo = { lexicon, byWord: new Map() }));
   return memo.byWord;
@@ -57,11 +53,12 @@ function memoFor(term: QuestionTerm, lexicon: Lexicon): Map<string, CachedCredit
 export function matchCredit(term: QuestionTerm, tokens: readonly Token[], lexicon: Lexicon): number {
   const memo = memoFor(term, lexicon);
   let best = 0;
-  for (const t of tokens) {
-    let c = memo.get(t.word);
-    if (!c || c.stem !== t.stem || c.numeric !== t.numeric) memo.set(t.word, (c = { stem: t.stem, numeric: t.numeric, credit: tokenCredit(term, t, lexicon) }));
-    if (c.credit === 1) return 1; // soft matches earn at most SOFT_MAX < 1
-    if (c.credit > best) best = c.credit;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as Token;
+    let credit = memo.get(t.word);
+    if (credit === undefined) memo.set(t.word, (credit = tokenCredit(term, t, lexicon)));
+    if (credit === 1) return 1; // soft matches earn at most SOFT_MAX < 1
+    if (credit > best) best = credit;
   }
   return best;
 }
