@@ -306,3 +306,21 @@ export async function loadGloveTable(cachePath: string): Promise<GloveTable> {
     },
   };
 }
+
+const tableLoads = new Map<string, Promise<GloveTable>>();
+
+/**
+ * `loadGloveTable`, once per file and process: the server starts the read before its other
+ * modules load (src/server/prefetch.ts), and everyone after shares the same table.
+ */
+export function loadGloveTableOnce(cachePath: string): Promise<GloveTable> {
+  const key = path.resolve(cachePath);
+  let pending = tableLoads.get(key);
+  if (!pending) {
+    pending = loadGloveTable(key);
+    tableLoads.set(key, pending);
+    pending.catch(() => tableLoads.delete(key)); // a failed read may be retried
+  }
+  return pending;
+}
+

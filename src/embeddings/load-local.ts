@@ -4,7 +4,7 @@
  * tests in one process share a single ~140 MB table.
  */
 import path from 'node:path';
-import { ensureGloveCache, loadGloveTable } from './glove-cache.js';
+import { ensureGloveCache, loadGloveTableOnce } from './glove-cache.js';
 import { LocalGloveEmbeddings } from './local-glove.js';
 
 const loaded = new Map<string, Promise<LocalGloveEmbeddings>>();
@@ -15,7 +15,7 @@ export function loadLocalEmbeddings(cacheDir: string, log?: (m: string) => void)
   if (!pending) {
     pending = (async () => {
       const cachePath = await ensureGloveCache(log ? { cacheDir: key, log } : { cacheDir: key });
-      return new LocalGloveEmbeddings(await loadGloveTable(cachePath));
+      return new LocalGloveEmbeddings(await loadGloveTableOnce(cachePath));
     })();
     loaded.set(key, pending);
     pending.catch(() => loaded.delete(key)); // a failure (e.g. missing package) may be retried

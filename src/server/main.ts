@@ -2,7 +2,8 @@
  * The server's entry point, and the only place that listens, reads the environment, watches
  * the index directory and handles signals. Everything else is built by createApp(deps).
  */
-import 'dotenv/config';
+// First: start reading the word vectors while the other modules load.
+import './prefetch.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
