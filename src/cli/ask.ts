@@ -3,7 +3,7 @@
  */
 import 'dotenv/config';
 import { Command } from 'commander';
-import { parseConfig } from '../config.js';
+import { configOrExit } from '../entry.js';
 import { createRuntime } from '../runtime.js';
 
 const program = new Command()
@@ -15,7 +15,7 @@ program.parse();
 const opts = program.opts<{ k?: number; json?: boolean }>();
 
 async function main(): Promise<void> {
-  const config = parseConfig(process.env);
+  const config = configOrExit();
   const runtime = await createRuntime(config, (m) => console.error(m));
   const index = await runtime.loadServingIndex();
   const question = program.args.join(' ').trim();

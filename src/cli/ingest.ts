@@ -6,8 +6,8 @@
 import 'dotenv/config';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { parseConfig } from '../config.js';
-import { AppError, ConfigError } from '../errors.js';
+import { configOrExit } from '../entry.js';
+import { AppError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { reindex } from '../ingest/reindex.js';
 import { watchCorpus } from '../ingest/watch-corpus.js';
@@ -53,16 +53,7 @@ async function runOnce(runtime: Awaited<ReturnType<typeof createRuntime>>): Prom
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const runtime = await createRuntime(config, (m) => console.error(m));
   const ok = await runOnce(runtime).then(
     () => true,

@@ -9,15 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
-import { parseConfig } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { configOrExit } from '../entry.js';
 import { createRuntime } from '../runtime.js';
-import { reindex } from '../ingest/reindex.js';
 import { loadGeneration } from '../index-store/generation.js';
 import { watchCorpus } from '../ingest/watch-corpus.js';
 import { createApp } from './app.js';
 import { createIndexHolder } from './index-holder.js';
-import { createReindexer } from './reindexer.js';
+import { appDepsFrom } from './app-deps.js';
 import { followCurrent } from './follow-current.js';
 
 /** The nearest directory above this file holding package.json: the project, whether run from dist/ or src/ (tsx). */
@@ -35,34 +33,13 @@ function findProjectRoot(from: string): string {
 const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrExit();
   const logger = pino({ level: config.logLevel });
   const runtime = await createRuntime(config, (m) => logger.info(m));
   const holder = createIndexHolder(await runtime.loadServingIndex((m) => logger.info(m)));
-  const reindexNow = createReindexer({ run: () => reindex(runtime.reindexDeps()), holder, toServing: runtime.toServing });
-
-  const app = createApp({
-    logger,
-    index: holder,
-    answer: (input, index, emit) => runtime.answer(input, index, emit),
-    reindex: reindexNow,
-    mode: runtime.mode,
-    adminToken: config.adminToken,
-    defaultK: config.defaultK,
-    bodyLimit: config.bodyLimit,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
-    publicDir: path.join(projectRoot, 'public'),
-  });
+  const deps = appDepsFrom(runtime, holder, { logger, publicDir: path.join(projectRoot, 'public') });
+  const reindexNow = deps.reindex;
+  const app = createApp(deps);
 
   // Another process (npm run ingest) may switch CURRENT: follow it without a restart.
   const follower = followCurrent({

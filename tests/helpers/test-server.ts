@@ -10,10 +10,10 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
-import { reindex, type ReindexDeps } from '../../src/ingest/reindex.js';
+import type { ReindexDeps } from '../../src/ingest/reindex.js';
 import { createApp } from '../../src/server/app.js';
 import { createIndexHolder, type IndexHolder } from '../../src/server/index-holder.js';
-import { createReindexer } from '../../src/server/reindexer.js';
+import { appDepsFrom } from '../../src/server/app-deps.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -55,19 +55,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   });
   const runtime = await createRuntime(config);
   const holder = createIndexHolder(await runtime.loadServingIndex());
-  const app = createApp({
-    logger: pino({ level: 'silent' }),
-    index: holder,
-    answer: (input, index, emit) => runtime.answer(input, index, emit),
-    reindex: createReindexer({ run: () => reindex(runtime.reindexDeps(opts.reindexOverrides?.(runtime))), holder, toServing: runtime.toServing }),
-    mode: runtime.mode,
-    adminToken: config.adminToken,
-    defaultK: config.defaultK,
-    bodyLimit: config.bodyLimit,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
-    publicDir: path.join(PROJECT_ROOT, 'public'),
-  });
+  const overrides = opts.reindexOverrides?.(runtime);
+  const app = createApp(
+    appDepsFrom(runtime, holder, { logger: pino({ level: 'silent' }), publicDir: path.join(PROJECT_ROOT, 'public'), ...(overrides ? { reindexOverrides: overrides } : {}) }),
+  );
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

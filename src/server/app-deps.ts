@@ -1,0 +1,31 @@
+/**
+ * The dependencies of createApp as the real runtime provides them; the entry point and the
+ * integration tests build the app the same way, differing only in logger, paths and hooks.
+ */
+import type { Logger } from 'pino';
+import type { Runtime } from '../runtime.js';
+import { reindex, type ReindexDeps } from '../ingest/reindex.js';
+import type { AppDeps } from './app.js';
+import type { IndexHolder } from './index-holder.js';
+import { createReindexer } from './reindexer.js';
+
+export function appDepsFrom(
+  runtime: Runtime,
+  holder: IndexHolder,
+  opts: { logger: Logger; publicDir: string; reindexOverrides?: Partial<ReindexDeps> },
+): AppDeps {
+  const { config } = runtime;
+  return {
+    logger: opts.logger,
+    index: holder,
+    answer: (input, index, emit) => runtime.answer(input, index, emit),
+    reindex: createReindexer({ run: () => reindex(runtime.reindexDeps(opts.reindexOverrides)), holder, toServing: runtime.toServing }),
+    mode: runtime.mode,
+    adminToken: config.adminToken,
+    defaultK: config.defaultK,
+    bodyLimit: config.bodyLimit,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
+    publicDir: opts.publicDir,
+  };
+}
