@@ -78,7 +78,11 @@ export interface ChatTurn {
   readonly content: string;
 }
 
-/** Events of a streamed answer, in order: citations, delta*, done | error. */
+/**
+ * Events of a streamed answer, in order: citations, delta*, done | error. A second `citations`
+ * event restarts the answer (LLM mode falling back to extractive after partial output): clients
+ * drop the text streamed so far.
+ */
 export type StreamEvent =
   | { readonly type: 'citations'; readonly citations: readonly Citation[]; readonly question: string; readonly indexVersion: string }
   | { readonly type: 'delta'; readonly text: string }

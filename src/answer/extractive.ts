@@ -139,8 +139,6 @@ export function answerExtractively(
   const q = analyzeQuestion(question, lexicon, corpus);
   const scored = scoreSentences(question, q, passages, lexicon, corpus);
   const best = scored[0];
-  // Passages are cited by their retrieval rank; the answer's markers point into this list.
-  const citations: Citation[] = passages.slice(0, options.citePassages).map((r, i) => ({ n: i + 1, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score }));
   // A name anchors the question; what it asks about the name must be covered too.
   const asksAboutName = q.terms.some((t) => t.required) && q.terms.some((t) => !t.required);
   // Most of what the question asks about never occurs in the corpus: it is about something else.
@@ -159,11 +157,14 @@ export function answerExtractively(
   }
   // Read in order: by passage rank, then position.
   picked.sort((a, b) => a.passage - b.passage || a.start - b.start);
-  for (const s of picked) {
-    const r = passages[s.passage];
-    if (r && s.passage >= citations.length) citations.push({ n: citations.length + 1, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
-  }
-  const numberOf = (passage: number): number => citations.findIndex((c) => c.chunkId === passages[passage]?.chunk.id) + 1;
+  // The passages the answer quotes come first, so its markers read [1], [2]; the other top
+  // passages it read follow, for clients that show what was searched.
+  const order = [...new Set([...picked.map((s) => s.passage), ...passages.slice(0, options.citePassages).map((_r, i) => i)])];
+  const citations: Citation[] = order.map((passage, i) => {
+    const { chunk, score } = passages[passage] as Retrieved;
+    return { n: i + 1, chunkId: chunk.id, source: chunk.source, section: chunk.section, text: chunk.text, score };
+  });
+  const numberOf = (passage: number): number => order.indexOf(passage) + 1;
   const answer = picked.map((s) => `${quotable(s.text)} [${numberOf(s.passage)}]`).join(' ');
   return { answer, grounded: true, citations, sentences: scored };
 }

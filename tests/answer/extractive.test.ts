@@ -61,8 +61,8 @@ describe('answerExtractively', () => {
     const passages = retrieved([GEO, POP, CLIMATE]);
     const result = answerExtractively('What is the population of Heihe?', passages, lexicon, STATS);
     expect(result.grounded).toBe(true);
-    expect(result.answer).toBe('Heihe is home to a population of over 1.5 million humans. [2]');
-    expect(result.citations[1]?.chunkId).toBe(POP.id);
+    expect(result.answer).toBe('Heihe is home to a population of over 1.5 million humans. [1]');
+    expect(result.citations[0]?.chunkId).toBe(POP.id);
     expectQuotedAndCited(result, passages);
   });
 
@@ -96,18 +96,18 @@ describe('answerExtractively', () => {
     expectQuotedAndCited(result, passages);
   });
 
-  it('cites the top passages, numbered by retrieval rank', () => {
+  it('cites the quoted passage first, then the other top passages by retrieval rank', () => {
     const result = ask('What is the population of Heihe?', [GEO, POP, CLIMATE, HISTORY, EDU, TRADE]);
     expect(result.citations.map((c) => c.n)).toEqual([1, 2, 3, 4, 5]);
-    expect(result.citations.map((c) => c.chunkId)).toEqual([GEO, POP, CLIMATE, HISTORY, EDU].map((c) => c.id));
+    expect(result.citations.map((c) => c.chunkId)).toEqual([POP, GEO, CLIMATE, HISTORY, EDU].map((c) => c.id));
   });
 
   it('adds a citation when the answer comes from a passage beyond the cited ones', () => {
     const passages = retrieved([GEO, CLIMATE, HISTORY, EDU, TRADE, POP]);
     const result = answerExtractively('What is the population of Heihe?', passages, lexicon, STATS, { ...DEFAULT_EXTRACTIVE, citePassages: 2 });
     expect(result.grounded).toBe(true);
-    expect(result.answer).toBe('Heihe is home to a population of over 1.5 million humans. [3]');
-    expect(result.citations.map((c) => c.chunkId)).toEqual([GEO.id, CLIMATE.id, POP.id]);
+    expect(result.answer).toBe('Heihe is home to a population of over 1.5 million humans. [1]');
+    expect(result.citations.map((c) => c.chunkId)).toEqual([POP.id, GEO.id, CLIMATE.id]);
     expectQuotedAndCited(result, passages);
   });
 
@@ -217,10 +217,10 @@ describe('answerExtractively', () => {
     const run = (order: Chunk[], options = DEFAULT_EXTRACTIVE): ExtractiveResult => answerExtractively(question, retrieved(order), lexicon, stats, options);
 
     const a = run([climate, geo, summer]);
-    expect(a.answer).toBe(`${winters} [1] ${summers} [3]`);
+    expect(a.answer).toBe(`${winters} [1] ${summers} [2]`);
     expectQuotedAndCited(a, retrieved([climate, geo, summer]));
     const b = run([summer, geo, climate]);
-    expect(b.answer).toBe(`${summers} [1] ${winters} [3]`);
+    expect(b.answer).toBe(`${summers} [1] ${winters} [2]`);
     // Capped by maxSentences and by followRatio.
     expect(run([climate, geo, summer], { ...DEFAULT_EXTRACTIVE, maxSentences: 1 }).answer).toBe(`${winters} [1]`);
     expect(run([climate, geo, summer], { ...DEFAULT_EXTRACTIVE, followRatio: 0.99 }).answer).toBe(`${winters} [1]`);
