@@ -1,7 +1,7 @@
 /**
  * The one entry point for offline embeddings: builds the word-vector cache if needed, loads it,
  * and wraps it in LocalGloveEmbeddings. Memoised per cache directory, so the server, scripts and
- * tests in one process share a single ~140 MB table.
+ * tests in one process share a single ~42 MiB table.
  */
 import path from 'node:path';
 import { ensureGloveCache, loadGloveTableOnce } from './glove-cache.js';
