@@ -8,6 +8,7 @@
 import type { Citation, Retrieved } from '../types.js';
 import type { Token } from '../text/tokenize.js';
 import { analyzePassage, cosineWithout } from './passage-analysis.js';
+import { expandWithAliases } from '../retrieval/aliases.js';
 import type { Lexicon } from './lexicon.js';
 import { analyzeQuestion, type AnalyzedQuestion, type AnswerType, type CorpusStats } from './question.js';
 import { matchCredit } from './term-match.js';
@@ -94,7 +95,8 @@ export function scoreSentences(question: string, q: AnalyzedQuestion, passages: 
   const restWeight = q.terms.reduce((a, t) => a + (t.required ? 0 : t.weight), 0);
   if (totalWeight === 0) return [];
   const questionStems = new Set(q.terms.map((t) => t.stem));
-  const questionVector = lexicon.embed(question);
+  // With the other names of its names, so "Heihe" is as close to a sentence about "Anheihe".
+  const questionVector = lexicon.embed(corpus.aliases ? expandWithAliases(question, corpus.aliases) : question);
   const out: ScoredSentence[] = [];
   passages.forEach((p, passage) => {
     const { chunk } = p;

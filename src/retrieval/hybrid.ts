@@ -8,6 +8,7 @@ import type { VectorStore } from '@langchain/core/vectorstores';
 import type { Chunk, Retrieved } from '../types.js';
 import { indexText } from '../ingest/chunk.js';
 import { buildBm25, type Bm25Index } from './bm25.js';
+import { stemmer } from 'stemmer';
 import { reciprocalRankFusion } from './fusion.js';
 import { expandWithAliases, mineAliases, type Aliases } from './aliases.js';
 
@@ -18,6 +19,9 @@ export interface Retriever {
   readonly aliases: Aliases;
   retrieve(query: string, k: number): Promise<Retrieved[]>;
 }
+
+/** A word in at least this share of the passages is what the corpus is about, not a clue. */
+const TOPICAL_SHARE = 0.3;
 
 export interface HybridOptions {
   /** How many candidates each list contributes before fusion (at least k). */
@@ -38,6 +42,18 @@ export function createHybridRetriever(
   const denseWeight = options.denseWeight ?? 1;
   const lexicalWeight = options.lexicalWeight ?? 1;
 
+  // Words in a large share of the passages (the city's names, in this corpus) say nothing about
+  // which passage answers, yet as rare words they dominate a sentence vector: the dense query
+  // leaves them out. The lexical ranking keeps them (BM25 already gives them little weight).
+  const topical = (word: string): boolean => {
+    const forms = [word, ...(aliases.get(word) ?? [])];
+    return lexical.docCount >= 4 && forms.some((f) => lexical.df(stemmer(f)) / lexical.docCount >= TOPICAL_SHARE);
+  };
+  const withoutTopicalWords = (query: string): string => {
+    const kept = query.replace(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu, (w) => (topical(w.toLowerCase().replace(/’/g, "'").replace(/'s$/, '')) ? ' ' : w));
+    return /[\p{L}\p{N}]/u.test(kept) ? kept : query;
+  };
+
   return {
     chunks,
     lexical,
@@ -47,7 +63,7 @@ export function createHybridRetriever(
       const take = Math.min(n, Math.max(1, k));
       if (n === 0 || !query.trim()) return [];
       const pool = Math.min(n, Math.max(take * 4, options.candidates ?? 20));
-      const vector = await embeddings.embedQuery(query);
+      const vector = await embeddings.embedQuery(withoutTopicalWords(query));
       const dense = await store.similaritySearchVectorWithScore(vector, pool);
       const denseIds = dense.map(([doc]) => position.get(String(doc.metadata['chunkId'])) ?? -1).filter((i) => i >= 0);
       // Aliases widen only the lexical query: names are rare words, and would pull the dense vector.
