@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, describe, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { fakeAppDeps, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { createApp } from '../../src/server/app.js';
 import { createReindexer } from '../../src/server/reindexer.js';
 import { reindex } from '../../src/ingest/reindex.js';
@@ -140,7 +140,7 @@ describe('errors and logs', () => {
     const logger = pino({ level: 'info' }, sink);
     const internalPath = path.join(PROJECT_ROOT, 'src/answer/secret-internal.ts');
     let reindexMode: 'real' | 'path-error' = 'real';
-    const app = createApp({
+    const app = createApp(fakeAppDeps({
       logger,
       index: srv.holder,
       answer: async (input, index, emit) => {
@@ -151,14 +151,8 @@ describe('errors and logs', () => {
         if (reindexMode === 'path-error') throw new ReindexError('corpus_unreadable', 422, `The corpus directory "${srv.config.corpusDir}" cannot be read.`);
         return createReindexer({ run: () => reindex(srv.runtime.reindexDeps()), holder: srv.holder, toServing: srv.runtime.toServing })();
       },
-      mode: 'extractive',
       adminToken: 'log-secret-token-123',
-      defaultK: 5,
-      bodyLimit: '64kb',
-      rateLimitPerMinute: 0,
-      reindexRateLimitPerMinute: 0,
-      publicDir: path.join(PROJECT_ROOT, 'public'),
-    });
+    }));
     const listener = await new Promise<Server>((resolve) => {
       const l = app.listen(0, '127.0.0.1', () => resolve(l));
     });

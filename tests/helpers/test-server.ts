@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { ReindexDeps } from '../../src/ingest/reindex.js';
-import { createApp } from '../../src/server/app.js';
+import { createApp, type AppDeps } from '../../src/server/app.js';
 import { createIndexHolder, type IndexHolder } from '../../src/server/index-holder.js';
 import { appDepsFrom } from '../../src/server/app-deps.js';
 
@@ -75,5 +75,30 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * App deps for tests that build the app around fakes: answers and re-indexes fail unless
+ * overridden, limits are off, the real page is served.
+ */
+export function fakeAppDeps(overrides: Partial<AppDeps> = {}): AppDeps {
+  return {
+    logger: pino({ level: 'silent' }),
+    index: createIndexHolder(null),
+    answer: async () => {
+      throw new Error('not reached');
+    },
+    reindex: async () => {
+      throw new Error('not reached');
+    },
+    mode: 'extractive',
+    adminToken: undefined,
+    defaultK: 5,
+    bodyLimit: '64kb',
+    rateLimitPerMinute: 0,
+    reindexRateLimitPerMinute: 0,
+    publicDir: path.join(PROJECT_ROOT, 'public'),
+    ...overrides,
   };
 }

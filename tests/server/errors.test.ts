@@ -10,10 +10,9 @@ import { createApp, type AppDeps } from '../../src/server/app.js';
 import { createIndexHolder } from '../../src/server/index-holder.js';
 import type { ServingIndex } from '../../src/answer/serving-index.js';
 import { AppError } from '../../src/errors.js';
-import { PROJECT_ROOT, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { fakeAppDeps, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { postJson, type ErrorJson } from '../helpers/http.js';
 import { json, readSse } from '../helpers/sse.js';
-import path from 'node:path';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -150,7 +149,7 @@ describe('unexpected errors (createApp with fake deps)', () => {
 
   beforeAll(async () => {
     const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
-    const deps: AppDeps = {
+    const deps: AppDeps = fakeAppDeps({
       logger,
       index: createIndexHolder(fakeIndex),
       answer: async () => {
@@ -159,14 +158,8 @@ describe('unexpected errors (createApp with fake deps)', () => {
       reindex: async () => {
         throw new Error(`ENOENT: no such file or directory, open '${SECRET_PATH}'`);
       },
-      mode: 'extractive',
       adminToken: 'tok',
-      defaultK: 5,
-      bodyLimit: '64kb',
-      rateLimitPerMinute: 0,
-      reindexRateLimitPerMinute: 0,
-      publicDir: path.join(PROJECT_ROOT, 'public'),
-    };
+    });
     const app = createApp(deps);
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -222,23 +215,7 @@ describe('unexpected errors (createApp with fake deps)', () => {
   });
 
   test('with no index loaded, /ask is 503 and /health says starting', async () => {
-    const empty = createApp({
-      logger: pino({ level: 'silent' }),
-      index: createIndexHolder(null),
-      answer: async () => {
-        throw new Error('not reached');
-      },
-      reindex: async () => {
-        throw new Error('not reached');
-      },
-      mode: 'extractive',
-      adminToken: undefined,
-      defaultK: 5,
-      bodyLimit: '64kb',
-      rateLimitPerMinute: 0,
-      reindexRateLimitPerMinute: 0,
-      publicDir: path.join(PROJECT_ROOT, 'public'),
-    });
+    const empty = createApp(fakeAppDeps());
     const s = await new Promise<Server>((resolve) => {
       const x = empty.listen(0, '127.0.0.1', () => resolve(x));
     });

@@ -7,7 +7,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pino } from 'pino';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { createApp } from '../../src/server/app.js';
 import { createIndexHolder } from '../../src/server/index-holder.js';
@@ -15,7 +14,7 @@ import type { ServingIndex } from '../../src/answer/serving-index.js';
 import type { Answer } from '../../src/types.js';
 import { LOCK_FILE } from '../../src/ingest/lock.js';
 import { readCurrent } from '../../src/index-store/layout.js';
-import { PROJECT_ROOT, startTestServer, tempDir, type TestServer } from '../helpers/test-server.js';
+import { fakeAppDeps, startTestServer, tempDir, type TestServer } from '../helpers/test-server.js';
 import {
   HEIHE_TEXT,
   MASCOT_QUESTION,
@@ -172,8 +171,7 @@ describe('zero-downtime re-indexing under load', () => {
     const inside = new Promise<void>((r) => (entered = r));
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const app = createApp({
-      logger: pino({ level: 'silent' }),
+    const app = createApp(fakeAppDeps({
       index: holder,
       answer: async (input, index) => {
         if (input.question.startsWith('slow')) {
@@ -182,17 +180,7 @@ describe('zero-downtime re-indexing under load', () => {
         }
         return { answer: 'ok', grounded: true, citations: [], mode: 'extractive', indexVersion: index.version, question: input.question } satisfies Answer;
       },
-      reindex: async () => {
-        throw new Error('unused');
-      },
-      mode: 'extractive',
-      adminToken: undefined,
-      defaultK: 5,
-      bodyLimit: '64kb',
-      rateLimitPerMinute: 0,
-      reindexRateLimitPerMinute: 0,
-      publicDir: path.join(PROJECT_ROOT, 'public'),
-    });
+    }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const { port } = server.address() as { port: number };
