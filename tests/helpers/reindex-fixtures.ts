@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { chunkSources } from '../../src/ingest/chunk.js';
 import { readCorpus } from '../../src/ingest/read-corpus.js';
@@ -108,18 +107,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, wh
   }
 }
 
-/** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './free-port.js';
 
 /** A process that stays alive until killed (to hold a lock "from another process"). */
 export function spawnSleeper(): ChildProcess {
