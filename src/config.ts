@@ -38,6 +38,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_K: z.coerce.number().int().min(1).max(20).default(5),
   KEEP_GENERATIONS: z.coerce.number().int().min(1).max(20).default(2),
+  ANSWER_MODEL: optionalString,
+  OFFTOPIC_BANK: optionalString,
 });
 
 export type Config = Readonly<{
@@ -58,6 +60,10 @@ export type Config = Readonly<{
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   defaultK: number;
   keepGenerations: number;
+  /** The answerer model file; undefined = the committed models/answerer.json. */
+  answerModel: string | undefined;
+  /** The off-topic question bank for refusal calibration; undefined = models/offtopic-bank.json. */
+  offTopicBank: string | undefined;
 }>;
 
 /** Parses the environment (or any record of strings) into a frozen Config, or throws ConfigError. */
@@ -99,5 +105,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     logLevel: e.LOG_LEVEL,
     defaultK: e.DEFAULT_K,
     keepGenerations: e.KEEP_GENERATIONS,
+    answerModel: e.ANSWER_MODEL,
+    offTopicBank: e.OFFTOPIC_BANK,
   });
 }

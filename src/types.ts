@@ -40,10 +40,14 @@ export interface IndexManifest {
   readonly chunker: ChunkerSettings;
   readonly sources: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly chunks: number }>;
   readonly chunkCount: number;
+  /** Version of the sentence features stored with the generation (absent in older ones). */
+  readonly features?: string;
 }
 
 export interface Retrieved {
   readonly chunk: Chunk;
+  /** Index of the chunk in its generation (and in the generation's sentence index). */
+  readonly position: number;
   /** Fused score, higher is better. */
   readonly score: number;
   /** 1-based rank in each list, or null when the chunk was absent from it. */
@@ -57,6 +61,8 @@ export interface Citation {
   readonly section: string;
   readonly text: string;
   readonly score: number;
+  /** Offsets in `text` of the sentences the answer quotes from this passage (extractive answers). */
+  readonly quotes?: ReadonlyArray<{ readonly start: number; readonly end: number }>;
 }
 
 export type AnswerMode = 'extractive' | 'llm';
@@ -71,6 +77,8 @@ export interface Answer {
   readonly question: string;
   /** Why the configured mode was not used (e.g. the LLM failed and we answered extractively). */
   readonly fallback?: string;
+  /** On a refusal: the passages that came closest, for the reader to look at or rephrase from. */
+  readonly related?: readonly Citation[];
 }
 
 export interface ChatTurn {

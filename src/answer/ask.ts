@@ -5,10 +5,11 @@
  */
 import type { Answer, ChatTurn, Citation, Retrieved, StreamEvent } from '../types.js';
 import { UpstreamError } from '../errors.js';
-import type { Lexicon } from './lexicon.js';
 import type { LlmClient } from './llm-client.js';
 import type { ServingIndex } from './serving-index.js';
-import { answerExtractively, DEFAULT_EXTRACTIVE, NOT_IN_CORPUS, type ExtractiveOptions } from './extractive.js';
+import { answerExtractively, DEFAULT_EXTRACTIVE, NOT_IN_CORPUS, READ_PASSAGES, RELATED_PASSAGES, type ExtractiveOptions } from './extractive.js';
+import type { AnalyzedQuestion } from './question.js';
+import { stripInvisible } from '../text/normalize.js';
 import { checkCitations } from './citation-check.js';
 import { condenseOffline } from './condense.js';
 import { ANSWER_SYSTEM_PROMPT, NOT_IN_CORPUS_TOKEN } from './prompts.js';
@@ -22,7 +23,6 @@ export interface AskInput {
 }
 
 export interface AskDeps {
-  readonly lexicon: Lexicon;
   readonly llm: LlmClient | null;
   readonly extractive?: ExtractiveOptions;
   readonly onWarning?: (message: string, err: unknown) => void;
@@ -34,9 +34,6 @@ export interface AskDeps {
 }
 
 type Emit = (event: StreamEvent) => void;
-
-// The extractive answerer reads a few more passages than it cites, to find the best sentence.
-const MIN_EXTRACTIVE_PASSAGES = 10;
 
 const toCitation = (r: Retrieved, n: number): Citation => ({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
 
@@ -57,9 +54,9 @@ async function standaloneQuestion(input: AskInput, deps: AskDeps): Promise<strin
   return condenseOffline(input.question, input.history);
 }
 
-function extractive(question: string, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
-  const result = answerExtractively(question, retrieved, deps.lexicon, index.stats, { ...(deps.extractive ?? DEFAULT_EXTRACTIVE), citePassages: k });
-  emit({ type: 'citations', citations: result.citations, question, indexVersion: index.version });
+function extractive(q: AnalyzedQuestion, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
+  const result = answerExtractively(q, retrieved, index.answering, { ...(deps.extractive ?? DEFAULT_EXTRACTIVE), citePassages: k });
+  emit({ type: 'citations', citations: result.citations, question: q.text, indexVersion: index.version });
   for (const p of pieces(result.answer)) emit({ type: 'delta', text: p });
   return {
     answer: result.answer,
@@ -67,8 +64,9 @@ function extractive(question: string, retrieved: readonly Retrieved[], k: number
     citations: result.citations,
     mode: 'extractive',
     indexVersion: index.version,
-    question,
+    question: q.text,
     ...(fallback ? { fallback } : {}),
+    ...(result.grounded ? {} : { related: result.related }),
   };
 }
 
@@ -102,7 +100,7 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
     // No sentence passed the check, so none was streamed: stream the refusal, so that the
     // deltas add up to the answer as in every other case.
     for (const p of pieces(NOT_IN_CORPUS)) emit({ type: 'delta', text: p });
-    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question };
+    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question, related: passages.slice(0, RELATED_PASSAGES) };
   }
   return {
     answer: checked.text,
@@ -121,8 +119,12 @@ export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, e
   const deadline = deps.llm && deps.llmDeadlineMs ? AbortSignal.timeout(deps.llmDeadlineMs) : undefined;
   const modelSignal = deadline && input.signal ? AbortSignal.any([input.signal, deadline]) : (deadline ?? input.signal);
   const modelInput: AskInput = modelSignal ? { ...input, signal: modelSignal } : input;
-  const question = await standaloneQuestion(modelInput, deps);
-  const retrieved = await index.retriever.retrieve(question, Math.max(input.k, MIN_EXTRACTIVE_PASSAGES));
+  // Invisible characters (zero-width spaces, bidi controls) would split words and echo back.
+  const question = stripInvisible(await standaloneQuestion({ ...modelInput, question: stripInvisible(input.question) }, deps));
+  // The question is analysed once; retrieval and the answerer share its tokens.
+  const q = index.analyze(question);
+  // The extractive answerer reads a few more passages than it cites, to find the best sentence.
+  const retrieved = await index.retriever.retrieve({ text: question, tokens: q.tokens }, Math.max(input.k, READ_PASSAGES));
   let answer: Answer;
   if (deps.llm) {
     try {
@@ -130,10 +132,10 @@ export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, e
     } catch (err) {
       if (!(err instanceof UpstreamError) || input.signal?.aborted) throw err;
       deps.onWarning?.('the LLM failed; answering extractively', err);
-      answer = extractive(question, retrieved, input.k, index, deps, emit, err.message);
+      answer = extractive(q, retrieved, input.k, index, deps, emit, err.message);
     }
   } else {
-    answer = extractive(question, retrieved, input.k, index, deps, emit);
+    answer = extractive(q, retrieved, input.k, index, deps, emit);
   }
   emit({ type: 'done', answer });
   return answer;

@@ -1,55 +1,105 @@
 /**
- * Offline follow-up handling: a question that leans on earlier turns ("And its population?",
- * "What about the winters there?") gets the subject of the earlier user turns carried into
- * it, so retrieval and answering see a standalone question.
+ * Offline follow-up handling: makes a question that leans on earlier turns standalone before
+ * it is searched, deciding from the question's own form what it takes from them.
+ *  - A full question with a name of its own ("When did the Normans reach Italy?") stands alone.
+ *  - A full question without one ("Is there a university?", "What religion were they?") and a
+ *    "what about ..." with its own topic ("What about its population?") keep their words and
+ *    get only the conversation's subject added: the names of the latest user turn that has any.
+ *  - A fragment that only swaps the subject ("And Blagoveshchensk?") takes the previous
+ *    question with the new name in place of the old.
+ *  - A fragment that only adds a modifier ("And in summer?") takes the previous question with
+ *    the modifier in place of the one it had, and one with no words of its own ("And?") the
+ *    previous question.
+ * Only user turns are read: an assistant's words are never carried into a search.
  */
 import type { ChatTurn } from '../types.js';
-import { isStopWord, tokenize } from '../text/tokenize.js';
+import { tokenize, type Token } from '../text/tokenize.js';
 
-const ANAPHORA = /\b(it|its|it's|there|they|them|their|theirs|this|that|these|those|he|she|his|her|the city|the town)\b/i;
-const CONTINUATION = /^\s*(and|also|what about|how about|and what about|what else)\b/i;
-
-export function needsContext(question: string): boolean {
-  const content = tokenize(question).filter((t) => !isStopWord(t.word));
-  // "Is there a university?" uses an existential "there", not one that points back.
-  const withoutExistential = question.replace(/\b(is|are|was|were|isn't|aren't)\s+there\b/gi, '');
-  return ANAPHORA.test(withoutExistential) || CONTINUATION.test(question) || content.length <= 1;
-}
-
+const CONNECTIVE = /^\s*(?:(?:and|also|so|but|then|ok|okay)\b[\s,]*)*(?:(?:what|how)\s+about|what\s+of|as\s+for)?\s*/i;
+const PREPOSITIONS = new Set(['in', 'on', 'at', 'during', 'for', 'from', 'to', 'after', 'before', 'since', 'with', 'without', 'by', 'under', 'over', 'between', 'among', 'near', 'around', 'into', 'of', 'within', 'outside', 'inside', 'throughout']);
+const QUESTION_WORDS = new Set(['what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how', 'is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'has', 'have', 'had', 'will', 'would', 'should', 'may', 'might', 'tell', 'name', 'list', 'describe', 'explain', 'give']);
 // A capitalised word right after these describes the thing asked for, not the subject:
 // in "Which Russian city lies across from Heihe?" the subject is Heihe, not "Russian".
-const WH_DETERMINER = new Set(['which', 'what', 'whose']);
+const WH_DETERMINERS = new Set(['which', 'what', 'whose']);
 
-/** Names (capitalised words past the first) of a text, in order, without repeats. */
-function names(text: string): string[] {
-  const out: string[] = [];
+/**
+ * Names of a text, in order: capitalised content words, except the first word of a sentence
+ * (capitalised by convention) unless written in capitals or `firstCounts` (a fragment such as
+ * "Harvard's library?" starts with its name).
+ */
+export function namesOf(text: string, firstCounts = false): string[] {
   const tokens = tokenize(text);
+  const out: string[] = [];
   tokens.forEach((t, i) => {
     const raw = text.slice(t.start, t.end);
-    if (WH_DETERMINER.has(tokens[i - 1]?.word ?? '')) return;
-    if (i > 0 && t.capitalized && !isStopWord(t.word) && !out.includes(raw)) out.push(raw);
+    const isName = t.capitalized && !t.stop && t.number === null && (i > 0 || firstCounts || /^\p{Lu}{2,}/u.test(raw)) && !QUESTION_WORDS.has(t.key);
+    if (isName && !WH_DETERMINERS.has(tokens[i - 1]?.key ?? '') && !out.includes(raw)) out.push(raw);
   });
   return out;
 }
 
+const trimEnd = (s: string): string => s.replace(/[?.!\s]+$/, '');
+const contentOf = (tokens: readonly Token[]): Token[] => tokens.filter((t) => !t.stop && !QUESTION_WORDS.has(t.key));
+
+/** The latest user turn's names, looking further back while a turn has none. */
+function conversationSubject(userTurns: readonly string[]): string[] {
+  for (let i = userTurns.length - 1; i >= 0; i--) {
+    const names = namesOf(userTurns[i] ?? '');
+    if (names.length > 0) return names;
+  }
+  return [];
+}
+
+/** `previous` with the phrase after its last `preposition` replaced by `phrase` (or `phrase` added). */
+function replaceModifier(previous: string, preposition: string, phrase: string): string {
+  const base = trimEnd(previous);
+  const re = new RegExp(`\\b${preposition}\\b(?!.*\\b${preposition}\\b)[^,;]*$`, 'i');
+  return re.test(base) ? `${base.replace(re, phrase)}?` : `${base} ${phrase}?`;
+}
+
+const wordsOf = (text: string): string[] => tokenize(text).map((t) => t.key);
+
+/** The previous question about other names: its first name replaced by them, its other names dropped. */
+function swapSubject(previous: string, names: readonly string[]): string {
+  const old = namesOf(previous);
+  if (old.length === 0) return `${trimEnd(previous)} (${names.join(' ')})?`;
+  const tokens = tokenize(previous);
+  const oldKeys = new Set(old.flatMap(wordsOf));
+  let out = '';
+  let at = 0;
+  let replaced = false;
+  for (const t of tokens) {
+    if (!oldKeys.has(t.key) || !t.capitalized) continue;
+    out += previous.slice(at, t.start) + (replaced ? '' : names.join(' '));
+    replaced = true;
+    at = t.end;
+  }
+  return (out + previous.slice(at)).replace(/\s{2,}/g, ' ').trim();
+}
+
 export function condenseOffline(question: string, history: readonly ChatTurn[]): string {
   const q = question.trim();
-  if (history.length === 0 || !needsContext(q)) return q;
-  const userTurns = history.filter((t) => t.role === 'user').map((t) => t.content);
-  const own = new Set(tokenize(q).map((t) => t.stem));
-  const about = (carried: readonly string[]): string => `${q.replace(/[?.!\s]+$/, '')} (about ${carried.join(' ')})?`;
-  let words: string[] = [];
-  for (let i = userTurns.length - 1; i >= 0; i--) {
-    const turn = userTurns[i] ?? '';
-    const named = names(turn).filter((n) => !own.has(tokenize(n)[0]?.stem ?? ''));
-    if (named.length > 0) return about(named);
-    const content = tokenize(turn)
-      .filter((t) => !isStopWord(t.word) && !own.has(t.stem))
-      .map((t) => turn.slice(t.start, t.end));
-    // A follow-up without names ("What about the winters there?") took its subject from an
-    // earlier turn: look there before settling for its words.
-    if (content.length > 0 && !needsContext(turn)) return about(content);
-    if (words.length === 0) words = content;
+  const userTurns = history.filter((t) => t.role === 'user').map((t) => t.content.trim()).filter(Boolean);
+  if (userTurns.length === 0) return q;
+  const previous = userTurns[userTurns.length - 1] as string;
+  const subject = conversationSubject(userTurns);
+  const withSubject = (text: string): string => {
+    const missing = subject.filter((s) => !text.toLowerCase().includes(s.toLowerCase()));
+    return missing.length ? `${trimEnd(text)} (${missing.join(' ')})?` : text;
+  };
+
+  const connective = CONNECTIVE.exec(q)?.[0] ?? '';
+  const rest = q.slice(connective.length).trim();
+  const restTokens = tokenize(rest);
+  const startsAsQuestion = QUESTION_WORDS.has(restTokens[0]?.key ?? '');
+  if (!startsAsQuestion) {
+    const content = contentOf(restTokens);
+    if (content.length === 0) return previous; // "And?", "What about it?"
+    const first = restTokens[0] as Token;
+    if (PREPOSITIONS.has(first.key)) return withSubject(replaceModifier(previous, first.key, trimEnd(rest))); // "And in summer?"
+    const names = namesOf(rest, true);
+    if (names.length > 0 && content.every((t) => names.some((n) => wordsOf(n).includes(t.key)))) return swapSubject(previous, names); // "And Blagoveshchensk?"
   }
-  return words.length > 0 ? about(words) : q;
+  // A question (or "what about X") with a topic of its own: its words, and the subject when it names none.
+  return namesOf(q, !startsAsQuestion).length > 0 ? q : withSubject(q);
 }

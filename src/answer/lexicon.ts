@@ -1,22 +1,25 @@
 /**
- * What the extractive answerer needs to know about words, independent of where it comes from:
- * how similar two words are (word vectors) and how common a word is in general English
- * (frequency rank). The local GloVe embeddings provide both; tests use small fakes.
+ * What the answerer needs to know about words, independent of where it comes from: how
+ * common a word is in general English (frequency rank), its vector, and the vector of a run of
+ * words. Words are the shared tokenizer's folded keys. The local GloVe table provides all of
+ * it (src/runtime.ts); tests use small fakes.
  */
 export interface Lexicon {
-  /** Cosine similarity of two words' vectors in [-1, 1]; 1 for the same word; 0 when unknown. */
-  similarity(a: string, b: string): number;
-  /** Frequency rank in general English (0 = most common); `size` for unknown words. */
-  rank(word: string): number;
+  /** Ranks run 0 (most common) to size - 1; `size` stands for unknown words. */
   readonly size: number;
-  /** A unit-length vector for a whole sentence (same space for questions and sentences). */
-  embed(text: string): ArrayLike<number>;
+  readonly dimensions: number;
+  /** Frequency rank of a folded word in general English; `size` when unknown. */
+  rank(key: string): number;
+  /** The unit vector of a folded word, or null when unknown. */
+  vector(key: string): Float32Array | null;
+  /** A unit-length vector for a run of folded words (the same space for questions and sentences). */
+  embedKeys(keys: readonly string[]): Float32Array;
 }
 
-/** A lexicon that knows nothing: every word is rare and only equal to itself. */
-export const EMPTY_LEXICON: Lexicon = {
-  similarity: (a, b) => (a === b ? 1 : 0),
-  rank: () => 1_000_000,
-  size: 1_000_000,
-  embed: () => [1],
-};
+/** Dot product of two vectors of the same length (cosine for unit vectors). */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}

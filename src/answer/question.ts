@@ -1,80 +1,163 @@
 /**
- * What a question asks about: its content terms, each weighted by how specific it is, which
- * of them any answer must contain (names and numbers the corpus is not mainly about), and
- * the kind of answer it expects (a number, a date, a person).
+ * A question, analysed once: its tokens (the shared tokenizer's), its content terms resolved
+ * against the corpus vocabulary with how specific each is (in this corpus and in English),
+ * which terms are names or numbers, other names the corpus gives for them, consecutive term
+ * pairs, the kind of answer it asks for, and its sentence vector.
  */
-import { isStopWord, tokenize, type Token } from '../text/tokenize.js';
-import { stemmer } from 'stemmer';
+import { tokenize, type Token } from '../text/tokenize.js';
 import type { Lexicon } from './lexicon.js';
+import type { SentenceIndex } from './sentence-index.js';
 
-export type AnswerType = 'number' | 'date' | 'person' | 'place' | 'any';
+/**
+ * What a question asks for, from its question words (a closed class, so a table is the
+ * right tool): "when"/"what year" a date, "how many"/"what percentage" a number, "who" a
+ * person, "where"/"which city" a place, "why" a reason, "how" a manner, "is/does..." yes or no.
+ */
+export const ANSWER_KINDS = ['date', 'number', 'person', 'place', 'reason', 'manner', 'entity', 'yesno', 'other'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
 
 export interface QuestionTerm {
-  readonly word: string;
-  readonly stem: string;
-  /** Specificity in (0, 1]: rare words weigh more; words the whole corpus is about weigh little. */
-  readonly weight: number;
-  /** A name or number that an answer must mention to be about the same thing. */
-  readonly required: boolean;
-  /** Other names the corpus gives for this word; they match like the word itself. */
-  readonly aliases: readonly string[];
-}
-
-export interface CorpusStats {
-  readonly docCount: number;
-  /** Number of chunks containing the stem. */
-  df(stem: string): number;
-  /**
-   * The corpus's common direction in sentence-vector space (unit length): what every passage
-   * shares, such as the city's name. Removed before comparing sentences (Arora et al.'s SIF).
-   */
-  readonly commonDirection?: ArrayLike<number> | undefined;
-  /** Other names the corpus gives for things (lower-cased words). */
-  readonly aliases?: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+  readonly lemma: string;
+  readonly key: string;
+  /** Id in the corpus vocabulary, or -1 when the corpus never uses the lemma. */
+  readonly lemmaId: number;
+  /** Id of its word family in the corpus, or -1. */
+  readonly stemId: number;
+  /** Other names of the term (lemma-id sequences), from aliases the corpus defines. */
+  readonly alternates: ReadonlyArray<readonly number[]>;
+  /** Chunks holding the term (or one of its other names). */
+  readonly df: number;
+  /** Specificity in this corpus in [0, 1]: 1 for a term in no chunk, near 0 for one in all. */
+  readonly idf: number;
+  /** Rarity in general English in [0, 1] (log frequency rank over log vocabulary size). */
+  readonly rarity: number;
+  /** Frequency rank in general English. */
+  readonly rank: number;
+  readonly name: boolean;
+  readonly number: boolean;
+  readonly vector: Float32Array | null;
 }
 
 export interface AnalyzedQuestion {
+  readonly text: string;
+  readonly tokens: readonly Token[];
   readonly terms: readonly QuestionTerm[];
-  readonly answerType: AnswerType;
+  /** Pairs of terms consecutive in the question (indices into terms). */
+  readonly bigrams: ReadonlyArray<readonly [number, number]>;
+  readonly kind: AnswerKind;
+  /** SIF vector of the question's words and the other names of its names. */
+  readonly vector: Float32Array;
 }
 
 // Words that frame a question rather than name its topic.
-const FRAME_WORDS = new Set(['know', 'find', 'info', 'information', 'anything', 'something', 'thing', 'things', 'mention', 'mentioned', 'say', 'says', 'exist', 'exists', 'located', 'also', 'called', 'one', 'ones']);
+const FRAME_WORDS = new Set(['know', 'find', 'info', 'information', 'anything', 'something', 'thing', 'mention', 'say', 'exist', 'called', 'call', 'one', 'anyone', 'someone', 'happen', 'occur', 'take', 'place']);
 
-export function expectedAnswerType(question: string): AnswerType {
-  const q = question.toLowerCase();
-  if (/\bhow (many|much)\b|\bwhat (number|percentage|proportion)\b|\bhow (large|big) is the population\b/.test(q)) return 'number';
-  // "What is the population of X?" asks for a quantity as surely as "how many".
-  if (/\bwhat(?:'s| is| was| are| were)? (?:the |its |their )?(population|size|area|height|length|distance|temperature|price|cost|number|percentage|rate|total)\b/.test(q)) return 'number';
-  if (/\bwhen\b|\bwhat (year|date|century|decade)\b|\bwhich (year|century|decade)\b|\bhow long ago\b/.test(q)) return 'date';
-  if (/^\s*who\b|\bwho (is|was|are|were)\b/.test(q)) return 'person';
-  if (/^\s*where\b|\bwhere (is|are|was|were|does|do|did)\b/.test(q)) return 'place';
-  return 'any';
+const DATE_NOUNS = new Set(['year', 'date', 'century', 'decade', 'month', 'day', 'time', 'era', 'period', 'age']);
+const NUMBER_NOUNS = new Set(['number', 'percentage', 'percent', 'amount', 'population', 'size', 'area', 'height', 'length', 'distance', 'temperature', 'price', 'cost', 'rate', 'total', 'proportion', 'fraction', 'quantity', 'count', 'speed', 'weight', 'depth', 'width', 'age', 'ratio']);
+const PLACE_NOUNS = new Set(['city', 'country', 'place', 'region', 'river', 'state', 'town', 'province', 'location', 'continent', 'island', 'nation', 'county', 'district', 'area', 'street', 'village', 'capital', 'site', 'territory', 'mountain', 'sea', 'ocean', 'lake', 'port', 'border']);
+const PERSON_NOUNS = new Set(['person', 'man', 'woman', 'leader', 'king', 'queen', 'president', 'ruler', 'emperor', 'author', 'writer', 'scientist', 'founder', 'inventor', 'people', 'group', 'general', 'pope', 'duke', 'prince', 'minister', 'mayor', 'player', 'artist', 'composer', 'philosopher']);
+const AUXILIARIES = new Set(['is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'has', 'have', 'had', 'will', 'would', 'should', 'may', 'might']);
+
+/** The kind of answer a question asks for, from its question words and the noun after "what/which". */
+export function answerKind(tokens: readonly Token[]): AnswerKind {
+  const keys = tokens.map((t) => t.key);
+  const at = (w: string): number => keys.indexOf(w);
+  const after = (i: number): Token | undefined => tokens.slice(i + 1).find((t) => !t.stop || t.key === 'many' || t.key === 'much');
+  const how = at('how');
+  if (how >= 0) {
+    const next = keys[how + 1] ?? '';
+    if (next === 'many' || next === 'much') return 'number';
+    if (['long', 'old', 'far', 'large', 'big', 'tall', 'high', 'often', 'deep', 'wide', 'fast'].includes(next)) return next === 'long' && keys.includes('ago') ? 'date' : 'number';
+  }
+  if (at('when') >= 0) return 'date';
+  if (at('why') >= 0) return 'reason';
+  if (at('where') >= 0) return 'place';
+  if (at('who') >= 0 || at('whom') >= 0 || at('whose') >= 0) return 'person';
+  const wh = [at('what'), at('which')].filter((i) => i >= 0).sort((a, b) => a - b)[0];
+  if (wh !== undefined) {
+    const noun = after(wh);
+    if (noun) {
+      if (DATE_NOUNS.has(noun.lemma)) return 'date';
+      if (NUMBER_NOUNS.has(noun.lemma)) return 'number';
+      if (PLACE_NOUNS.has(noun.lemma)) return 'place';
+      if (PERSON_NOUNS.has(noun.lemma)) return 'person';
+    }
+    return 'entity';
+  }
+  if (how >= 0) return 'manner';
+  if (AUXILIARIES.has(keys[0] ?? '')) return 'yesno';
+  return 'other';
 }
 
-/** General-English rarity in [0.15, 1] from a word's frequency rank (Zipf: log rank ~ information). */
-function rarity(word: string, lexicon: Lexicon): number {
-  const r = lexicon.rank(word);
-  return Math.min(1, Math.max(0.15, Math.log(r + 2) / Math.log(lexicon.size + 2)));
+/** Corpus specificity of a term held by `df` of `n` chunks, in [0, 1] whatever the corpus size. */
+export function specificity(df: number, n: number): number {
+  // BM25's idf, divided by its largest value (df = 0) so corpora of any size share a scale.
+  return Math.log((n + 1) / (df + 0.5)) / Math.log((n + 1) / 0.5);
 }
 
-export function analyzeQuestion(question: string, lexicon: Lexicon, corpus: CorpusStats): AnalyzedQuestion {
-  const tokens = tokenize(question);
-  const seen = new Set<string>();
+/** General-English rarity of a frequency rank in [0, 1] (Zipf: log rank ~ information). */
+export const rarityOf = (rank: number, size: number): number => Math.min(1, Math.log(rank + 2) / Math.log(size + 2));
+
+/** The vocabulary lookups a question needs, built once per sentence index. */
+export interface Vocabulary {
+  lemmaId(lemma: string): number;
+  stemId(stem: string): number;
+}
+
+export function vocabularyOf(index: SentenceIndex): Vocabulary {
+  const lemmas = new Map(index.lemmas.map((l, i) => [l, i]));
+  const stems = new Map(index.stems.map((s, i) => [s, i]));
+  return { lemmaId: (l) => lemmas.get(l) ?? -1, stemId: (s) => stems.get(s) ?? -1 };
+}
+
+/** Analyses `text` against a corpus (its sentence index and vocabulary) and the lexicon. */
+export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: Vocabulary, lexicon: Lexicon): AnalyzedQuestion {
+  const tokens = tokenize(text);
+  const n = index.chunkCount;
   const terms: QuestionTerm[] = [];
-  tokens.forEach((t: Token, i) => {
-    if (isStopWord(t.word) || FRAME_WORDS.has(t.word) || seen.has(t.stem)) return;
-    if (t.word.length < 2 && !t.numeric) return;
-    seen.add(t.stem);
-    const aliases = [...(corpus.aliases?.get(t.word) ?? [])];
-    // A name is as common as its most common alias: "Heihe" is what the corpus is about when "Anheihe" is.
-    const df = Math.max(corpus.df(t.stem), ...aliases.map((a) => corpus.df(stemmer(a))));
-    const share = corpus.docCount ? df / corpus.docCount : 0;
-    // A term in most passages is what the corpus is about (the city itself): it narrows nothing.
-    const topical = Math.min(1, share / 0.5);
-    const weight = rarity(t.word, lexicon) * (1 - 0.85 * topical);
-    const name = t.capitalized && (i > 0 || /^\p{Lu}{2,}/u.test(question.slice(t.start, t.end)));
-    terms.push({ word: t.word, stem: t.stem, weight, required: (name || t.numeric) && share < 0.3, aliases });
+  const termAt: number[] = [];
+  const seen = new Set<string>();
+  const extraKeys: string[] = [];
+  const lemmas = tokens.map((t) => t.lemma);
+  tokens.forEach((t, i) => {
+    if (t.stop || FRAME_WORDS.has(t.lemma) || seen.has(t.lemma)) return;
+    if (t.key.length < 2 && t.number === null) return;
+    seen.add(t.lemma);
+    const lemmaId = vocabulary.lemmaId(t.lemma);
+    const stemId = vocabulary.stemId(t.stem);
+    // Other names: one-word aliases of this word, and the other names of a multi-word name it is part of.
+    const altLemmas: Array<readonly string[]> = [...(index.aliases.byLemma.get(t.lemma) ?? [])];
+    for (const p of index.aliases.phrases) {
+      const k = p.lemmas.indexOf(t.lemma);
+      if (k >= 0 && p.lemmas.every((l, j) => lemmas[i - k + j] === l)) altLemmas.push(...p.others);
+    }
+    const alternates = altLemmas.map((seq) => seq.map((l) => vocabulary.lemmaId(l))).filter((ids) => ids.every((id) => id >= 0));
+    for (const seq of altLemmas) extraKeys.push(...seq);
+    const df = Math.max(lemmaId >= 0 ? (index.lemmaDf[lemmaId] as number) : 0, ...alternates.map((ids) => Math.min(...ids.map((id) => index.lemmaDf[id] as number))));
+    const rank = lexicon.rank(t.key);
+    // The first word of a question is capitalised by convention: a name only when written in capitals.
+    const name = t.number === null && t.capitalized && (i > 0 || /^\p{Lu}{2,}/u.test(text.slice(t.start, t.end)));
+    terms.push({
+      lemma: t.lemma,
+      key: t.key,
+      lemmaId,
+      stemId,
+      alternates,
+      df,
+      idf: specificity(df, n),
+      rarity: rarityOf(rank, lexicon.size),
+      rank,
+      name,
+      number: t.number !== null && t.digits,
+      vector: lexicon.vector(t.key) ?? lexicon.vector(t.lemma),
+    });
+    termAt.push(i);
   });
-  return { terms, answerType: expectedAnswerType(question) };
+  const bigrams: Array<readonly [number, number]> = [];
+  for (let j = 1; j < terms.length; j++) {
+    // Consecutive content words of the question ("steam engine", "Latin version").
+    const gap = tokens.slice((termAt[j - 1] as number) + 1, termAt[j]).every((t) => t.stop);
+    if (gap && (termAt[j] as number) - (termAt[j - 1] as number) <= 2) bigrams.push([j - 1, j]);
+  }
+  return { text, tokens, terms, bigrams, kind: answerKind(tokens), vector: lexicon.embedKeys([...tokens.map((t) => t.key), ...extraKeys]) };
 }

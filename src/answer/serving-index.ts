@@ -1,32 +1,89 @@
 /**
- * A loaded index generation ready to answer from: its chunks, its hybrid retriever and the
- * version every answer produced from it carries.
+ * A loaded index generation ready to answer from: its chunks, its hybrid retriever, its
+ * sentence index (stored at ingest; rebuilt in memory for a generation written before it
+ * existed), the answerer model and the corpus's refusal calibration, and the version every
+ * answer produced from it carries.
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { LoadedGeneration } from '../index-store/generation.js';
-import { createHybridRetriever, type Retriever } from '../retrieval/hybrid.js';
+import { createHybridRetriever, type Query, type Retriever } from '../retrieval/hybrid.js';
 import type { IndexManifest } from '../types.js';
 import type { Lexicon } from './lexicon.js';
-import type { CorpusStats } from './question.js';
-import { commonDirection } from './passage-analysis.js';
+import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary } from './question.js';
+import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
+import { LemmaVectors } from './features.js';
+import type { AnswererModel } from './model.js';
+import { articlesInCorpus, calibrationFrom, fingerprint, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
+import { READ_PASSAGES, scoreQuestion, type AnswerContext } from './extractive.js';
 
 export interface ServingIndex {
   readonly name: string;
   readonly version: string;
   readonly manifest: IndexManifest;
   readonly retriever: Retriever;
-  /** Corpus statistics the extractive answerer weighs question terms with. */
-  readonly stats: CorpusStats;
+  readonly sentences: SentenceIndex;
+  readonly vocabulary: Vocabulary;
+  /** Everything the extractive answerer needs besides the question and its passages. */
+  readonly answering: AnswerContext;
+  /** Analyses a question against this corpus (once per question). */
+  analyze(text: string): AnalyzedQuestion;
 }
 
-// Enough passages to find the shared direction; more only cost start-up time.
-const COMMON_DIRECTION_SAMPLE = 400;
+export interface ServingDeps {
+  readonly embeddings: EmbeddingsInterface;
+  readonly lexicon: Lexicon;
+  readonly model: AnswererModel;
+  /** Off-topic questions to calibrate refusals with; null leaves the corpus uncalibrated. */
+  readonly bank: OffTopicBank | null;
+  readonly log?: (message: string) => void;
+}
 
-export function toServingIndex(gen: LoadedGeneration, embeddings: EmbeddingsInterface, lexicon: Lexicon): ServingIndex {
-  const retriever = createHybridRetriever(gen.chunks, gen.store, embeddings);
-  const step = Math.max(1, Math.floor(gen.chunks.length / COMMON_DIRECTION_SAMPLE));
-  const sample = gen.chunks.filter((_c, i) => i % step === 0).slice(0, COMMON_DIRECTION_SAMPLE);
-  const direction = commonDirection(sample.map((c) => lexicon.embed(c.text)));
-  const stats: CorpusStats = { docCount: retriever.lexical.docCount, df: (s) => retriever.lexical.df(s), commonDirection: direction, aliases: retriever.aliases };
-  return { name: gen.name, version: gen.manifest.version, manifest: gen.manifest, retriever, stats };
+/** The sentence index stored with the generation, or one built now when it has none of this version. */
+export function sentenceIndexOf(gen: LoadedGeneration, lexicon: Lexicon, log?: (m: string) => void): SentenceIndex {
+  if (gen.sentences && gen.sentences.version === SENTENCE_FEATURES_VERSION) return gen.sentences;
+  log?.(`Index generation ${gen.name} has no sentence features of version ${SENTENCE_FEATURES_VERSION}; computing them in memory (run \`npm run ingest\` to store them).`);
+  return buildSentenceIndex(gen.chunks, lexicon);
+}
+
+/** Scores the bank's questions (those of articles the corpus does not hold) to find the corpus's off-topic level. */
+export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answering: Omit<AnswerContext, 'calibration'> }, bank: OffTopicBank): Promise<Calibration> {
+  const corpus = new Set<string>();
+  const { sentences } = index;
+  index.retriever.chunks.forEach((chunk, c) => {
+    for (let s = sentences.chunkSentences[c] as number; s < (sentences.chunkSentences[c + 1] as number); s++) corpus.add(fingerprint(chunk.text.slice(sentences.start[s], sentences.end[s])));
+  });
+  const present = articlesInCorpus(bank, corpus);
+  const articles = bank.articles.filter((a) => !present.has(a.title));
+  const ctx: AnswerContext = { ...index.answering, calibration: UNCALIBRATED };
+  const tops: number[] = [];
+  for (const a of articles) {
+    for (const text of a.questions) {
+      const q = index.analyze(text);
+      const passages = await index.retriever.retrieve({ text, tokens: q.tokens } satisfies Query, READ_PASSAGES);
+      const { candidates } = scoreQuestion(q, passages, ctx);
+      if (candidates.length) tops.push(Math.max(...candidates.map((c) => c.score)));
+    }
+  }
+  return calibrationFrom(
+    tops,
+    articles.map((a) => a.title),
+  );
+}
+
+export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): Promise<ServingIndex> {
+  const sentences = sentenceIndexOf(gen, deps.lexicon, deps.log);
+  const retriever = createHybridRetriever(gen.chunks, gen.store, deps.embeddings, { aliases: sentences.aliases });
+  const vocabulary = vocabularyOf(sentences);
+  const base = {
+    name: gen.name,
+    version: gen.manifest.version,
+    manifest: gen.manifest,
+    retriever,
+    sentences,
+    vocabulary,
+    analyze: (text: string) => analyzeQuestion(text, sentences, vocabulary, deps.lexicon),
+  };
+  const uncalibrated: AnswerContext = { index: sentences, vectors: new LemmaVectors(sentences, deps.lexicon), model: deps.model, calibration: UNCALIBRATED, lexiconSize: deps.lexicon.size };
+  const calibration = deps.bank && gen.chunks.length > 0 ? await calibrate({ ...base, answering: uncalibrated }, deps.bank) : UNCALIBRATED;
+  return { ...base, answering: { ...uncalibrated, calibration } };
 }

@@ -5,20 +5,38 @@ import 'dotenv/config';
 import { Command } from 'commander';
 import { configOrExit } from '../entry.js';
 import { createRuntime } from '../runtime.js';
+import { READ_PASSAGES, scoreQuestion } from '../answer/extractive.js';
+import { QUESTION_FEATURES } from '../answer/features.js';
+import { CALIBRATED_FEATURES } from '../answer/model.js';
+import type { Retrieved } from '../types.js';
 
 const program = new Command()
   .name('ask')
   .argument('<question...>', 'the question to ask')
   .option('-k, --k <n>', 'passages to retrieve', (v) => Number.parseInt(v, 10))
-  .option('--json', 'print the whole answer object as JSON');
+  .option('--json', 'print the whole answer object as JSON')
+  .option('--explain', "print how the offline answerer scored the question: P(answerable), the threshold and the best sentences");
 program.parse();
-const opts = program.opts<{ k?: number; json?: boolean }>();
+const opts = program.opts<{ k?: number; json?: boolean; explain?: boolean }>();
 
 async function main(): Promise<void> {
   const config = configOrExit();
   const runtime = await createRuntime(config, (m) => console.error(m));
   const index = await runtime.loadServingIndex();
   const question = program.args.join(' ').trim();
+  if (opts.explain) {
+    const q = index.analyze(question);
+    const passages = await index.retriever.retrieve({ text: question, tokens: q.tokens }, READ_PASSAGES);
+    const scored = scoreQuestion(q, passages, index.answering);
+    const ranked = [...scored.candidates].sort((a, b) => b.score - a.score).slice(0, 5);
+    console.log(`kind: ${q.kind}; terms: ${q.terms.map((t) => `${t.lemma}${t.name ? '*' : ''}(idf ${t.idf.toFixed(2)}${t.df ? '' : ', unknown'})`).join(' ')}`);
+    console.log(`P(answerable) ${scored.answerable.toFixed(3)} (threshold ${index.answering.model.file.refusal.threshold}); question features:`);
+    console.log(`  ${[...QUESTION_FEATURES, ...CALIBRATED_FEATURES].map((f, i) => `${f}=${(scored.question[i] ?? 0).toFixed(2)}`).join(' ')}`);
+    for (const c of ranked) {
+      const chunk = (passages[c.passage] as Retrieved).chunk;
+      console.log(`  ${c.score.toFixed(2)} p=${c.prob.toFixed(2)} [passage ${c.passage + 1}] ${chunk.text.slice(index.sentences.start[c.sentence], index.sentences.end[c.sentence]).slice(0, 160)}`);
+    }
+  }
   const answer = await runtime.answer({ question, history: [], k: opts.k ?? config.defaultK }, index);
   if (opts.json) {
     console.log(JSON.stringify(answer, null, 2));

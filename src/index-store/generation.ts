@@ -11,6 +11,8 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { IndexError } from '../errors.js';
 import type { Chunk, EmbeddingInfo, IndexManifest } from '../types.js';
 import { FILES, TMP_PREFIX, ensureDir, fsyncDir, fsyncTree, generationDir, generationsDir } from './layout.js';
+import type { SentenceIndex } from '../answer/sentence-index.js';
+import { decodeSentenceIndex, encodeSentenceIndex } from './sentence-file.js';
 
 /** Everything a generation holds in memory before it is written. */
 export interface GenerationData {
@@ -20,6 +22,8 @@ export interface GenerationData {
   readonly embeddingKeys: readonly string[];
   /** Row-major, chunks.length × manifest.embedding.dimensions. */
   readonly vectors: Float32Array;
+  /** What the answerer knows of every sentence (absent in generations written before it existed). */
+  readonly sentences?: SentenceIndex | undefined;
 }
 
 /** A generation loaded for serving. */
@@ -46,7 +50,7 @@ function rowsOf(vectors: Float32Array, dims: number): number[][] {
   return rows;
 }
 
-async function buildStore(data: GenerationData, embeddings: EmbeddingsInterface): Promise<HNSWLib> {
+export async function buildStore(data: GenerationData, embeddings: EmbeddingsInterface): Promise<HNSWLib> {
   const dims = data.manifest.embedding.dimensions;
   const store = new HNSWLib(embeddings, { space: 'cosine', numDimensions: dims });
   const docs = data.chunks.map((c) => new Document({ pageContent: c.text, metadata: { chunkId: c.id } }));
@@ -66,7 +70,9 @@ export async function writeGenerationTmp(indexDir: string, name: string, data: G
   await mkdir(tmpDir, { recursive: true });
   const store = await buildStore(data, embeddings);
   const chunksFile: ChunksFile = { chunks: [...data.chunks], embeddingKeys: [...data.embeddingKeys] };
+  const sentences = data.sentences ? encodeSentenceIndex(data.sentences) : null;
   await Promise.all([
+    ...(sentences ? [writeFile(path.join(tmpDir, FILES.sentences), sentences.json), writeFile(path.join(tmpDir, FILES.sentenceVectors), sentences.vectors)] : []),
     writeFile(path.join(tmpDir, FILES.chunks), JSON.stringify(chunksFile)),
     writeFile(path.join(tmpDir, FILES.vectors), new Uint8Array(data.vectors.buffer, data.vectors.byteOffset, data.vectors.byteLength)),
     data.chunks.length > 0 ? store.save(path.join(tmpDir, FILES.hnsw)) : Promise.resolve(),
@@ -126,11 +132,18 @@ export async function readGenerationData(indexDir: string, name: string): Promis
     if (vectors.length !== chunksFile.chunks.length * manifest.embedding.dimensions || chunksFile.embeddingKeys.length !== chunksFile.chunks.length) {
       throw new Error('vector count does not match chunk count');
     }
-    return { manifest, chunks: chunksFile.chunks, embeddingKeys: chunksFile.embeddingKeys, vectors };
+    return { manifest, chunks: chunksFile.chunks, embeddingKeys: chunksFile.embeddingKeys, vectors, sentences: await readSentences(dir, manifest, chunksFile.chunks) };
   } catch (err) {
     if (err instanceof IndexError) throw err;
     throw new IndexError('index_corrupt', `Index generation ${name} is damaged: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** The stored sentence index, when the manifest says the generation has one. */
+async function readSentences(dir: string, manifest: IndexManifest, chunks: readonly Chunk[]): Promise<SentenceIndex | undefined> {
+  if (!manifest.features) return undefined;
+  const [json, vectors] = await Promise.all([readFile(path.join(dir, FILES.sentences), 'utf8'), readFile(path.join(dir, FILES.sentenceVectors))]);
+  return decodeSentenceIndex(json, vectors, chunks.map((c) => c.text.length));
 }
 
 /** Loads a generation for serving, after checking it matches the embeddings in use. */

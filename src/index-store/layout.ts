@@ -4,7 +4,8 @@
  * reader sees the old generation or the new one, never a mix.
  *
  *   INDEX_DIR/CURRENT                     "g-<time>-<version>"
- *   INDEX_DIR/generations/<name>/         manifest.json, chunks.json, vectors.f32, hnsw/
+ *   INDEX_DIR/generations/<name>/         manifest.json, chunks.json, vectors.f32, hnsw/,
+ *                                         sentences.json, sentence-vectors.f32
  *   INDEX_DIR/generations/.tmp-<name>/    a generation being written (never loaded)
  *   INDEX_DIR/ingest.lock                 held by the process that is re-indexing
  */
@@ -23,6 +24,8 @@ export const FILES = Object.freeze({
   chunks: 'chunks.json',
   vectors: 'vectors.f32',
   hnsw: 'hnsw',
+  sentences: 'sentences.json',
+  sentenceVectors: 'sentence-vectors.f32',
 });
 
 /** Name of the live generation, or null when there is none yet. */

@@ -8,6 +8,7 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Chunk, ChunkerSettings, EmbeddingInfo, IndexManifest, SourceDoc } from '../types.js';
 import type { GenerationData } from '../index-store/generation.js';
 import { chunkSources, indexText } from './chunk.js';
+import type { SentenceIndex } from '../answer/sentence-index.js';
 
 export interface EmbeddingPort {
   readonly embeddings: EmbeddingsInterface;
@@ -31,6 +32,8 @@ export interface BuildOptions {
   readonly now: Date;
   readonly batchSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Computes what the answerer stores per sentence (src/answer/sentence-index.ts). */
+  readonly sentences?: (chunks: readonly Chunk[]) => SentenceIndex;
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -50,8 +53,8 @@ function reusableVectors(previous: GenerationData | null | undefined, info: Embe
   return out;
 }
 
-export function manifestVersion(info: EmbeddingInfo, chunker: ChunkerSettings, chunks: readonly Chunk[]): string {
-  const h = createHash('sha256').update(JSON.stringify({ info, chunker }));
+export function manifestVersion(info: EmbeddingInfo, chunker: ChunkerSettings, chunks: readonly Chunk[], features?: string): string {
+  const h = createHash('sha256').update(JSON.stringify(features ? { info, chunker, features } : { info, chunker }));
   for (const c of chunks) h.update(`\n${c.id}\0${c.section}\0${c.start}`);
   return h.digest('hex').slice(0, 12);
 }
@@ -84,13 +87,15 @@ export async function buildGeneration(sources: readonly SourceDoc[], opts: Build
   });
 
   const info: EmbeddingInfo = { provider: opts.embedding.info.provider, model: opts.embedding.info.model, dimensions: dims };
+  const sentences = opts.sentences?.(chunks);
   const manifest: IndexManifest = {
-    version: manifestVersion(info, opts.chunker, chunks),
+    version: manifestVersion(info, opts.chunker, chunks, sentences?.version),
     createdAt: opts.now.toISOString(),
     embedding: info,
     chunker: opts.chunker,
     sources: sources.map((s) => ({ path: s.path, sha256: sha256(s.text), chunks: chunks.filter((c) => c.source === s.path).length })),
     chunkCount: chunks.length,
+    ...(sentences ? { features: sentences.version } : {}),
   };
 
   const prevIds = new Set(opts.previous?.chunks.map((c) => c.id) ?? []);
@@ -105,5 +110,5 @@ export async function buildGeneration(sources: readonly SourceDoc[], opts: Build
     embedded: missing.length,
     reused: keys.filter((k) => reusable.has(k)).length,
   };
-  return { data: { manifest, chunks, embeddingKeys: keys, vectors }, stats };
+  return { data: { manifest, chunks, embeddingKeys: keys, vectors, sentences }, stats };
 }

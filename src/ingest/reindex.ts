@@ -4,7 +4,8 @@
  * loads and answers a probe query, switch CURRENT to it atomically, and clean up old
  * generations. Any failure before the switch leaves the live generation untouched.
  */
-import type { ChunkerSettings } from '../types.js';
+import type { Chunk, ChunkerSettings } from '../types.js';
+import type { SentenceIndex } from '../answer/sentence-index.js';
 import { ReindexError, AppError } from '../errors.js';
 import { rm } from 'node:fs/promises';
 import { TMP_PREFIX, cleanupGenerations, generationDir, readCurrent, switchCurrent } from '../index-store/layout.js';
@@ -23,6 +24,8 @@ export interface ReindexDeps {
   readonly now: () => Date;
   readonly onProgress?: (done: number, total: number) => void;
   readonly onStage?: (stage: 'read' | 'embed' | 'write' | 'verify' | 'switch' | 'cleanup') => void;
+  /** Computes the answerer's per-sentence features, stored with the generation. */
+  readonly sentences?: (chunks: readonly Chunk[]) => SentenceIndex;
 }
 
 export interface ReindexResult extends BuildStats {
@@ -78,6 +81,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
         previous: previous?.data ?? null,
         now: deps.now(),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        ...(deps.sentences ? { sentences: deps.sentences } : {}),
       });
     } catch (err) {
       if (err instanceof AppError) throw err;

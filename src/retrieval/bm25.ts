@@ -12,6 +12,8 @@ export interface Bm25Index {
   idf(stem: string): number;
   /** Documents with a positive score, best first, at most `limit`. */
   search(query: string, limit: number): Array<{ doc: number; score: number }>;
+  /** The same, for a query already reduced to its word families (the tokenizer's stems). */
+  searchStems(stems: readonly string[], limit: number): Array<{ doc: number; score: number }>;
 }
 
 export interface Bm25Params {
@@ -62,8 +64,11 @@ export function buildBm25(texts: readonly string[], params: Bm25Params = { k1: 1
     df,
     idf,
     search(query, limit) {
+      return this.searchStems(contentStems(query), limit);
+    },
+    searchStems(stems, limit) {
       let count = 0;
-      for (const stem of new Set(contentStems(query))) {
+      for (const stem of new Set(stems)) {
         const list = packed.get(stem);
         if (!list) continue;
         const w = idf(stem);

@@ -1,26 +1,42 @@
 /**
  * Hybrid retrieval over one loaded index generation: dense neighbours from the HNSW index and
  * BM25 lexical matches, fused by reciprocal rank. The BM25 postings are built once when the
- * retriever is made, not per query.
+ * retriever is made, not per query; a query is tokenised once (or arrives tokenised).
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import type { Chunk, Retrieved } from '../types.js';
 import { indexText } from '../ingest/chunk.js';
 import { buildBm25, type Bm25Index } from './bm25.js';
-import { stemmer } from 'stemmer';
 import { reciprocalRankFusion } from './fusion.js';
-import { expandWithAliases, mineAliases, type Aliases } from './aliases.js';
+import { tokenize, wordForms, type Token } from '../text/tokenize.js';
+import { NO_ALIASES, type Aliases } from '../text/aliases.js';
+
+/** A query already run through the shared tokenizer. */
+export interface Query {
+  readonly text: string;
+  readonly tokens: readonly Token[];
+}
 
 export interface Retriever {
   readonly chunks: readonly Chunk[];
   readonly lexical: Bm25Index;
-  /** Other names the corpus gives for things; queries are expanded with them. */
+  /** Other names the corpus gives for things; lexical queries are widened with them. */
   readonly aliases: Aliases;
-  retrieve(query: string, k: number): Promise<Retrieved[]>;
+  retrieve(query: string | Query, k: number): Promise<Retrieved[]>;
 }
 
-/** A word in at least this share of the passages is what the corpus is about, not a clue. */
+/** Embeddings that can embed words the shared tokenizer has already folded (the local ones can). */
+interface KeyEmbeddings {
+  embedKeys(keys: readonly string[]): ArrayLike<number>;
+}
+const embedsKeys = (e: EmbeddingsInterface): e is EmbeddingsInterface & KeyEmbeddings => typeof (e as Partial<KeyEmbeddings>).embedKeys === 'function';
+
+/**
+ * A word in at least this share of the passages is what the corpus is about (the city's names,
+ * in the Heihe corpus), not a clue to which passage answers: as a rare word it would dominate
+ * the dense query vector, so the dense query leaves it out (BM25 already gives it little weight).
+ */
 const TOPICAL_SHARE = 0.3;
 
 export interface HybridOptions {
@@ -28,46 +44,53 @@ export interface HybridOptions {
   readonly candidates?: number;
   readonly denseWeight?: number;
   readonly lexicalWeight?: number;
+  readonly aliases?: Aliases;
 }
 
-export function createHybridRetriever(
-  chunks: readonly Chunk[],
-  store: VectorStore,
-  embeddings: EmbeddingsInterface,
-  options: HybridOptions = {},
-): Retriever {
+/** Word families of the query's content words and of the other names the corpus gives them. */
+export function lexicalStems(tokens: readonly Token[], aliases: Aliases): string[] {
+  const stems = tokens.filter((t) => !t.stop).map((t) => t.stem);
+  const lemmas = tokens.map((t) => t.lemma);
+  for (const t of tokens) for (const alt of aliases.byLemma.get(t.lemma) ?? []) stems.push(...alt.map((l) => wordForms(l).stem));
+  for (const p of aliases.phrases) {
+    const at = lemmas.findIndex((_l, i) => p.lemmas.every((l, j) => lemmas[i + j] === l));
+    if (at >= 0) for (const alt of p.others) stems.push(...alt.map((l) => wordForms(l).stem));
+  }
+  return stems;
+}
+
+export function createHybridRetriever(chunks: readonly Chunk[], store: VectorStore, embeddings: EmbeddingsInterface, options: HybridOptions = {}): Retriever {
   const lexical = buildBm25(chunks.map(indexText));
-  const aliases = mineAliases(chunks.map((c) => c.text));
+  const aliases = options.aliases ?? NO_ALIASES;
   const position = new Map(chunks.map((c, i) => [c.id, i]));
   const denseWeight = options.denseWeight ?? 1;
   const lexicalWeight = options.lexicalWeight ?? 1;
 
-  // Words in a large share of the passages (the city's names, in this corpus) say nothing about
-  // which passage answers, yet as rare words they dominate a sentence vector: the dense query
-  // leaves them out. The lexical ranking keeps them (BM25 already gives them little weight).
-  const topical = (word: string): boolean => {
-    const forms = [word, ...(aliases.get(word) ?? [])];
-    return lexical.docCount >= 4 && forms.some((f) => lexical.df(stemmer(f)) / lexical.docCount >= TOPICAL_SHARE);
+  const topical = (t: Token): boolean => {
+    if (lexical.docCount < 4) return false;
+    const forms = [t.lemma, ...(aliases.byLemma.get(t.lemma) ?? []).filter((a) => a.length === 1).map((a) => a[0] as string)];
+    return forms.some((f) => lexical.df(wordForms(f).stem) / lexical.docCount >= TOPICAL_SHARE);
   };
-  const withoutTopicalWords = (query: string): string => {
-    const kept = query.replace(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu, (w) => (topical(w.toLowerCase().replace(/’/g, "'").replace(/'s$/, '')) ? ' ' : w));
-    return /[\p{L}\p{N}]/u.test(kept) ? kept : query;
+  const denseVector = async (query: Query): Promise<ArrayLike<number>> => {
+    const kept = query.tokens.filter((t) => !topical(t));
+    const words = kept.some((t) => !t.stop) ? kept : query.tokens;
+    if (embedsKeys(embeddings)) return embeddings.embedKeys(words.map((t) => t.key));
+    return embeddings.embedQuery(words === query.tokens ? query.text : words.map((t) => query.text.slice(t.start, t.end)).join(' '));
   };
 
   return {
     chunks,
     lexical,
     aliases,
-    async retrieve(query, k) {
+    async retrieve(input, k) {
+      const query: Query = typeof input === 'string' ? { text: input, tokens: tokenize(input) } : input;
       const n = chunks.length;
       const take = Math.min(n, Math.max(1, k));
-      if (n === 0 || !query.trim()) return [];
+      if (n === 0 || !query.text.trim()) return [];
       const pool = Math.min(n, Math.max(take * 4, options.candidates ?? 20));
-      const vector = await embeddings.embedQuery(withoutTopicalWords(query));
-      const dense = await store.similaritySearchVectorWithScore(vector, pool);
+      const dense = await store.similaritySearchVectorWithScore(Array.from(await denseVector(query)), pool);
       const denseIds = dense.map(([doc]) => position.get(String(doc.metadata['chunkId'])) ?? -1).filter((i) => i >= 0);
-      // Aliases widen only the lexical query: names are rare words, and would pull the dense vector.
-      const lexicalIds = lexical.search(expandWithAliases(query, aliases), pool).map((r) => r.doc);
+      const lexicalIds = lexical.searchStems(lexicalStems(query.tokens, aliases), pool).map((r) => r.doc);
       const fused = reciprocalRankFusion([
         { ids: denseIds, weight: denseWeight },
         { ids: lexicalIds, weight: lexicalWeight },
@@ -77,6 +100,7 @@ export function createHybridRetriever(
       for (let i = 0; fused.length < take && i < n; i++) if (!seen.has(i)) fused.push({ id: i, score: 0, ranks: [null, null] });
       return fused.slice(0, take).map((f) => ({
         chunk: chunks[f.id] as Chunk,
+        position: f.id,
         score: f.score,
         ranks: { dense: f.ranks[0] ?? null, lexical: f.ranks[1] ?? null },
       }));

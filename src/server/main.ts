@@ -5,8 +5,7 @@
 // First: start reading the word vectors while the other modules load.
 import './prefetch.js';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { PROJECT_ROOT } from '../project-root.js';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { configOrExit } from '../entry.js';
@@ -18,26 +17,12 @@ import { createIndexHolder } from './index-holder.js';
 import { appDepsFrom } from './app-deps.js';
 import { followCurrent } from './follow-current.js';
 
-/** The nearest directory above this file holding package.json: the project, whether run from dist/ or src/ (tsx). */
-function findProjectRoot(from: string): string {
-  let dir = from;
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return process.cwd();
-}
-
-const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
-
 async function main(): Promise<void> {
   const config = configOrExit();
   const logger = pino({ level: config.logLevel });
   const runtime = await createRuntime(config, (m) => logger.info(m));
   const holder = createIndexHolder(await runtime.loadServingIndex((m) => logger.info(m)));
-  const deps = appDepsFrom(runtime, holder, { logger, publicDir: path.join(projectRoot, 'public') });
+  const deps = appDepsFrom(runtime, holder, { logger, publicDir: path.join(PROJECT_ROOT, 'public') });
   const reindexNow = deps.reindex;
   const app = createApp(deps);
 
@@ -46,7 +31,7 @@ async function main(): Promise<void> {
     indexDir: config.indexDir,
     holder,
     intervalMs: 1000,
-    load: async (name) => runtime.toServing(await loadGeneration(config.indexDir, name, runtime.embedding.embeddings, runtime.embedding.info)),
+    load: async (name) => await runtime.toServing(await loadGeneration(config.indexDir, name, runtime.embedding.embeddings, runtime.embedding.info)),
     onSwitch: (name) => logger.info({ generation: name }, 'switched to a new index generation'),
     onError: (err, name) => logger.error({ err, generation: name }, 'could not load the new index generation; still serving the previous one'),
   });

@@ -13,7 +13,7 @@ export type ReindexSummary = Omit<ReindexResult, 'loaded'>;
 export function createReindexer(deps: {
   run: () => Promise<ReindexResult>;
   holder: IndexHolder;
-  toServing: (gen: LoadedGeneration) => ServingIndex;
+  toServing: (gen: LoadedGeneration) => Promise<ServingIndex>;
 }): () => Promise<ReindexSummary> {
   let running = false;
   return async () => {
@@ -21,7 +21,7 @@ export function createReindexer(deps: {
     running = true;
     try {
       const { loaded, ...summary } = await deps.run();
-      if (deps.holder.peek()?.name !== loaded.name) deps.holder.swap(deps.toServing(loaded));
+      if (deps.holder.peek()?.name !== loaded.name) deps.holder.swap(await deps.toServing(loaded));
       return { ...summary, ms: Math.round(summary.ms) };
     } finally {
       running = false;

@@ -1,70 +1,94 @@
 /**
- * Word tokens with their offsets, stop words and stems: the one tokenizer shared by the
- * lexical ranker and the extractive answerer, so both agree on what a "term" is.
+ * The one tokenizer of the project: ingest, retrieval (BM25 and the dense query), the
+ * answerer's features and the sentence embeddings all see a text as these tokens, so they
+ * agree on what a term is. Each token keeps its offsets in the text as written; its forms are
+ * folded (see normalize.ts):
+ *   key    the folded surface ("heilongjiang", "1.5", "3rd"): what word vectors are looked up by
+ *   lemma  the dictionary form (wink-lemmatizer: "died" → "die", "cities" → "city"); numbers and
+ *          number words as "#<value>", so "third", "3rd" and "3" are one term
+ *   stem   the word family (Porter2 of the lemma: "engineering" and "engine" → "engin")
+ * Hyphenated words count as their parts ("cross-border" → cross, border); apostrophes and
+ * dots join ("don't", "u.s", "1.5"); a possessive 's is dropped.
  */
-import { stemmer } from 'stemmer';
+import lemmatizer from 'wink-lemmatizer';
+import porter2 from 'wink-porter2-stemmer';
+import { foldWord } from './normalize.js';
+import { numberWordValue, numeralValue } from './numbers.js';
+import { STOP_WORDS } from './stopwords.js';
 
-export interface Token {
-  /** Lower-cased surface form, curly apostrophes folded, possessive 's removed. */
-  readonly word: string;
-  /** Porter stem of `word`. */
+export interface WordForms {
+  readonly key: string;
+  readonly lemma: string;
   readonly stem: string;
-  /** Offset of the token in the input text. */
+  /** Value of a numeral or number word, else null. */
+  readonly number: number | null;
+  /** Written with digits (a number word is not). */
+  readonly digits: boolean;
+  readonly stop: boolean;
+}
+
+export interface Token extends WordForms {
   readonly start: number;
   readonly end: number;
-  /** The token started with an upper-case letter in the text. */
+  /** The token starts with an upper-case letter in the text. */
   readonly capitalized: boolean;
-  readonly numeric: boolean;
 }
 
-// Hyphenated words count as their parts ("cross-border" -> cross, border) so they match either.
-const WORD = /[\p{L}\p{N}]+(?:['’.][\p{L}\p{N}]+)*/gu;
+// A numeral with thousands separators, or a word: letters, digits and marks, with invisible
+// format characters inside (folded away later) and ' ’ . joining parts.
+const TOKEN = /\p{Nd}{1,3}(?:,\p{Nd}{3})+(?:\.\p{Nd}+)?|[\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}\p{Cf}]*(?:['’.][\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}\p{Cf}]*)*/gu;
+const POSSESSIVE = /'s?$/;
 
-// Function words of English questions and prose; they carry no topic.
-export const STOP_WORDS: ReadonlySet<string> = new Set(
-  `a about above after again against all also am an and any are aren't as at be because been before being
-  below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during
-  each few for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers
-  herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more
-  most mustn't my myself no nor not of off on once only or other ought our ours ourselves out over own same
-  shan't she she'd she'll she's should shouldn't so some such than that that's the their theirs them
-  themselves then there there's these they they'd they'll they're they've this those through to too under
-  until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
-  while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself
-  yourselves tell please name list describe explain give does kind kinds type types sort sorts much many whose`
-    .split(/\s+/)
-    .filter(Boolean),
-);
-
-function normalizeWord(raw: string): string {
-  return raw.toLowerCase().replace(/’/g, "'").replace(/'s$/, '');
+/** The lemma of a folded word: as a verb, else as a noun, else as an adjective. */
+function lemmaOf(key: string): string {
+  if (!/^[a-z]+$/.test(key)) return key;
+  let lemma = lemmatizer.verb(key);
+  if (lemma === key) lemma = lemmatizer.noun(key);
+  if (lemma === key) lemma = lemmatizer.adjective(key);
+  return lemma;
 }
 
-/** Tokens of `text` with offsets; numbers keep inner dots (`1.5`). */
+// Word forms depend only on the surface, and texts repeat words: memoised. Bounded so that a
+// stream of unique strings (a fuzzer, a huge corpus) cannot grow it without limit.
+const MEMO_LIMIT = 200_000;
+const memo = new Map<string, WordForms>();
+
+/** The folded forms of one word as written (possessive included or not). */
+export function wordForms(surface: string): WordForms {
+  let forms = memo.get(surface);
+  if (forms) return forms;
+  const key = foldWord(surface).replace(POSSESSIVE, '') || foldWord(surface);
+  const numeral = numeralValue(key);
+  const number = numeral ?? numberWordValue(key);
+  if (number !== null) {
+    const lemma = `#${number}`;
+    forms = { key, lemma, stem: lemma, number, digits: numeral !== null, stop: false };
+  } else {
+    const lemma = lemmaOf(key);
+    forms = { key, lemma, stem: /^[a-z]+$/.test(lemma) ? porter2(lemma) : lemma, number: null, digits: false, stop: STOP_WORDS.has(key) };
+  }
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(surface, forms);
+  return forms;
+}
+
+/** Tokens of `text`, in order, with offsets into it. */
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(WORD)) {
+  for (const m of text.matchAll(TOKEN)) {
     const raw = m[0];
-    const start = m.index;
-    const word = normalizeWord(raw);
-    const numeric = /^\d/.test(word);
-    out.push({
-      word,
-      stem: numeric ? word : stemmer(word),
-      start,
-      end: start + raw.length,
-      capitalized: /^\p{Lu}/u.test(raw),
-      numeric,
-    });
+    const forms = wordForms(raw);
+    if (!forms.key) continue;
+    out.push({ ...forms, start: m.index, end: m.index + raw.length, capitalized: /^\p{Lu}/u.test(raw) });
   }
   return out;
 }
 
-export const isStopWord = (word: string): boolean => STOP_WORDS.has(word);
+export const isStopWord = (key: string): boolean => STOP_WORDS.has(key);
 
-/** Stems of the content words of `text`, in order, repeats kept (for BM25 term frequency). */
+/** Word families of the content words of `text`, in order, repeats kept (BM25's terms). */
 export function contentStems(text: string): string[] {
   return tokenize(text)
-    .filter((t) => !isStopWord(t.word))
+    .filter((t) => !t.stop)
     .map((t) => t.stem);
 }

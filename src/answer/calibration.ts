@@ -1,0 +1,78 @@
+/**
+ * Per-corpus calibration of the refusal: how well does this corpus seem to answer questions
+ * we know it cannot answer? A fixed bank of off-topic questions (crowd-written questions
+ * about Wikipedia articles, `models/offtopic-bank.json`) is scored against the corpus when an
+ * index generation is loaded; the best-candidate scores they reach set the corpus's chance
+ * level, and the refusal classifier sees each question's score relative to it. A corpus that
+ * contains one of the bank's articles would make that article's questions on-topic, so
+ * articles whose sentences the corpus quotes are left out of its bank.
+ */
+import { z } from 'zod';
+
+export const offTopicBankSchema = z.object({
+  format: z.literal('heihe-offtopic-bank/1'),
+  source: z.string(),
+  articles: z.array(
+    z.object({
+      title: z.string(),
+      /** Normalised openings of sample sentences of the article (see fingerprint). */
+      fingerprints: z.array(z.string()),
+      questions: z.array(z.string()),
+    }),
+  ),
+});
+export type OffTopicBank = z.infer<typeof offTopicBankSchema>;
+
+export interface Calibration {
+  /** Bank questions the corpus was calibrated with (0: uncalibrated). */
+  readonly questions: number;
+  readonly articles: readonly string[];
+  readonly median: number;
+  readonly spread: number;
+  /** A best-candidate score relative to the corpus's off-topic level. */
+  relative(topScore: number): number;
+}
+
+/** The opening of a sentence, normalised, as articles are recognised by. */
+export function fingerprint(sentence: string): string {
+  return sentence.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 80);
+}
+
+/**
+ * An article is in the corpus when at least a quarter of its sampled sentences are: a corpus
+ * that quotes a sentence or two of an article is not about it, one that holds it is, even
+ * with some sentences edited.
+ */
+const PRESENT_SHARE = 0.25;
+
+export function articlesInCorpus(bank: OffTopicBank, corpusFingerprints: ReadonlySet<string>): Set<string> {
+  const present = new Set<string>();
+  for (const a of bank.articles) {
+    const found = a.fingerprints.filter((f) => corpusFingerprints.has(f)).length;
+    if (a.fingerprints.length > 0 && found / a.fingerprints.length >= PRESENT_SHARE) present.add(a.title);
+  }
+  return present;
+}
+
+/** The median and a robust spread (1.4826 × median absolute deviation: the standard deviation for normal data). */
+export function robustSpread(values: readonly number[]): { median: number; spread: number } {
+  if (values.length === 0) return { median: 0, spread: 1 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const med = (xs: readonly number[]): number => {
+    const m = xs.length >> 1;
+    return xs.length % 2 ? (xs[m] as number) : ((xs[m - 1] as number) + (xs[m] as number)) / 2;
+  };
+  const median = med(sorted);
+  const mad = med(sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b));
+  // A bank whose scores barely vary (a tiny corpus that matches nothing) must not blow up the
+  // relative score: the spread is at least one score unit, the scale of the ranker's logits.
+  return { median, spread: Math.max(1, 1.4826 * mad) };
+}
+
+export function calibrationFrom(topScores: readonly number[], articles: readonly string[]): Calibration {
+  const { median, spread } = robustSpread(topScores);
+  const questions = topScores.length;
+  return { questions, articles, median, spread, relative: (s) => (questions ? (s - median) / spread : 0) };
+}
+
+export const UNCALIBRATED: Calibration = calibrationFrom([], []);

@@ -1,0 +1,439 @@
+/**
+ * Features of (question, candidate sentence) pairs and of a question against a corpus: the
+ * numbers the learned scorer weighs. Training (src/train) and serving call the same
+ * functions, so what was validated is what serves. Every feature is a share, a similarity or
+ * an indicator on a scale that does not grow with the corpus: term weights are the corpus's
+ * own specificity (idf divided by its maximum) or general-English rarity.
+ */
+import type { Retrieved } from '../types.js';
+import { dot, type Lexicon } from './lexicon.js';
+import { ANSWER_KINDS, type AnalyzedQuestion, type QuestionTerm } from './question.js';
+import { FLAG, FLAG_NAMES, bandWidth, isYearValue, rankBand, rowOf, type SentenceIndex } from './sentence-index.js';
+
+/** A sentence of a retrieved passage, as the answerer considers it. */
+export interface Candidate {
+  /** Rank of its passage among the retrieved ones (0 = first). */
+  readonly passage: number;
+  /** Index of the sentence in the sentence index. */
+  readonly sentence: number;
+  /** Position of the sentence in its passage (0 = first). */
+  readonly position: number;
+}
+
+// The answer kinds crossed with these sentence flags let the model learn, e.g., that a "when"
+// question wants a sentence with a year, without a rule saying so.
+const CROSSED_FLAGS = ['number', 'year', 'month', 'magnitude', 'money', 'cause', 'name', 'definition', 'list'] as const satisfies ReadonlyArray<keyof typeof FLAG>;
+
+export const PAIR_FEATURES: readonly string[] = [
+  'cov_exact', // specificity-weighted share of question terms in the sentence (same lemma or other name)
+  'cov_family', // ... or the same word family
+  'cov_soft', // ... or, partly, a word of similar meaning (cosine of word vectors)
+  'cov_soft_50', // ... counting words of similar meaning only above a cosine of 0.5 / 0.6 / 0.7
+  'cov_soft_60',
+  'cov_soft_70',
+  'cov_exact_rarity', // rarity-weighted share in the sentence
+  'cov_soft_rarity',
+  'cov_passage', // share in the sentence's passage or section title
+  'cov_section', // share in the section title
+  'cov_prev', // share in the sentence before / after it in the passage
+  'cov_next',
+  'cov_passage_best', // the best cov_family of any sentence of the same passage
+  'cov_gap_best', // cov_family minus the best cov_family among all candidates
+  'names_matched', // share of the question's names in the sentence (1 when it names none)
+  'names_in_passage',
+  'numbers_matched', // share of the question's numbers in the sentence (1 when none)
+  'bigrams', // share of the question's consecutive term pairs found consecutive in the sentence
+  'unmatched_rare', // rarity-weighted share of question terms matched nowhere in the passage
+  'sim', // cosine of question and sentence vectors, the corpus's common direction removed
+  'sim_raw',
+  'sim_gap_best',
+  'passage_rr', // 1 / (passage rank)
+  'passage_first',
+  'dense_rr', // 1 / rank in the dense list (0 if absent)
+  'lexical_rr',
+  'first_sentence',
+  'relative_position',
+  'length_log', // log(1 + content terms)
+  'short', // fewer than 5 content terms
+  'novelty', // share of the sentence's terms not in the question
+  'novel_name', // names the question does not mention
+  'novel_number',
+  'novel_year',
+  'cov_window', // share in the sentence or the one before it (its subject is often there)
+  'matched_log', // log(1 + number of question terms in the sentence, by word family)
+  'longest_run', // longest run of consecutive question terms found consecutive in the sentence, as a share
+  'family_x_passage_rr', // interactions a linear model cannot make itself
+  'family_x_first',
+  'prev_x_unmatched', // the sentence before matches, this one adds what it lacks
+  'family_x_sim',
+  'family_squared',
+  'support_min', // the least-supported question term: 1 when in the sentence, else its best cosine there (names, numbers: 0)
+  'support_min_passage', // the same over the whole passage
+  ...FLAG_NAMES.map((f) => `flag_${f}`),
+  ...ANSWER_KINDS.flatMap((k) => CROSSED_FLAGS.map((f) => `${k}_x_${f}`)),
+];
+
+/** Question-level features from the ranked candidates (they change with the ranker). */
+export const TOP_FEATURES: readonly string[] = [
+  'top_score', // the ranker's score of the best candidate
+  'top_margin', // its lead over the second
+  'top_prob', // its softmax probability among the candidates
+  'top_cov_family',
+  'top_cov_soft',
+  'top_cov_passage',
+  'top_names_matched',
+  'top_unmatched_rare',
+  'top_sim',
+  'max_cov_exact', // the best cov_exact of any candidate
+  'top_support_min',
+  'top_support_min_passage',
+  'max_support_min_passage', // the best support_min_passage of any candidate
+];
+
+/** Question-level features from the question and the corpus alone. */
+export const CORPUS_FEATURES: readonly string[] = [
+  'unknown_share', // rarity-weighted share of question terms the corpus never uses
+  'unknown_share_idf', // the same, weighted by corpus specificity (topical words weigh little)
+  'unknown_any',
+  'unknown_name', // a name of the question the corpus never uses
+  'unknown_number',
+  'known_information', // mean over terms the corpus uses of -log(share of their rank band the corpus uses)
+  'unknown_information', // same for terms it does not use
+  'terms_log',
+  'no_terms',
+];
+
+export const QUESTION_FEATURES: readonly string[] = [...TOP_FEATURES, ...CORPUS_FEATURES];
+
+// Cosines of 100-d GloVe word vectors: unrelated words sit near 0.3, related ones ("rain" and
+// "precipitation", "city" and "metropolis") at 0.55-0.7, near-synonyms above. Three bands let
+// the model learn how much each is worth.
+const SOFT_BANDS = [0.5, 0.6, 0.7];
+
+const K = ANSWER_KINDS.length;
+const F_BASE = PAIR_FEATURES.length - K * CROSSED_FLAGS.length;
+const CROSS_BITS = CROSSED_FLAGS.map((f) => FLAG[f]);
+
+/** Cosine of a and b after removing their components along unit vector u. */
+export function cosineWithout(a: ArrayLike<number>, b: ArrayLike<number>, u: ArrayLike<number>): number {
+  const ab = dot(a, b);
+  const au = dot(a, u);
+  const bu = dot(b, u);
+  const denom = Math.sqrt(Math.max(1e-9, (1 - au * au) * (1 - bu * bu)));
+  return (ab - au * bu) / denom;
+}
+
+/** Lemma vectors of a sentence index, decoded from the lexicon on first use. */
+export class LemmaVectors {
+  private readonly cache = new Map<number, Float32Array | null>();
+  constructor(
+    private readonly index: SentenceIndex,
+    private readonly lexicon: Lexicon,
+  ) {}
+  get(id: number): Float32Array | null {
+    let v = this.cache.get(id);
+    if (v === undefined) {
+      v = this.lexicon.vector(this.index.vectorKeys[id] ?? '');
+      this.cache.set(id, v);
+    }
+    return v;
+  }
+}
+
+/** The candidate sentences of retrieved passages, in passage order. */
+export function candidatesOf(passages: readonly Retrieved[], index: SentenceIndex): Candidate[] {
+  const out: Candidate[] = [];
+  passages.forEach((p, passage) => {
+    const from = index.chunkSentences[p.position] as number;
+    const to = index.chunkSentences[p.position + 1] as number;
+    for (let s = from; s < to; s++) out.push({ passage, sentence: s, position: s - from });
+  });
+  return out;
+}
+
+interface TermMatches {
+  exact: Float64Array;
+  family: Float64Array;
+  soft: Float64Array;
+}
+
+function matchTerms(terms: readonly QuestionTerm[], sentenceTerms: Int32Array, index: SentenceIndex, vectors: LemmaVectors, withSoft: boolean): TermMatches {
+  const n = terms.length;
+  const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n) };
+  const present = new Set(sentenceTerms);
+  const stems = new Set<number>();
+  for (const id of sentenceTerms) stems.add(index.stemOf[id] as number);
+  terms.forEach((t, i) => {
+    const exact = (t.lemmaId >= 0 && present.has(t.lemmaId)) || t.alternates.some((ids) => ids.every((id) => present.has(id)));
+    const family = exact || (t.stemId >= 0 && stems.has(t.stemId));
+    m.exact[i] = exact ? 1 : 0;
+    m.family[i] = family ? 1 : 0;
+    if (family) m.soft[i] = 1;
+    else if (withSoft && t.vector && !t.name && !t.number) {
+      // Names and numbers match only themselves; other words also by similar meaning.
+      let best = 0;
+      for (const id of present) {
+        const v = vectors.get(id);
+        if (v) best = Math.max(best, dot(t.vector, v));
+      }
+      m.soft[i] = best;
+    }
+  });
+  return m;
+}
+
+const weighted = (values: Float64Array, weights: Float64Array, total: number): number => {
+  if (total <= 0) return 0;
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += (values[i] as number) * (weights[i] as number);
+  return s / total;
+};
+
+const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+
+/** The longest run of the question's terms, in order, that the sentence has as consecutive terms. */
+function longestRun(terms: readonly QuestionTerm[], sentence: Int32Array): number {
+  let best = 0;
+  for (let i = 0; i < terms.length; i++) {
+    const id = (terms[i] as QuestionTerm).lemmaId;
+    if (id < 0) continue;
+    for (let j = 0; j < sentence.length; j++) {
+      if (sentence[j] !== id) continue;
+      let run = 1;
+      while (i + run < terms.length && j + run < sentence.length && sentence[j + run] === (terms[i + run] as QuestionTerm).lemmaId) run++;
+      if (run > best) best = run;
+    }
+  }
+  return best;
+}
+
+/** Feature rows (candidates × PAIR_FEATURES) of a question's candidates, row-major. */
+export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[], candidates: readonly Candidate[], index: SentenceIndex, vectors: LemmaVectors): Float64Array {
+  const d = PAIR_FEATURES.length;
+  const out = new Float64Array(candidates.length * d);
+  const terms = q.terms;
+  const nt = terms.length;
+  const idf = Float64Array.from(terms, (t) => t.idf);
+  const rarity = Float64Array.from(terms, (t) => t.rarity);
+  const idfTotal = sum(idf);
+  const rarityTotal = sum(rarity);
+  const names = terms.map((t, i) => (t.name ? i : -1)).filter((i) => i >= 0);
+  const numbers = terms.map((t, i) => (t.number ? i : -1)).filter((i) => i >= 0);
+  const questionLemmas = new Set(terms.map((t) => t.lemmaId).filter((id) => id >= 0));
+  for (const t of terms) for (const ids of t.alternates) for (const id of ids) questionLemmas.add(id);
+  const dims = index.dimensions;
+  const qv = q.vector;
+  const kind = ANSWER_KINDS.indexOf(q.kind);
+
+  // Per passage: matches of every sentence and of the section title, and the passage's union.
+  const byPassage = new Map<number, { sentences: TermMatches[]; section: TermMatches; any: Float64Array; support: Float64Array; bestFamily: number }>();
+  const passageOf = (p: number): NonNullable<ReturnType<typeof byPassage.get>> => {
+    let entry = byPassage.get(p);
+    if (entry) return entry;
+    const chunk = (passages[p] as Retrieved).position;
+    const from = index.chunkSentences[chunk] as number;
+    const to = index.chunkSentences[chunk + 1] as number;
+    const sentences: TermMatches[] = [];
+    for (let s = from; s < to; s++) sentences.push(matchTerms(terms, rowOf(index.terms, s), index, vectors, true));
+    const section = matchTerms(terms, rowOf(index.sectionTerms, chunk), index, vectors, false);
+    const any = new Float64Array(nt);
+    const support = new Float64Array(nt);
+    for (let i = 0; i < nt; i++) {
+      any[i] = Math.max(section.exact[i] as number, ...sentences.map((m) => m.exact[i] as number));
+      support[i] = Math.max(section.family[i] as number, ...sentences.map((m) => Math.max(0, m.soft[i] as number)));
+    }
+    const bestFamily = Math.max(0, ...sentences.map((m) => weighted(m.family, idf, idfTotal)));
+    entry = { sentences, section, any, support, bestFamily };
+    byPassage.set(p, entry);
+    return entry;
+  };
+
+  const sims = candidates.map((c) => {
+    const sv = index.vectors.subarray(c.sentence * dims, (c.sentence + 1) * dims);
+    return { sim: cosineWithout(qv, sv, index.commonDirection), raw: dot(qv, sv) };
+  });
+  const bestSim = Math.max(-1, ...sims.map((s) => s.sim));
+  const families = candidates.map((c) => weighted(passageOf(c.passage).sentences[c.position]?.family ?? new Float64Array(nt), idf, idfTotal));
+  const bestFamilyAll = Math.max(0, ...families);
+
+  candidates.forEach((c, row) => {
+    const p = passageOf(c.passage);
+    const m = p.sentences[c.position] as TermMatches;
+    const prev = p.sentences[c.position - 1];
+    const next = p.sentences[c.position + 1];
+    const retrieved = passages[c.passage] as Retrieved;
+    const sTerms = rowOf(index.terms, c.sentence);
+    const flags = index.flags[c.sentence] as number;
+    const soft = new Float64Array(nt);
+    for (let i = 0; i < nt; i++) soft[i] = Math.max(m.family[i] as number, Math.max(0, m.soft[i] as number));
+    const passageAny = new Float64Array(nt);
+    for (let i = 0; i < nt; i++) passageAny[i] = Math.max(p.any[i] as number, m.family[i] as number);
+    const unmatched = new Float64Array(nt);
+    for (let i = 0; i < nt; i++) unmatched[i] = 1 - Math.max(passageAny[i] as number, soft[i] as number);
+    let bigramHits = 0;
+    for (const [a, b] of q.bigrams) {
+      const ta = terms[a] as QuestionTerm;
+      const tb = terms[b] as QuestionTerm;
+      for (let j = 1; j < sTerms.length; j++) if (sTerms[j - 1] === ta.lemmaId && sTerms[j] === tb.lemmaId && ta.lemmaId >= 0) {
+        bigramHits++;
+        break;
+      }
+    }
+    let novel = 0;
+    for (const id of sTerms) if (!questionLemmas.has(id)) novel++;
+    const sentenceNames = rowOf(index.names, c.sentence);
+    const sentenceNumbers = rowOf(index.numbers, c.sentence);
+    let novelName = 0;
+    for (const id of sentenceNames) if (!questionLemmas.has(id)) novelName = 1;
+    let novelNumber = 0;
+    let novelYear = 0;
+    for (const id of sentenceNumbers) {
+      if (questionLemmas.has(id)) continue;
+      const value = Number((index.lemmas[id] ?? '').slice(1));
+      if (isYearValue(value)) novelYear = 1;
+      else novelNumber = 1;
+    }
+    const count = (index.chunkSentences[retrieved.position + 1] as number) - (index.chunkSentences[retrieved.position] as number);
+    const share = (idx: readonly number[], values: Float64Array): number => (idx.length === 0 ? 1 : idx.reduce((a, i) => a + (values[i] as number), 0) / idx.length);
+
+    const f = out.subarray(row * d, (row + 1) * d);
+    let k = 0;
+    f[k++] = weighted(m.exact, idf, idfTotal);
+    f[k++] = families[row] as number;
+    f[k++] = weighted(soft, idf, idfTotal);
+    for (const band of SOFT_BANDS) f[k++] = weighted(soft.map((x) => (x >= band ? 1 : 0)), idf, idfTotal);
+    f[k++] = weighted(m.exact, rarity, rarityTotal);
+    f[k++] = weighted(soft, rarity, rarityTotal);
+    f[k++] = weighted(passageAny, idf, idfTotal);
+    f[k++] = weighted(p.section.exact, idf, idfTotal);
+    f[k++] = prev ? weighted(prev.exact, idf, idfTotal) : 0;
+    f[k++] = next ? weighted(next.exact, idf, idfTotal) : 0;
+    f[k++] = p.bestFamily;
+    f[k++] = (families[row] as number) - bestFamilyAll;
+    f[k++] = share(names, m.exact);
+    f[k++] = share(names, passageAny);
+    f[k++] = share(numbers, m.exact);
+    f[k++] = q.bigrams.length ? bigramHits / q.bigrams.length : 0;
+    f[k++] = weighted(unmatched, rarity, rarityTotal);
+    f[k++] = (sims[row] as { sim: number }).sim;
+    f[k++] = (sims[row] as { raw: number }).raw;
+    f[k++] = (sims[row] as { sim: number }).sim - bestSim;
+    f[k++] = 1 / (c.passage + 1);
+    f[k++] = c.passage === 0 ? 1 : 0;
+    f[k++] = retrieved.ranks.dense ? 1 / retrieved.ranks.dense : 0;
+    f[k++] = retrieved.ranks.lexical ? 1 / retrieved.ranks.lexical : 0;
+    f[k++] = c.position === 0 ? 1 : 0;
+    f[k++] = count > 1 ? c.position / (count - 1) : 0;
+    f[k++] = Math.log1p(sTerms.length);
+    f[k++] = sTerms.length < 5 ? 1 : 0;
+    f[k++] = sTerms.length ? novel / sTerms.length : 0;
+    f[k++] = novelName;
+    f[k++] = novelNumber;
+    f[k++] = novelYear;
+    const family = families[row] as number;
+    const prevCov = prev ? weighted(prev.exact, idf, idfTotal) : 0;
+    const window = new Float64Array(nt);
+    for (let i = 0; i < nt; i++) window[i] = Math.max(m.family[i] as number, prev ? (prev.family[i] as number) : 0);
+    f[k++] = weighted(window, idf, idfTotal);
+    f[k++] = Math.log1p(sum(m.family));
+    f[k++] = nt ? longestRun(terms, sTerms) / nt : 0;
+    f[k++] = family / (c.passage + 1);
+    f[k++] = c.position === 0 ? family : 0;
+    f[k++] = prevCov * (1 - family);
+    f[k++] = family * (sims[row] as { sim: number }).sim;
+    f[k++] = family * family;
+    let supportMin = nt ? 1 : 0;
+    let supportMinPassage = nt ? 1 : 0;
+    for (let i = 0; i < nt; i++) {
+      supportMin = Math.min(supportMin, soft[i] as number);
+      supportMinPassage = Math.min(supportMinPassage, Math.max(soft[i] as number, p.support[i] as number));
+    }
+    f[k++] = supportMin;
+    f[k++] = supportMinPassage;
+    for (const name of FLAG_NAMES) f[k++] = flags & FLAG[name] ? 1 : 0;
+    // Crosses of the question's answer kind with the sentence's flags (one kind is on).
+    CROSS_BITS.forEach((bit, j) => {
+      f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & bit ? 1 : 0;
+    });
+  });
+  return out;
+}
+
+/** TOP_FEATURES of a question's candidates, given the ranker's scores. */
+export function topFeatures(pair: ArrayLike<number>, scores: ArrayLike<number>): Float64Array {
+  const d = PAIR_FEATURES.length;
+  const f = new Float64Array(TOP_FEATURES.length);
+  let top = -1;
+  let best = -Infinity;
+  let second = -Infinity;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i] as number;
+    if (s > best) {
+      second = best;
+      best = s;
+      top = i;
+    } else if (s > second) second = s;
+  }
+  if (top < 0) return f;
+  let z = 0;
+  for (let i = 0; i < scores.length; i++) z += Math.exp((scores[i] as number) - best);
+  const at = (name: string): number => pair[top * d + (COLUMN.get(name) as number)] as number;
+  let maxExact = 0;
+  const exact = COLUMN.get('cov_exact') as number;
+  for (let i = 0; i < scores.length; i++) maxExact = Math.max(maxExact, pair[i * d + exact] as number);
+  let k = 0;
+  f[k++] = best;
+  f[k++] = Number.isFinite(second) ? best - second : 0;
+  f[k++] = 1 / z;
+  for (const name of ['cov_family', 'cov_soft', 'cov_passage', 'names_matched', 'unmatched_rare', 'sim']) f[k++] = at(name);
+  f[k++] = maxExact;
+  f[k++] = at('support_min');
+  f[k++] = at('support_min_passage');
+  const supportPassage = COLUMN.get('support_min_passage') as number;
+  let maxSupport = 0;
+  for (let i = 0; i < scores.length; i++) maxSupport = Math.max(maxSupport, pair[i * d + supportPassage] as number);
+  f[k++] = maxSupport;
+  return f;
+}
+
+const COLUMN = new Map(PAIR_FEATURES.map((name, i) => [name, i]));
+
+/** CORPUS_FEATURES: how much of the question the corpus knows, on a scale of its own vocabulary. */
+export function corpusFeatures(q: AnalyzedQuestion, index: SentenceIndex, lexiconSize: number): Float64Array {
+  const f = new Float64Array(CORPUS_FEATURES.length);
+  const terms = q.terms;
+  const rarityTotal = terms.reduce((a, t) => a + t.rarity, 0);
+  const idfTotal = terms.reduce((a, t) => a + t.idf, 0);
+  let unknownIdf = 0;
+  let unknownRarity = 0;
+  let knownInfo = 0;
+  let unknownInfo = 0;
+  let known = 0;
+  for (const t of terms) {
+    // How surprising it is that the corpus uses (or not) a word as rare as this one: a small
+    // corpus using a rare question word is strong evidence the question is about it.
+    const band = rankBand(t.rank, lexiconSize);
+    const coverage = Math.max(index.bandCoverage[band] ?? 0, 1 / bandWidth(band, lexiconSize));
+    const info = -Math.log(coverage);
+    if (t.df > 0) {
+      knownInfo += info;
+      known++;
+    } else {
+      unknownRarity += t.rarity;
+      unknownIdf += t.idf;
+      unknownInfo += info;
+    }
+  }
+  const unknown = terms.length - known;
+  let k = 0;
+  f[k++] = rarityTotal > 0 ? unknownRarity / rarityTotal : 0;
+  f[k++] = idfTotal > 0 ? unknownIdf / idfTotal : 0;
+  f[k++] = unknown > 0 ? 1 : 0;
+  f[k++] = terms.some((t) => t.name && t.df === 0) ? 1 : 0;
+  f[k++] = terms.some((t) => t.number && t.df === 0) ? 1 : 0;
+  f[k++] = known ? knownInfo / known : 0;
+  f[k++] = unknown ? unknownInfo / unknown : 0;
+  f[k++] = Math.log1p(terms.length);
+  f[k++] = terms.length === 0 ? 1 : 0;
+  return f;
+}

@@ -1,0 +1,36 @@
+/**
+ * On-topic questions the corpus cannot answer, made from answerable ones: the question's most
+ * specific term that the right sentence states is replaced by a word of similar frequency that
+ * the corpus never uses ("Which university is in the city?" → "Which observatory is in the
+ * city?"). Users ask such questions ("Who is the mayor?", "What was the GDP?"); off-topic bank
+ * questions alone do not teach the refusal to tell them from answerable ones.
+ */
+import { createHash } from 'node:crypto';
+import { wordForms } from '../text/tokenize.js';
+import type { ServingIndex } from '../answer/serving-index.js';
+
+/** The word of a frequency rank, and how many words there are. */
+export interface WordList {
+  readonly size: number;
+  word(rank: number): string;
+}
+
+/** The corrupted question, or null when it has no term of the right sentence to replace. */
+export function corruptQuestion(question: string, serving: ServingIndex, answerLemmas: ReadonlySet<number>, words: WordList): string | null {
+  const q = serving.analyze(question);
+  const replaceable = q.terms.filter((t) => !t.name && !t.number && t.lemmaId >= 0 && answerLemmas.has(t.lemmaId) && /^[a-z]{4,}$/.test(t.key));
+  if (replaceable.length === 0) return null;
+  const term = replaceable.reduce((a, b) => (b.idf > a.idf ? b : a));
+  const token = q.tokens.find((t) => t.lemma === term.lemma);
+  if (!token) return null;
+  // A deterministic start a little above the term's rank, so replacements vary between questions.
+  const offset = createHash('sha256').update(question).digest().readUInt16BE(0) % 200;
+  for (let r = Math.min(words.size - 1, term.rank + 1 + offset), tries = 0; r < words.size && tries < 5000; r++, tries++) {
+    const w = words.word(r);
+    if (!/^[a-z]{4,}$/.test(w)) continue;
+    const forms = wordForms(w);
+    if (forms.stop || serving.vocabulary.lemmaId(forms.lemma) >= 0 || serving.vocabulary.stemId(forms.stem) >= 0) continue;
+    return question.slice(0, token.start) + w + question.slice(token.end);
+  }
+  return null;
+}

@@ -1,0 +1,110 @@
+/**
+ * Turns labelled questions into training examples through the serving pipeline itself: each
+ * corpus is chunked, embedded, indexed (a real in-memory HNSW index and BM25) and analysed
+ * exactly as at ingest, and each question is analysed, retrieved and featurised exactly as on
+ * /ask. What is kept per question ("run") is what fitting and validation need: the candidate
+ * feature rows, which candidates hold the answer, which of the facts each states, their
+ * lengths, and the question-level features that do not depend on the ranker.
+ */
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import type { Chunk, SourceDoc } from '../types.js';
+import { buildGeneration } from '../ingest/build-generation.js';
+import { DEFAULT_CHUNKER } from '../ingest/chunk.js';
+import { buildStore } from '../index-store/generation.js';
+import { buildSentenceIndex, type SentenceIndex } from '../answer/sentence-index.js';
+import { toServingIndex, type ServingIndex } from '../answer/serving-index.js';
+import type { Lexicon } from '../answer/lexicon.js';
+import type { AnswererModel } from '../answer/model.js';
+import { candidatesOf, corpusFeatures, pairFeatures, PAIR_FEATURES } from '../answer/features.js';
+import { READ_PASSAGES, quotable } from '../answer/extractive.js';
+import type { Article, LabelledQuestion } from './labelled.js';
+
+/** answerable; off the corpus (another article's question); on topic but unanswerable (made, or Heihe's); SQuAD's adversarial (reported only). */
+export type Role = 'answerable' | 'offtopic' | 'unanswerable' | 'adversarial';
+
+export interface Run {
+  readonly corpus: string;
+  readonly question: LabelledQuestion;
+  readonly role: Role;
+  /** Candidates × PAIR_FEATURES, row-major. */
+  readonly pair: Float32Array;
+  /** Per candidate: 1 when the sentence holds (part of) the answer. */
+  readonly labels: Uint8Array;
+  /** Per candidate: bit i set when the sentence states fact i. */
+  readonly factMask: Uint32Array;
+  /** Per candidate: its sentence id in the corpus's sentence index, passage rank, length quoted. */
+  readonly sentence: Int32Array;
+  readonly passage: Int32Array;
+  readonly position: Int32Array;
+  readonly length: Int32Array;
+  readonly corpusFeatures: Float64Array;
+}
+
+export interface BuiltCorpus {
+  readonly name: string;
+  /** Article titles it holds. */
+  readonly articles: ReadonlySet<string>;
+  readonly serving: ServingIndex;
+  readonly sentences: SentenceIndex;
+  readonly chunks: readonly Chunk[];
+  /** The document (source path) of each article. */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/** Indexes documents in memory with the ingest pipeline (chunks, embeddings, HNSW, sentence index). */
+export async function buildCorpus(name: string, articles: readonly Article[], embeddings: EmbeddingsInterface & { info?: unknown }, embeddingInfo: { provider: 'local'; model: string; dimensions: number }, lexicon: Lexicon, model: AnswererModel): Promise<BuiltCorpus> {
+  const docs: SourceDoc[] = articles.map((a) => a.doc);
+  const { data } = await buildGeneration(docs, { chunker: DEFAULT_CHUNKER, embedding: { embeddings, info: embeddingInfo }, now: new Date(0), sentences: (chunks) => buildSentenceIndex(chunks, lexicon) });
+  const store = await buildStore(data, embeddings);
+  const serving = await toServingIndex({ ...data, name, store }, { embeddings, lexicon, model, bank: null });
+  return { name, articles: new Set(articles.map((a) => a.title)), serving, sentences: serving.sentences, chunks: data.chunks, sources: new Map(articles.map((a) => [a.title, a.doc.path])) };
+}
+
+const normalise = (s: string): string => s.toLowerCase().replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/\s+/g, ' ').trim();
+
+/** Asks one question of a built corpus and keeps what fitting needs. */
+export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number): Promise<Run> {
+  const { serving, sentences: index } = corpus;
+  const q = serving.analyze(question.question);
+  const passages = (await serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES)).slice(0, READ_PASSAGES);
+  const candidates = candidatesOf(passages, index);
+  const pair = pairFeatures(q, passages, candidates, index, serving.answering.vectors);
+  const n = candidates.length;
+  const labels = new Uint8Array(n);
+  const factMask = new Uint32Array(n);
+  const length = new Int32Array(n);
+  const facts = question.facts.map(normalise);
+  const evidence = question.evidence.map(normalise);
+  candidates.forEach((c, i) => {
+    const chunk = corpus.chunks[(passages[c.passage] as { position: number }).position] as Chunk;
+    const start = index.start[c.sentence] as number;
+    const end = index.end[c.sentence] as number;
+    const text = chunk.text.slice(start, end);
+    const norm = normalise(text);
+    const docStart = chunk.start + start;
+    const docEnd = chunk.start + end;
+    const bySpan = corpus.sources.get(question.article) === chunk.source && question.spans.some(([a, b]) => a < docEnd && b > docStart);
+    labels[i] = bySpan || evidence.some((e) => norm.includes(e)) ? 1 : 0;
+    let mask = 0;
+    facts.forEach((f, j) => {
+      if (normalise(quotable(text)).includes(f)) mask |= 1 << j;
+    });
+    factMask[i] = mask;
+    length[i] = quotable(text).length;
+  });
+  return {
+    corpus: corpus.name,
+    question,
+    role,
+    pair: Float32Array.from(pair),
+    labels,
+    factMask,
+    sentence: Int32Array.from(candidates, (c) => c.sentence),
+    passage: Int32Array.from(candidates, (c) => c.passage),
+    position: Int32Array.from(candidates, (c) => c.position),
+    length,
+    corpusFeatures: corpusFeatures(q, index, lexiconSize),
+  };
+}
+
+export const PAIR_WIDTH = PAIR_FEATURES.length;

@@ -1,0 +1,258 @@
+/**
+ * Fitting the answerer's two linear models, by L-BFGS on convex, L2-regularised losses:
+ *  - the ranker, listwise: per question, a softmax over its candidate sentences, maximising
+ *    the probability of the candidates that hold the answer;
+ *  - the refusal classifier: weighted logistic regression, answerable vs not.
+ * Features are standardised with the training rows' mean and spread; the weights returned
+ * apply to standardised features (model.ts folds them back).
+ */
+
+export interface Standardisation {
+  readonly mean: Float64Array;
+  readonly scale: Float64Array;
+}
+
+/** Mean and standard deviation of each column over the given rows (a constant column gets scale 1). */
+export function standardisation(blocks: ReadonlyArray<ArrayLike<number>>, d: number): Standardisation {
+  const mean = new Float64Array(d);
+  const sq = new Float64Array(d);
+  let n = 0;
+  for (const rows of blocks) {
+    for (let o = 0; o < rows.length; o += d) {
+      for (let j = 0; j < d; j++) {
+        const x = rows[o + j] as number;
+        mean[j] = (mean[j] as number) + x;
+        sq[j] = (sq[j] as number) + x * x;
+      }
+      n++;
+    }
+  }
+  const scale = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const m = n ? (mean[j] as number) / n : 0;
+    mean[j] = m;
+    const v = n ? (sq[j] as number) / n - m * m : 0;
+    // A feature that never varies in training carries no information: leave it unscaled.
+    scale[j] = v > 1e-12 ? Math.sqrt(v) : 1;
+  }
+  return { mean, scale };
+}
+
+type Objective = (w: Float64Array, grad: Float64Array) => number;
+
+/**
+ * Limited-memory BFGS (Nocedal & Wright, alg. 7.4) with a backtracking Armijo line search.
+ * Stops when the gradient norm or the relative decrease is tiny, or after `maxIter`.
+ */
+export function lbfgs(f: Objective, w0: Float64Array, maxIter = 200, memory = 10): Float64Array {
+  const n = w0.length;
+  let w = Float64Array.from(w0);
+  let g = new Float64Array(n);
+  let fx = f(w, g);
+  const ss: Float64Array[] = [];
+  const ys: Float64Array[] = [];
+  const dotp = (a: Float64Array, b: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (a[i] as number) * (b[i] as number);
+    return s;
+  };
+  for (let iter = 0; iter < maxIter; iter++) {
+    // Two-loop recursion: direction = -H g.
+    const q = Float64Array.from(g);
+    const alphas: number[] = [];
+    for (let k = ss.length - 1; k >= 0; k--) {
+      const s = ss[k] as Float64Array;
+      const y = ys[k] as Float64Array;
+      const a = dotp(s, q) / dotp(y, s);
+      alphas[k] = a;
+      for (let i = 0; i < n; i++) q[i] = (q[i] as number) - a * (y[i] as number);
+    }
+    if (ss.length) {
+      const s = ss[ss.length - 1] as Float64Array;
+      const y = ys[ys.length - 1] as Float64Array;
+      const gamma = dotp(s, y) / dotp(y, y);
+      for (let i = 0; i < n; i++) q[i] = (q[i] as number) * gamma;
+    }
+    for (let k = 0; k < ss.length; k++) {
+      const s = ss[k] as Float64Array;
+      const y = ys[k] as Float64Array;
+      const b = dotp(y, q) / dotp(y, s);
+      for (let i = 0; i < n; i++) q[i] = (q[i] as number) + (s[i] as number) * ((alphas[k] as number) - b);
+    }
+    const dir = q.map((x) => -x);
+    let slope = dotp(g, dir);
+    if (slope >= 0) {
+      // Not a descent direction (numerical trouble): restart from steepest descent.
+      ss.length = 0;
+      ys.length = 0;
+      for (let i = 0; i < n; i++) dir[i] = -(g[i] as number);
+      slope = dotp(g, dir);
+    }
+    let step = iter === 0 ? 1 / Math.max(1, Math.sqrt(dotp(g, g))) : 1;
+    const next = new Float64Array(n);
+    const gNext = new Float64Array(n);
+    let fNext = Infinity;
+    for (let tries = 0; tries < 40; tries++) {
+      for (let i = 0; i < n; i++) next[i] = (w[i] as number) + step * (dir[i] as number);
+      fNext = f(next, gNext);
+      if (fNext <= fx + 1e-4 * step * slope) break;
+      step /= 2;
+    }
+    if (!(fNext < fx)) break;
+    const s = next.map((x, i) => x - (w[i] as number));
+    const y = gNext.map((x, i) => x - (g[i] as number));
+    if (dotp(s, y) > 1e-12) {
+      ss.push(s);
+      ys.push(y);
+      if (ss.length > memory) {
+        ss.shift();
+        ys.shift();
+      }
+    }
+    const decrease = (fx - fNext) / Math.max(1, Math.abs(fx));
+    w = next;
+    g = gNext;
+    fx = fNext;
+    if (decrease < 1e-10 || Math.sqrt(dotp(g, g)) < 1e-7) break;
+  }
+  return w;
+}
+
+/** One question's candidates for the ranker: feature rows and which hold the answer. */
+export interface RankGroup {
+  readonly rows: ArrayLike<number>;
+  readonly labels: ArrayLike<number>;
+  readonly weight: number;
+}
+
+/** A group's rows restricted to the columns any of its candidates uses (most crossed features are 0). */
+interface CompactGroup {
+  readonly cols: Int32Array;
+  readonly rows: Float64Array;
+  readonly n: number;
+  readonly labels: ArrayLike<number>;
+  readonly weight: number;
+}
+
+const compacted = new WeakMap<ArrayLike<number>, { cols: Int32Array; rows: Float64Array }>();
+
+function compact(g: RankGroup, d: number): CompactGroup {
+  const n = g.labels.length;
+  let hit = compacted.get(g.rows);
+  if (!hit) {
+    const used: number[] = [];
+    for (let j = 0; j < d; j++) {
+      for (let i = 0; i < n; i++) {
+        if ((g.rows[i * d + j] as number) !== 0) {
+          used.push(j);
+          break;
+        }
+      }
+    }
+    const cols = Int32Array.from(used);
+    const rows = new Float64Array(n * cols.length);
+    for (let i = 0; i < n; i++) for (let c = 0; c < cols.length; c++) rows[i * cols.length + c] = g.rows[i * d + (cols[c] as number)] as number;
+    hit = { cols, rows };
+    compacted.set(g.rows, hit);
+  }
+  return { ...hit, n, labels: g.labels, weight: g.weight };
+}
+
+/**
+ * Fits the listwise ranker; returns weights over standardised features (no bias: it cancels in
+ * a softmax). Scores use raw features with weights w / scale: the mean's share is the same for
+ * every candidate of a question, so it cancels too, and so does its share of the gradient.
+ */
+export function fitRanker(groups: readonly RankGroup[], d: number, l2: number, st: Standardisation): Float64Array {
+  const totalWeight = groups.reduce((a, g) => a + g.weight, 0) || 1;
+  const compactGroups = groups.map((g) => compact(g, d));
+  const objective: Objective = (w, grad) => {
+    grad.fill(0);
+    let loss = 0;
+    const v = new Float64Array(d);
+    for (let j = 0; j < d; j++) v[j] = (w[j] as number) / (st.scale[j] as number);
+    const rawGrad = new Float64Array(d);
+    for (const g of compactGroups) {
+      const { n, cols, rows } = g;
+      const m = cols.length;
+      const scores = new Float64Array(n);
+      let max = -Infinity;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        const o = i * m;
+        for (let c = 0; c < m; c++) s += (v[cols[c] as number] as number) * (rows[o + c] as number);
+        scores[i] = s;
+        if (s > max) max = s;
+      }
+      let all = 0;
+      let pos = 0;
+      for (let i = 0; i < n; i++) {
+        const e = Math.exp((scores[i] as number) - max);
+        scores[i] = e;
+        all += e;
+        if (g.labels[i]) pos += e;
+      }
+      if (pos <= 0) continue;
+      loss -= g.weight * Math.log(pos / all);
+      // d(-log(pos/all))/ds_i = p_i - [pos_i] e_i / pos
+      for (let i = 0; i < n; i++) {
+        const e = scores[i] as number;
+        const coef = g.weight * (e / all - (g.labels[i] ? e / pos : 0));
+        if (coef === 0) continue;
+        const o = i * m;
+        for (let c = 0; c < m; c++) rawGrad[cols[c] as number] = (rawGrad[cols[c] as number] as number) + coef * (rows[o + c] as number);
+      }
+    }
+    loss /= totalWeight;
+    for (let j = 0; j < d; j++) {
+      grad[j] = (rawGrad[j] as number) / (st.scale[j] as number) / totalWeight + l2 * (w[j] as number);
+      loss += 0.5 * l2 * (w[j] as number) ** 2;
+    }
+    return loss;
+  };
+  return lbfgs(objective, new Float64Array(d));
+}
+
+/** Fits weighted, L2-regularised logistic regression; returns [weights over standardised features, bias]. */
+export function fitLogistic(rows: ArrayLike<number>, labels: ArrayLike<number>, sampleWeights: ArrayLike<number>, d: number, l2: number, st: Standardisation): { weights: Float64Array; bias: number } {
+  const m = labels.length;
+  const totalWeight = Array.from(sampleWeights).reduce((a, b) => a + b, 0) || 1;
+  const objective: Objective = (w, grad) => {
+    grad.fill(0);
+    let loss = 0;
+    for (let i = 0; i < m; i++) {
+      let s = w[d] as number;
+      for (let j = 0; j < d; j++) s += (w[j] as number) * (((rows[i * d + j] as number) - (st.mean[j] as number)) / (st.scale[j] as number));
+      const y = labels[i] as number;
+      const sw = sampleWeights[i] as number;
+      // log(1 + e^-ys) computed stably.
+      const margin = y ? s : -s;
+      loss += sw * (margin > 0 ? Math.log1p(Math.exp(-margin)) : -margin + Math.log1p(Math.exp(margin)));
+      const p = 1 / (1 + Math.exp(-s));
+      const coef = sw * (p - y);
+      for (let j = 0; j < d; j++) grad[j] = (grad[j] as number) + coef * (((rows[i * d + j] as number) - (st.mean[j] as number)) / (st.scale[j] as number));
+      grad[d] = (grad[d] as number) + coef;
+    }
+    loss /= totalWeight;
+    for (let j = 0; j <= d; j++) grad[j] = (grad[j] as number) / totalWeight;
+    for (let j = 0; j < d; j++) {
+      grad[j] = (grad[j] as number) + l2 * (w[j] as number);
+      loss += 0.5 * l2 * (w[j] as number) ** 2;
+    }
+    return loss;
+  };
+  const w = lbfgs(objective, new Float64Array(d + 1));
+  return { weights: w.slice(0, d), bias: w[d] as number };
+}
+
+/** Scores of rows under standardised weights. */
+export function linearScores(rows: ArrayLike<number>, d: number, w: ArrayLike<number>, st: Standardisation, bias = 0): Float64Array {
+  const n = rows.length / d;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = bias;
+    for (let j = 0; j < d; j++) s += (w[j] as number) * (((rows[i * d + j] as number) - (st.mean[j] as number)) / (st.scale[j] as number));
+    out[i] = s;
+  }
+  return out;
+}

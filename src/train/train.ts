@@ -1,0 +1,348 @@
+/**
+ * Fitting and validating the answerer model (npm run train). Pure given its inputs: the runs
+ * (labelled questions asked of in-memory corpora through the serving pipeline, see
+ * dataset.ts). Validation leaves whole articles out: for each article, every model is fitted
+ * on runs that neither ask about it nor search a corpus that holds it, and scored on the runs
+ * that ask about it. The refusal threshold and the second-sentence rule are chosen on those
+ * held-out scores; the model that is saved is then fitted on everything.
+ */
+import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '../answer/features.js';
+import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
+import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
+import { calibrationFrom } from '../answer/calibration.js';
+import { fitLogistic, fitRanker, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
+import type { Run } from './dataset.js';
+
+const D = PAIR_FEATURES.length;
+const Q = QUESTION_FEATURES.length + CALIBRATED_FEATURES.length;
+
+export interface CorpusInfo {
+  readonly name: string;
+  readonly kind: string;
+  readonly articles: ReadonlySet<string>;
+}
+
+export interface TrainInput {
+  readonly runs: readonly Run[];
+  readonly corpora: readonly CorpusInfo[];
+  /** Articles whose questions make up the off-topic bank. */
+  readonly bankArticles: ReadonlySet<string>;
+  /** Articles left out one at a time for validation. */
+  readonly folds: readonly string[];
+  /** L2 strengths tried (chosen by held-out accuracy / log-loss). */
+  readonly rankerL2: readonly number[];
+  readonly refusalL2: readonly number[];
+  /** Refusals must be right this often (on held-out folds, equal shares of answerable and not). */
+  readonly targetPrecision: number;
+  /** Median answer length the second-sentence rule must keep to. */
+  readonly maxMedianChars: number;
+  readonly log?: (m: string) => void;
+}
+
+interface FittedRanker {
+  readonly st: Standardisation;
+  readonly weights: Float64Array;
+  /** Scores of every run's candidates under this ranker. */
+  readonly scores: Map<Run, Float64Array>;
+}
+
+interface FittedRefusal {
+  readonly st: Standardisation;
+  readonly weights: Float64Array;
+  readonly bias: number;
+}
+
+const rankGroups = (runs: readonly Run[]): RankGroup[] => runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1)).map((r) => ({ rows: r.pair, labels: r.labels, weight: 1 }));
+
+function fitRankerOn(train: readonly Run[], all: readonly Run[], l2: number): FittedRanker {
+  const groups = rankGroups(train);
+  const st = standardisation(groups.map((g) => g.rows), D);
+  const weights = fitRanker(groups, D, l2, st);
+  return { st, weights, scores: new Map(all.map((r) => [r, linearScores(r.pair, D, weights, st)])) };
+}
+
+/**
+ * Question features of every run: the top candidate's, the corpus's, and the score relative to
+ * the corpus's off-topic bank, where the bank leaves out the run's own article and `heldOut`
+ * (an off-topic question is never calibrated against its own article's questions).
+ */
+function questionRows(runs: readonly Run[], all: readonly Run[], scores: Map<Run, Float64Array>, bankArticles: ReadonlySet<string>, heldOut: string | null): Float64Array {
+  const bankTops = new Map<string, Array<{ article: string; top: number }>>();
+  for (const r of all) {
+    if (r.role !== 'offtopic' || !bankArticles.has(r.question.article) || r.question.article === heldOut) continue;
+    const s = scores.get(r) as Float64Array;
+    if (s.length === 0) continue;
+    let list = bankTops.get(r.corpus);
+    if (!list) bankTops.set(r.corpus, (list = []));
+    list.push({ article: r.question.article, top: Math.max(...s) });
+  }
+  const cache = new Map<string, ReturnType<typeof calibrationFrom>>();
+  const out = new Float64Array(runs.length * Q);
+  runs.forEach((r, i) => {
+    const s = scores.get(r) as Float64Array;
+    const top = topFeatures(r.pair, s);
+    const key = `${r.corpus}\0${r.question.article}`;
+    let cal = cache.get(key);
+    if (!cal) {
+      const tops = (bankTops.get(r.corpus) ?? []).filter((b) => b.article !== r.question.article).map((b) => b.top);
+      cache.set(key, (cal = calibrationFrom(tops, [])));
+    }
+    out.set([...top, ...r.corpusFeatures, cal.relative(top[0] ?? 0)], i * Q);
+  });
+  return out;
+}
+
+/**
+ * Weights giving every corpus the same total, and within it half to answerable questions and
+ * half to those it cannot answer, shared equally by off-topic and on-topic unanswerable ones.
+ */
+function refusalWeights(runs: readonly Run[]): Float64Array {
+  const counts = new Map<string, number>();
+  const roles = new Map<string, Set<string>>();
+  for (const r of runs) {
+    counts.set(`${r.corpus}\0${r.role}`, (counts.get(`${r.corpus}\0${r.role}`) ?? 0) + 1);
+    if (r.role !== 'answerable') (roles.get(r.corpus) ?? roles.set(r.corpus, new Set()).get(r.corpus))?.add(r.role);
+  }
+  return Float64Array.from(runs, (r) => (r.role === 'answerable' ? 0.5 : 0.5 / (roles.get(r.corpus)?.size ?? 1)) / (counts.get(`${r.corpus}\0${r.role}`) as number));
+}
+
+function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: FittedRanker, l2: number, bankArticles: ReadonlySet<string>, heldOut: string | null): FittedRefusal {
+  const used = train.filter((r) => r.role !== 'adversarial');
+  const rows = questionRows(used, all, ranker.scores, bankArticles, heldOut);
+  const labels = Float64Array.from(used, (r) => (r.role === 'answerable' ? 1 : 0));
+  const st = standardisation([rows], Q);
+  const { weights, bias } = fitLogistic(rows, labels, refusalWeights(used), Q, l2, st);
+  return { st, weights, bias };
+}
+
+/** What a fold's model says about one held-out run. */
+export interface HeldOut {
+  readonly run: Run;
+  readonly fold: string;
+  /** Candidate indices, best first. */
+  readonly order: Int32Array;
+  readonly probs: Float64Array;
+  readonly answerable: number;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+function predict(runs: readonly Run[], all: readonly Run[], ranker: FittedRanker, refusal: FittedRefusal, bankArticles: ReadonlySet<string>, fold: string): HeldOut[] {
+  const rows = questionRows(runs, all, ranker.scores, bankArticles, fold);
+  const p = linearScores(rows, Q, refusal.weights, refusal.st, refusal.bias);
+  return runs.map((run, i) => {
+    const s = ranker.scores.get(run) as Float64Array;
+    const order = Int32Array.from(s.keys()).sort((a, b) => (s[b] as number) - (s[a] as number));
+    const max = s.length ? Math.max(...s) : 0;
+    const e = s.map((x) => Math.exp(x - max));
+    const z = e.reduce((a, b) => a + b, 0) || 1;
+    return { run, fold, order, probs: e.map((x) => x / z), answerable: s.length && run.corpusFeatures[CORPUS_NO_TERMS] !== 1 ? sigmoid(p[i] as number) : 0 };
+  });
+}
+const CORPUS_NO_TERMS = CORPUS_FEATURES.indexOf('no_terms');
+
+/** Ranking figures over held-out answerable runs. */
+export function rankingFigures(held: readonly HeldOut[]): { questions: number; retrievable: number; top1: number; top2: number; top1OfRetrievable: number } {
+  const ans = held.filter((h) => h.run.role === 'answerable');
+  const retrievable = ans.filter((h) => h.run.labels.some((l) => l === 1));
+  const at = (h: HeldOut, k: number): boolean => [...h.order.slice(0, k)].some((i) => h.run.labels[i] === 1);
+  const share = (xs: readonly HeldOut[], f: (h: HeldOut) => boolean): number => (xs.length ? xs.filter(f).length / xs.length : Number.NaN);
+  return {
+    questions: ans.length,
+    retrievable: share(ans, (h) => h.run.labels.some((l) => l === 1)),
+    top1: share(ans, (h) => at(h, 1)),
+    top2: share(ans, (h) => at(h, 2)),
+    top1OfRetrievable: share(retrievable, (h) => at(h, 1)),
+  };
+}
+
+/** The sentences composed for a run under a second-sentence threshold (indices of candidates). */
+export function composed(h: HeldOut, secondMinProb: number, overlap: (run: Run, a: number, b: number) => number, duplicateOverlap: number, maxChars: number): number[] {
+  const best = h.order[0];
+  if (best === undefined) return [];
+  const second = [...h.order.slice(1)].find((i) => overlap(h.run, i, best) <= duplicateOverlap);
+  if (second !== undefined && (h.probs[second] as number) >= secondMinProb && (h.run.length[best] as number) + (h.run.length[second] as number) < maxChars) return [best, second];
+  return [best];
+}
+
+export interface SetFigures {
+  readonly answerable: number;
+  readonly offtopic: number;
+  readonly unanswerable: number;
+  readonly adversarial: number;
+  readonly answered: number;
+  readonly factRecall: number;
+  readonly oosRefusal: number;
+  readonly unanswerableRefusal: number;
+  readonly adversarialRefusal: number;
+  readonly medianChars: number;
+}
+
+/** Scorer-style figures of held-out runs at a refusal threshold and second-sentence rule. */
+export function setFigures(held: readonly HeldOut[], threshold: number, secondMinProb: number, overlap: (run: Run, a: number, b: number) => number, duplicateOverlap: number, maxChars: number): SetFigures {
+  const ans = held.filter((h) => h.run.role === 'answerable');
+  const oos = held.filter((h) => h.run.role === 'offtopic');
+  const adv = held.filter((h) => h.run.role === 'adversarial');
+  const unans = held.filter((h) => h.run.role === 'unanswerable');
+  const lengths: number[] = [];
+  let facts = 0;
+  let answered = 0;
+  for (const h of ans) {
+    if (h.answerable < threshold) continue;
+    answered++;
+    const picked = composed(h, secondMinProb, overlap, duplicateOverlap, maxChars);
+    const full = (1 << h.run.question.facts.length) - 1;
+    const mask = picked.reduce((m, i) => m | (h.run.factMask[i] as number), 0);
+    if (h.run.question.facts.length > 0 && (mask & full) === full) facts++;
+    // Quoted text plus a marker " [n]" per sentence.
+    lengths.push(picked.reduce((a, i) => a + (h.run.length[i] as number) + 4, 0) + picked.length - 1);
+  }
+  lengths.sort((a, b) => a - b);
+  const share = (a: number, b: number): number => (b ? a / b : Number.NaN);
+  return {
+    answerable: ans.length,
+    offtopic: oos.length,
+    unanswerable: unans.length,
+    adversarial: adv.length,
+    answered: share(answered, ans.length),
+    factRecall: share(facts, ans.length),
+    oosRefusal: share(oos.filter((h) => h.answerable < threshold).length, oos.length),
+    unanswerableRefusal: share(unans.filter((h) => h.answerable < threshold).length, unans.length),
+    adversarialRefusal: share(adv.filter((h) => h.answerable < threshold).length, adv.length),
+    medianChars: lengths[lengths.length >> 1] ?? 0,
+  };
+}
+
+export interface TrainResult {
+  readonly model: Omit<ModelFile, 'training' | 'createdAt'>;
+  readonly heldOut: readonly HeldOut[];
+  readonly report: Record<string, unknown>;
+}
+
+const logLoss = (held: readonly HeldOut[]): number => {
+  const used = held.filter((h) => h.run.role !== 'adversarial');
+  return used.reduce((a, h) => a - Math.log(Math.min(1 - 1e-9, Math.max(1e-9, h.run.role === 'answerable' ? h.answerable : 1 - h.answerable))), 0) / (used.length || 1);
+};
+
+/** Cross-validates the L2 strengths, picks thresholds on held-out runs, fits the final model. */
+export function train(input: TrainInput, overlap: (run: Run, a: number, b: number) => number, duplicateOverlap: number, maxChars: number): TrainResult {
+  const log = input.log ?? (() => {});
+  const kindOf = new Map(input.corpora.map((c) => [c.name, c]));
+  const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.article !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
+  const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.article === fold)]));
+  const rankersFor = (l2: number): Map<string, FittedRanker> => new Map(input.folds.map((fold) => [fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, l2)]));
+  const heldFor = (rankers: Map<string, FittedRanker>, refusalL2: number): HeldOut[] =>
+    input.folds.flatMap((fold) => {
+      const ranker = rankers.get(fold) as FittedRanker;
+      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, refusalL2, input.bankArticles, fold);
+      return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold);
+    });
+
+  // The ranker's strength first (refusal at its first value), then the refusal's.
+  let bestRanker = input.rankerL2[0] as number;
+  let bestRankers: Map<string, FittedRanker> | null = null;
+  let bestTop1 = -1;
+  const tried: Record<string, unknown> = {};
+  for (const l2 of input.rankerL2) {
+    const rankers = rankersFor(l2);
+    const figures = rankingFigures(heldFor(rankers, input.refusalL2[0] as number));
+    tried[`ranker_l2_${l2}`] = figures;
+    log(`ranker l2=${l2}: held-out top-1 ${figures.top1.toFixed(3)}, top-2 ${figures.top2.toFixed(3)} (retrievable ${figures.retrievable.toFixed(3)})`);
+    if (figures.top1 > bestTop1) {
+      bestTop1 = figures.top1;
+      bestRanker = l2;
+      bestRankers = rankers;
+    }
+  }
+  let bestRefusal = input.refusalL2[0] as number;
+  let bestLoss = Infinity;
+  let held: HeldOut[] = [];
+  for (const l2 of input.refusalL2) {
+    const h = heldFor(bestRankers as Map<string, FittedRanker>, l2);
+    const loss = logLoss(h);
+    tried[`refusal_l2_${l2}`] = { logLoss: loss };
+    log(`refusal l2=${l2}: held-out log-loss ${loss.toFixed(4)}`);
+    if (loss < bestLoss) {
+      bestLoss = loss;
+      bestRefusal = l2;
+      held = h;
+    }
+  }
+
+  // The refusal threshold: the lowest that refuses correctly at least `targetPrecision` of the
+  // time, with answerable and off-topic questions weighing the same in every corpus kind.
+  const kinds = [...new Set(input.corpora.map((c) => c.kind))];
+  const balancedPrecision = (t: number): { precision: number; answered: number; refused: number } => {
+    let answeredSum = 0;
+    let refusedSum = 0;
+    let n = 0;
+    for (const kind of kinds) {
+      const inKind = held.filter((h) => kindOf.get(h.run.corpus)?.kind === kind);
+      const ans = inKind.filter((h) => h.run.role === 'answerable');
+      const oos = inKind.filter((h) => h.run.role === 'offtopic');
+      if (!ans.length || !oos.length) continue;
+      answeredSum += ans.filter((h) => h.answerable >= t).length / ans.length;
+      refusedSum += oos.filter((h) => h.answerable < t).length / oos.length;
+      n++;
+    }
+    const answered = answeredSum / n;
+    const refused = refusedSum / n;
+    const wrongRefusals = 1 - answered;
+    return { precision: refused + wrongRefusals > 0 ? refused / (refused + wrongRefusals) : 1, answered, refused };
+  };
+  let threshold = 0.5;
+  const grid = Array.from({ length: 199 }, (_v, i) => (i + 1) / 200);
+  const curve: Array<{ threshold: number; precision: number; answered: number; refused: number }> = [];
+  for (const t of grid) curve.push({ threshold: t, ...balancedPrecision(t) });
+  // Among thresholds meeting the precision, the one refusing most off-topic questions.
+  const meeting = curve.filter((c) => c.precision >= input.targetPrecision);
+  if (meeting.length) threshold = meeting.reduce((a, b) => (b.refused > a.refused ? b : a)).threshold;
+  log(`refusal threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision})`);
+
+  // The second-sentence rule: the threshold with the best held-out fact recall whose median answer keeps to the limit.
+  const secondGrid = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1.01];
+  let secondMinProb = 1;
+  let bestRecall = -1;
+  const answerable = held.filter((h) => h.run.role === 'answerable');
+  const secondTried: Record<string, unknown> = {};
+  for (const p of secondGrid) {
+    const f = setFigures(answerable, threshold, p, overlap, duplicateOverlap, maxChars);
+    secondTried[String(p)] = { factRecall: f.factRecall, medianChars: f.medianChars };
+    if (f.medianChars <= input.maxMedianChars && f.factRecall > bestRecall) {
+      bestRecall = f.factRecall;
+      secondMinProb = Math.min(1, p);
+    }
+  }
+  log(`second sentence when its probability ≥ ${secondMinProb}`);
+
+  const byKind: Record<string, SetFigures> = {};
+  for (const kind of kinds) byKind[kind] = setFigures(held.filter((h) => kindOf.get(h.run.corpus)?.kind === kind), threshold, secondMinProb, overlap, duplicateOverlap, maxChars);
+  const byFold: Record<string, unknown> = {};
+  for (const fold of input.folds) {
+    const h = held.filter((x) => x.fold === fold);
+    byFold[fold] = { ranking: rankingFigures(h), ...Object.fromEntries(kinds.map((k) => [k, setFigures(h.filter((x) => kindOf.get(x.run.corpus)?.kind === k), threshold, secondMinProb, overlap, duplicateOverlap, maxChars)])) };
+  }
+
+  const finalRanker = fitRankerOn(input.runs, input.runs, bestRanker);
+  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, bestRefusal, input.bankArticles, null);
+  const model: Omit<ModelFile, 'training' | 'createdAt'> = {
+    format: MODEL_FORMAT,
+    features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
+    ranker: { mean: [...finalRanker.st.mean], scale: [...finalRanker.st.scale], weights: [...finalRanker.weights], bias: 0 },
+    refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision },
+    compose: { secondMinProb, duplicateOverlap },
+    validation: {
+      method: 'leave one article out: each model fitted without the article’s questions and without corpora holding it, scored on the article’s questions',
+      folds: input.folds,
+      rankerL2: bestRanker,
+      refusalL2: bestRefusal,
+      ranking: rankingFigures(held),
+      byCorpusKind: byKind,
+      byFold,
+      refusalCurve: curve.filter((_c, i) => i % 10 === 9),
+      tried,
+      secondSentence: secondTried,
+    },
+  };
+  return { model, heldOut: held, report: model.validation };
+}
