@@ -20,6 +20,7 @@ import { buildCorpus, runQuestion, type BuiltCorpus, type Run } from '../src/tra
 import { composed, train } from '../src/train/train.js';
 import { corruptQuestion } from '../src/train/corrupt.js';
 import { DEFAULT_EXTRACTIVE } from '../src/answer/extractive.js';
+import { PAIR_FEATURES } from '../src/answer/features.js';
 
 const program = new Command()
   .option('--squad <file>', 'SQuAD 2.0 training articles', '../shared/eval/squad/train-squad.json')
@@ -33,10 +34,11 @@ const program = new Command()
   .option('--corrupt-every <n>', 'make an on-topic unanswerable question from every n-th answerable one', '3')
   .option('--quick', 'one L2 strength each (for tests)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
+  .option('--export-runs <dir>', 'write the runs as raw arrays (for experiments outside this script)')
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; cache: string; errors?: string; heldout?: string; corruptEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 const hash = createHash('sha256');
@@ -108,6 +110,25 @@ for (const spec of specs) {
   log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
+if (opts.exportRuns) {
+  mkdirSync(opts.exportRuns, { recursive: true });
+  const total = runs.reduce((a, r) => a + r.labels.length, 0);
+  const x = new Float32Array(total * runs[0]!.pair.length / runs[0]!.labels.length || 0);
+  const labels = new Uint8Array(total);
+  const offsets = new Int32Array(runs.length + 1);
+  let at = 0;
+  runs.forEach((r, i) => {
+    x.set(r.pair, at * (r.pair.length / Math.max(1, r.labels.length)));
+    labels.set(r.labels, at);
+    at += r.labels.length;
+    offsets[i + 1] = at;
+  });
+  writeFileSync(path.join(opts.exportRuns, 'x.f32'), new Uint8Array(x.buffer));
+  writeFileSync(path.join(opts.exportRuns, 'labels.u8'), labels);
+  writeFileSync(path.join(opts.exportRuns, 'offsets.i32'), new Uint8Array(offsets.buffer));
+  writeFileSync(path.join(opts.exportRuns, 'runs.json'), JSON.stringify(runs.map((r) => ({ corpus: r.corpus, role: r.role, article: r.question.article, id: r.question.id, corpusFeatures: [...r.corpusFeatures], factMask: [...r.factMask], facts: r.question.facts.length, length: [...r.length] }))));
+  writeFileSync(path.join(opts.exportRuns, 'meta.json'), JSON.stringify({ pair: PAIR_FEATURES, corpora: specs }));
+}
 const indexOf = new Map(built.map((c) => [c.name, c.sentences]));
 const overlap = (run: Run, a: number, b: number): number => {
   const index = indexOf.get(run.corpus) as SentenceIndex;

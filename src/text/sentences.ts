@@ -17,10 +17,26 @@ const ABBREVIATIONS = new Set([
 // Abbreviations only before a number ("No. 5", "p. 12"); elsewhere "no." ends a sentence.
 const NUMBER_ABBREVIATIONS = new Set(['no', 'nos', 'vol', 'p', 'pp']);
 
-const BOUNDARY = /[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[\p{Lu}\p{N}])/gu;
+// A bracketed note right after the stop ("...illegal.[citation needed] The") stays with its sentence.
+const BOUNDARY = /[.!?]+["'”’)\]]*(?:\[[^\]\n]{1,40}\])*(?=\s+["'“‘(\[]?[\p{Lu}\p{N}])/gu;
+// A blank line always ends a sentence: a heading, list item or paragraph without a full stop
+// must not run into the next one.
+const BLANK_LINE = /\n[ \t]*\n\s*/g;
 
 /** Sentences of text[from, to), trimmed of surrounding white space; never empty. */
 export function splitSentences(text: string, from = 0, to = text.length): Span[] {
+  const spans: Span[] = [];
+  let start = from;
+  const region = text.slice(from, to);
+  for (const m of region.matchAll(BLANK_LINE)) {
+    spans.push(...splitBlock(text, start, from + m.index));
+    start = from + m.index + m[0].length;
+  }
+  spans.push(...splitBlock(text, start, to));
+  return spans;
+}
+
+function splitBlock(text: string, from: number, to: number): Span[] {
   const spans: Span[] = [];
   const region = text.slice(from, to);
   let sentenceStart = 0;
