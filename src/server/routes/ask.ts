@@ -16,7 +16,7 @@ import type { Turn } from '../turns.js';
 export type Answerer = (input: AskInput, index: ServingIndex, emit: (e: StreamEvent) => void) => Promise<Answer>;
 
 /** An AbortController that fires when the client goes away before we have answered. */
-function abortOnDisconnect(res: Response): AbortController {
+export function abortOnDisconnect(res: Response): AbortController {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort(new Error('client disconnected'));
