@@ -67,22 +67,19 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   });
   new Gauge({
     name: 'heihe_index_chunks',
-    help: 'Chunks in the live index generation (absent while none is loaded).',
+    help: 'Chunks in the live index generation (0 while none is loaded).',
     registers: [registry],
     collect() {
-      const live = opts.index.peek();
-      if (live) this.set(live.manifest.chunkCount);
-      else this.reset();
+      this.set(opts.index.peek()?.manifest.chunkCount ?? 0);
     },
   });
   new Gauge({
     name: 'heihe_index_generation_age_seconds',
-    help: 'Seconds since the live index generation was built (absent while none is loaded).',
+    help: 'Seconds since the live index generation was built (NaN while none is loaded).',
     registers: [registry],
     collect() {
       const created = Date.parse(opts.index.peek()?.manifest.createdAt ?? '');
-      if (Number.isFinite(created)) this.set(Math.max(0, (now() - created) / 1000));
-      else this.reset();
+      this.set(Number.isFinite(created) ? Math.max(0, (now() - created) / 1000) : Number.NaN);
     },
   });
 
