@@ -25,8 +25,8 @@ interface OpenApiDoc {
   components: { schemas: Record<string, unknown> };
 }
 
-// ajv-formats is CommonJS with a default export.
-const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv-formats is CommonJS (module.exports is the plugin); its types describe it as `.default`.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 let srv: TestServer;
 let doc: OpenApiDoc;
