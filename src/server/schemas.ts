@@ -203,13 +203,18 @@ const extraCitations = z.array(citationSchema).meta({
   description: 'Extra field: the passages the answer was drawn from, numbered as its `[n]` markers (the same objects as /ask). The content lists the cited ones as "Sources".',
 });
 
+/** What a completion and each of its chunks begin with. */
+const completionHead = {
+  id: z.string(),
+  created: z.number().int().meta({ description: 'Unix seconds.' }),
+  model: z.literal(MODEL_ID),
+  system_fingerprint: z.string().meta({ description: 'The index version the answer came from.' }),
+};
+
 export const chatCompletionSchema = z
   .strictObject({
-    id: z.string(),
+    ...completionHead,
     object: z.literal('chat.completion'),
-    created: z.number().int(),
-    model: z.literal(MODEL_ID),
-    system_fingerprint: z.string().meta({ description: 'The index version the answer came from.' }),
     choices: z
       .array(
         z.strictObject({
@@ -234,11 +239,8 @@ export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
 
 export const chatCompletionChunkSchema = z
   .strictObject({
-    id: z.string(),
+    ...completionHead,
     object: z.literal('chat.completion.chunk'),
-    created: z.number().int(),
-    model: z.literal(MODEL_ID),
-    system_fingerprint: z.string(),
     choices: z
       .array(
         z.strictObject({

@@ -14,7 +14,7 @@ import { openAIErrorBody, publicMessage } from '../errors-http.js';
 import { chatCompletion, chatQuery, chunkStream, type CompletionMeta } from '../openai-compat.js';
 import type { IndexHolder } from '../index-holder.js';
 import type { Turn } from '../turns.js';
-import { abortOnDisconnect, type Answerer } from './ask.js';
+import { startAnswer, type Answerer } from './ask.js';
 import { modelNotFound } from './models.js';
 
 function writeData(res: Response, data: unknown): void {
@@ -36,17 +36,15 @@ export function chatCompletionsRouter(deps: { index: IndexHolder; answer: Answer
     const ask = askBodySchema.safeParse({ question: query.question, history: query.history });
     if (!ask.success) throw invalidRequest(`the last user message: ${describeIssues(ask.error)}`);
 
-    const controller = abortOnDisconnect(res);
-    // Wait for a fair turn at the CPU (see turns.ts); a client gone meanwhile costs nothing.
-    if (deps.turn) await deps.turn();
-    if (controller.signal.aborted) return;
-    const index = deps.index.current();
-    const input: AskInput = { question: ask.data.question, history: ask.data.history, k: deps.defaultK, signal: controller.signal };
+    const started = await startAnswer(res, deps);
+    if (!started) return;
+    const { signal, index } = started;
+    const input: AskInput = { question: ask.data.question, history: ask.data.history, k: deps.defaultK, signal };
     const meta: CompletionMeta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), fingerprint: index.version };
 
     if (!body.stream) {
       const answer = await deps.answer(input, index, () => {});
-      if (!controller.signal.aborted) res.json(chatCompletion(answer, meta));
+      if (!signal.aborted) res.json(chatCompletion(answer, meta));
       return;
     }
     openEventStream(res);
@@ -57,7 +55,7 @@ export function chatCompletionsRouter(deps: { index: IndexHolder; answer: Answer
       });
       writeData(res, '[DONE]');
     } catch (err) {
-      if (!controller.signal.aborted) {
+      if (!signal.aborted) {
         req.log?.error({ err }, 'streamed chat completion failed');
         const e = err instanceof AppError ? err : new AppError('internal_error', 500, 'Something went wrong on our side.');
         // The openai SDKs raise an event holding `error` as an APIError.
