@@ -65,6 +65,9 @@ describe('our routes follow the same setting', () => {
       expect(body.error.code).toBe('invalid_api_key');
       expect((await fetch(`${srv.url}/search?q=river`, { headers })).status).toBe(401);
     }
+    // Express matches paths case-insensitively and with a trailing slash: so does the key check.
+    expect((await postJson(`${srv.url}/ASK/`, { question: Q })).status).toBe(401);
+    expect((await fetch(`${srv.url}/V1/models`)).status).toBe(401);
     expect((await postJson(`${srv.url}/ask`, { question: Q }, { headers: bearer(KEYS[0] ?? '') })).status).toBe(200);
     expect((await fetch(`${srv.url}/search?q=river`, { headers: bearer(KEYS[1] ?? '') })).status).toBe(200);
   });
