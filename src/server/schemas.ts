@@ -267,6 +267,8 @@ export const modelSchema = z
   .strictObject({ id: z.literal(MODEL_ID), object: z.literal('model'), created: z.number().int(), owned_by: z.string() })
   .meta({ id: 'Model' });
 
+export type Model = z.infer<typeof modelSchema>;
+
 export const modelListSchema = z.strictObject({ object: z.literal('list'), data: z.array(modelSchema) }).meta({ id: 'ModelList' });
 
 export const modelParamsSchema = z.object({ model: z.string().meta({ description: `The model id: ${MODEL_ID}.` }) });
