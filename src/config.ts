@@ -29,6 +29,15 @@ const schema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   ADMIN_TOKEN: optionalString,
+  // Comma-separated; a key can never hold whitespace (it travels as `Authorization: Bearer <key>`).
+  API_KEYS: optionalString.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0))
+      .refine((keys) => keys.every((k) => !/\s/.test(k)), 'keys are separated by commas and hold no spaces'),
+  ),
+  METRICS_REQUIRE_API_KEY: bool.default(true),
   WATCH_CORPUS: bool.default(false),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   REINDEX_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6),
@@ -51,6 +60,9 @@ export type Config = Readonly<{
   embeddingsProvider: 'local' | 'openai';
   openai: Readonly<{ apiKey: string | undefined; baseURL: string | undefined; model: string; embeddingsModel: string; timeoutMs: number; maxRetries: number }>;
   adminToken: string | undefined;
+  /** Bearer keys for /ask, /search, /v1/* (and /metrics unless metricsRequireApiKey is off); empty = open. */
+  apiKeys: readonly string[];
+  metricsRequireApiKey: boolean;
   watchCorpus: boolean;
   rateLimitPerMinute: number;
   reindexRateLimitPerMinute: number;
@@ -96,6 +108,8 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       maxRetries: e.LLM_MAX_RETRIES,
     }),
     adminToken: e.ADMIN_TOKEN,
+    apiKeys: Object.freeze(e.API_KEYS),
+    metricsRequireApiKey: e.METRICS_REQUIRE_API_KEY,
     watchCorpus: e.WATCH_CORPUS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     reindexRateLimitPerMinute: e.REINDEX_RATE_LIMIT_PER_MINUTE,

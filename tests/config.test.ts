@@ -111,6 +111,22 @@ describe('parseConfig', () => {
     expect(parseConfig({ EMBEDDINGS_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-test' }).embeddingsProvider).toBe('openai');
   });
 
+  it('reads API_KEYS as a list of comma-separated keys; blanks between commas are dropped', () => {
+    expect(parseConfig({}).apiKeys).toEqual([]);
+    expect(parseConfig({ API_KEYS: '' }).apiKeys).toEqual([]);
+    expect(parseConfig({ API_KEYS: ' key-a , key-b,,key-c ' }).apiKeys).toEqual(['key-a', 'key-b', 'key-c']);
+    expect(parseConfig({}).metricsRequireApiKey).toBe(true);
+    expect(parseConfig({ METRICS_REQUIRE_API_KEY: 'false' }).metricsRequireApiKey).toBe(false);
+    expect(Object.isFrozen(parseConfig({ API_KEYS: 'k' }).apiKeys)).toBe(true);
+  });
+
+  it('refuses an API key holding whitespace, without echoing the keys', () => {
+    const err = configError({ API_KEYS: 'good-key,secret key' });
+    expect(err.message).toContain('API_KEYS');
+    expect(err.message).not.toContain('secret');
+    expect(configError({ METRICS_REQUIRE_API_KEY: 'maybe' }).message).toContain('METRICS_REQUIRE_API_KEY');
+  });
+
   it('returns a frozen config', () => {
     const config = parseConfig({});
     expect(Object.isFrozen(config)).toBe(true);

@@ -8,6 +8,7 @@ import { reindex, type ReindexDeps } from '../ingest/reindex.js';
 import type { AppDeps } from './app.js';
 import type { IndexHolder } from './index-holder.js';
 import { createReindexer } from './reindexer.js';
+import { createMetrics } from './metrics.js';
 
 export function appDepsFrom(
   runtime: Runtime,
@@ -15,11 +16,13 @@ export function appDepsFrom(
   opts: { logger: Logger; publicDir: string; reindexOverrides?: Partial<ReindexDeps> },
 ): AppDeps {
   const { config } = runtime;
+  const metrics = createMetrics({ index: holder });
   return {
     logger: opts.logger,
     index: holder,
     answer: (input, index, emit) => runtime.answer(input, index, emit),
-    reindex: createReindexer({ run: () => reindex(runtime.reindexDeps(opts.reindexOverrides)), holder, toServing: runtime.toServing }),
+    // Counted here, so runs started by corpus watching (main.ts) are counted too.
+    reindex: metrics.countReindexes(createReindexer({ run: () => reindex(runtime.reindexDeps(opts.reindexOverrides)), holder, toServing: runtime.toServing })),
     mode: runtime.mode,
     adminToken: config.adminToken,
     defaultK: config.defaultK,
@@ -27,5 +30,8 @@ export function appDepsFrom(
     rateLimitPerMinute: config.rateLimitPerMinute,
     reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
     publicDir: opts.publicDir,
+    apiKeys: config.apiKeys,
+    metricsRequireApiKey: config.metricsRequireApiKey,
+    metrics,
   };
 }

@@ -1,6 +1,7 @@
 /**
- * createApp(deps) builds the Express app: security headers, request ids and logs, JSON body
- * parsing with a limit, rate limits, the API routes, the static chat page, and the one error
+ * createApp(deps) builds the Express app: metrics, security headers, request ids and logs,
+ * rate limits, API keys, JSON body parsing with a limit, the API routes (ours and the
+ * OpenAI-compatible /v1), the OpenAPI document, the static chat page, and the one error
  * handler. It does not listen; the entry point (main.ts) does.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,9 +17,17 @@ import { askRouter, type Answerer } from './routes/ask.js';
 import { searchRouter } from './routes/search.js';
 import { healthRouter } from './routes/health.js';
 import { reindexRouter } from './routes/reindex.js';
+import { modelsRouter } from './routes/models.js';
+import { chatCompletionsRouter } from './routes/chat-completions.js';
+import { openApiRouter } from './routes/openapi.js';
+import { metricsRouter } from './routes/metrics.js';
 import type { ReindexSummary } from './reindexer.js';
-import { errorBody, errorHandler, notFound } from './errors-http.js';
+import { errorHandler, notFound } from './errors-http.js';
 import { createTurns } from './turns.js';
+import { AppError } from '../errors.js';
+import { requireApiKey } from './bearer.js';
+import { API_INFO, apiOperations } from './api-catalog.js';
+import { createMetrics, routeLabeller, type Metrics } from './metrics.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -33,6 +42,12 @@ export interface AppDeps {
   readonly rateLimitPerMinute: number;
   readonly reindexRateLimitPerMinute: number;
   readonly publicDir: string;
+  /** API_KEYS: when non-empty, /ask, /search and /v1/* need one as a bearer token. */
+  readonly apiKeys?: readonly string[];
+  /** METRICS_REQUIRE_API_KEY (default true): /metrics needs a key too, when there are keys. */
+  readonly metricsRequireApiKey?: boolean;
+  /** The app's metrics; appDepsFrom makes them so that its re-indexer counts its runs. A new set when absent. */
+  readonly metrics?: Metrics;
 }
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
@@ -44,10 +59,11 @@ function limiter(perMinute: number): express.RequestHandler {
     limit: perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (_req, res, _next, options) => {
+    handler: (_req, res, next, options) => {
       // express-rate-limit has set Retry-After to the seconds left in the window; keep a fallback.
       if (!res.getHeader('retry-after')) res.setHeader('retry-after', String(Math.ceil(options.windowMs / 1000)));
-      res.status(429).json(errorBody('rate_limited', 'Too many requests; slow down and retry after the time in Retry-After.'));
+      // Through the error handler, so /v1 answers in OpenAI's error shape.
+      next(new AppError('rate_limited', 429, 'Too many requests; slow down and retry after the time in Retry-After.'));
     },
   });
 }
@@ -57,6 +73,13 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
+
+  const apiKeys = deps.apiKeys ?? [];
+  const metricsRequireApiKey = deps.metricsRequireApiKey ?? true;
+  const operations = apiOperations({ metricsRequireApiKey });
+  const metrics = deps.metrics ?? createMetrics({ index: deps.index });
+  // First, so every request is timed and counted, including those refused further on.
+  app.use(metrics.requests(routeLabeller(operations.map((op) => op.path))));
 
   app.use(
     pinoHttp({
@@ -94,9 +117,15 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  // Rate limits come before the body is read, so a client over its limit costs no parsing.
-  app.use('/ask', limiter(deps.rateLimitPerMinute));
+  // Rate limits and API keys come before the body is read, so a refused client costs no
+  // parsing. /ask and /v1/chat/completions do the same work and share one budget per client.
+  const askLimit = limiter(deps.rateLimitPerMinute);
+  app.use(['/ask', '/v1/chat/completions'], askLimit);
   app.use('/reindex', limiter(deps.reindexRateLimitPerMinute));
+  if (apiKeys.length > 0) {
+    app.use(['/ask', '/search', '/v1'], requireApiKey(apiKeys));
+    if (metricsRequireApiKey) app.use('/metrics', requireApiKey(apiKeys));
+  }
   app.use(
     express.json({
       limit: deps.bodyLimit,
@@ -113,10 +142,15 @@ export function createApp(deps: AppDeps): Express {
   // Answers and searches take fair turns at the CPU, so file and socket I/O (a re-index, new
   // connections) is not starved under load.
   const turn = createTurns(2);
-  app.use(askRouter({ index: deps.index, answer: deps.answer, defaultK: deps.defaultK, turn }));
+  const answer = metrics.countAnswers(deps.answer, deps.mode);
+  app.use(askRouter({ index: deps.index, answer, defaultK: deps.defaultK, turn }));
   app.use(searchRouter({ index: deps.index, turn }));
   app.use(healthRouter({ index: deps.index, mode: deps.mode }));
   app.use(reindexRouter({ adminToken: deps.adminToken, reindex: deps.reindex }));
+  app.use(modelsRouter({ ownedBy: 'heihe', created: Math.floor(Date.now() / 1000) }));
+  app.use(chatCompletionsRouter({ index: deps.index, answer, defaultK: deps.defaultK, turn }));
+  app.use(openApiRouter({ operations, options: { ...API_INFO, apiKeysRequired: apiKeys.length > 0 } }));
+  app.use(metricsRouter({ registry: metrics.registry }));
   app.use(express.static(path.resolve(deps.publicDir), { index: 'index.html', fallthrough: true, maxAge: '5m' }));
 
   app.use(notFound);

@@ -1,5 +1,6 @@
 /**
- * The one place failures become HTTP responses `{error: {code, message}}`. Known errors keep
+ * The one place failures become HTTP responses `{error: {code, message}}` (on /v1, OpenAI's
+ * `{error: {message, type, code, param}}`). Known errors keep
  * their code and status; body-parser's errors become 400/413/415; anything else is logged
  * with the request id and answered as a plain 500 without internals. Messages written for
  * the CLI may name directories; over HTTP any file-system path in them is replaced.
@@ -12,6 +13,18 @@ export interface ErrorBody {
 }
 
 export const errorBody = (code: string, message: string): ErrorBody => ({ error: { code, message } });
+
+/** The /v1 routes answer errors in OpenAI's shape; every other route in ours. */
+export const usesOpenAIErrors = (url: string): boolean => /^\/v1([/?]|$)/i.test(url);
+
+export interface OpenAIErrorBody {
+  readonly error: { readonly message: string; readonly type: string; readonly code: string; readonly param: null };
+}
+
+/** OpenAI's error shape, for the /v1 routes: clients built on its SDKs read `message` and `type`. */
+export const openAIErrorBody = (code: string, message: string, status: number): OpenAIErrorBody => ({
+  error: { message, type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', code, param: null },
+});
 
 interface ParserError {
   type?: string;
@@ -59,7 +72,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   const status = known?.status ?? 500;
   // not_found echoes the request path the client sent; every other message is scrubbed.
   const message = known ? (known.code === 'not_found' ? known.message : publicMessage(known.message)) : '';
-  const body = known ? errorBody(known.code, message) : errorBody('internal_error', 'Something went wrong on our side.');
+  const [code, text] = known ? [known.code, message] : ['internal_error', 'Something went wrong on our side.'];
+  const body = usesOpenAIErrors(req.originalUrl) ? openAIErrorBody(code, text, status) : errorBody(code, text);
   if (res.headersSent) {
     // Mid-stream: the SSE writer reports errors itself; just end the response.
     res.end();

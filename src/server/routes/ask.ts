@@ -24,6 +24,17 @@ function abortOnDisconnect(res: Response): AbortController {
   return controller;
 }
 
+/**
+ * The start of every answer (/ask, /v1/chat/completions): wait for a fair turn at the CPU (see
+ * turns.ts), then take the live index. Null when the client left meanwhile, which costs nothing.
+ */
+export async function startAnswer(res: Response, deps: { index: IndexHolder; turn?: Turn | undefined }): Promise<{ signal: AbortSignal; index: ServingIndex } | null> {
+  const controller = abortOnDisconnect(res);
+  if (deps.turn) await deps.turn();
+  if (controller.signal.aborted) return null;
+  return { signal: controller.signal, index: deps.index.current() };
+}
+
 export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK: number; turn?: Turn }): Router {
   const router = Router();
   router.post('/ask', async (req: Request, res: Response) => {
@@ -31,23 +42,21 @@ export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK
     const parsed = askBodySchema.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(describeIssues(parsed.error));
     const body = parsed.data;
-    const controller = abortOnDisconnect(res);
-    // Wait for a fair turn at the CPU (see turns.ts); a client gone meanwhile costs nothing.
-    if (deps.turn) await deps.turn();
-    if (controller.signal.aborted) return;
-    const index = deps.index.current();
-    const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal: controller.signal };
+    const started = await startAnswer(res, deps);
+    if (!started) return;
+    const { signal, index } = started;
+    const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal };
 
     if (!body.stream) {
       const answer = await deps.answer(input, index, () => {});
-      if (!controller.signal.aborted) res.json(answer);
+      if (!signal.aborted) res.json(answer);
       return;
     }
     openEventStream(res);
     try {
       await deps.answer(input, index, (event) => sendEvent(res, event));
     } catch (err) {
-      if (!controller.signal.aborted) {
+      if (!signal.aborted) {
         req.log?.error({ err }, 'streamed answer failed');
         const e = err instanceof AppError ? err : new AppError('internal_error', 500, 'Something went wrong on our side.');
         sendEvent(res, { type: 'error', error: { code: e.code, message: publicMessage(e.message) } });
