@@ -38,6 +38,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_K: z.coerce.number().int().min(1).max(20).default(5),
   KEEP_GENERATIONS: z.coerce.number().int().min(1).max(20).default(2),
+  FEEDBACK_DIR: z.string().min(1).default('data/feedback'),
+  FEEDBACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(20),
 });
 
 export type Config = Readonly<{
@@ -58,6 +60,8 @@ export type Config = Readonly<{
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   defaultK: number;
   keepGenerations: number;
+  feedbackDir: string;
+  feedbackRateLimitPerMinute: number;
 }>;
 
 /** Parses the environment (or any record of strings) into a frozen Config, or throws ConfigError. */
@@ -99,5 +103,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     logLevel: e.LOG_LEVEL,
     defaultK: e.DEFAULT_K,
     keepGenerations: e.KEEP_GENERATIONS,
+    feedbackDir: e.FEEDBACK_DIR,
+    feedbackRateLimitPerMinute: e.FEEDBACK_RATE_LIMIT_PER_MINUTE,
   });
 }

@@ -40,6 +40,12 @@ const MIN_EXTRACTIVE_PASSAGES = 10;
 
 const toCitation = (r: Retrieved, n: number): Citation => ({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
 
+/** How many of the top retrieved passages a refusal offers as `related`. */
+export const RELATED_ON_REFUSAL = 3;
+
+/** A refusal carries the passages that came closest, numbered 1..3, so readers can look or rephrase. */
+const related = (retrieved: readonly Retrieved[]): { related: Citation[] } => ({ related: retrieved.slice(0, RELATED_ON_REFUSAL).map((r, i) => toCitation(r, i + 1)) });
+
 /** Splits finished text into small pieces so clients can render it progressively. */
 export function pieces(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [];
@@ -69,6 +75,7 @@ function extractive(question: string, retrieved: readonly Retrieved[], k: number
     indexVersion: index.version,
     question,
     ...(fallback ? { fallback } : {}),
+    ...(result.grounded ? {} : related(retrieved)),
   };
 }
 
@@ -102,7 +109,7 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
     // No sentence passed the check, so none was streamed: stream the refusal, so that the
     // deltas add up to the answer as in every other case.
     for (const p of pieces(NOT_IN_CORPUS)) emit({ type: 'delta', text: p });
-    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question };
+    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question, ...related(retrieved) };
   }
   return {
     answer: checked.text,

@@ -164,7 +164,9 @@ export function answerExtractively(
   const order = [...new Set([...picked.map((s) => s.passage), ...passages.slice(0, options.citePassages).map((_r, i) => i)])];
   const citations: Citation[] = order.map((passage, i) => {
     const { chunk, score } = passages[passage] as Retrieved;
-    return { n: i + 1, chunkId: chunk.id, source: chunk.source, section: chunk.section, text: chunk.text, score };
+    // Where the quoted sentences sit in the passage text, so clients can highlight them.
+    const quotes = picked.filter((s) => s.passage === passage).map((s) => ({ start: s.start - chunk.start, end: s.end - chunk.start }));
+    return { n: i + 1, chunkId: chunk.id, source: chunk.source, section: chunk.section, text: chunk.text, score, ...(quotes.length > 0 ? { quotes } : {}) };
   });
   const numberOf = (passage: number): number => order.indexOf(passage) + 1;
   const answer = picked.map((s) => `${quotable(s.text)} [${numberOf(s.passage)}]`).join(' ');

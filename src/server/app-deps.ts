@@ -8,6 +8,7 @@ import { reindex, type ReindexDeps } from '../ingest/reindex.js';
 import type { AppDeps } from './app.js';
 import type { IndexHolder } from './index-holder.js';
 import { createReindexer } from './reindexer.js';
+import { createFeedbackStore } from '../feedback/store.js';
 
 export function appDepsFrom(
   runtime: Runtime,
@@ -26,6 +27,8 @@ export function appDepsFrom(
     bodyLimit: config.bodyLimit,
     rateLimitPerMinute: config.rateLimitPerMinute,
     reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
+    feedback: createFeedbackStore(config.feedbackDir),
+    feedbackRateLimitPerMinute: config.feedbackRateLimitPerMinute,
     publicDir: opts.publicDir,
   };
 }

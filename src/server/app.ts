@@ -16,6 +16,9 @@ import { askRouter, type Answerer } from './routes/ask.js';
 import { searchRouter } from './routes/search.js';
 import { healthRouter } from './routes/health.js';
 import { reindexRouter } from './routes/reindex.js';
+import { feedbackRouter } from './routes/feedback.js';
+import { clientConfigRouter } from './routes/client-config.js';
+import type { FeedbackStore } from '../feedback/store.js';
 import type { ReindexSummary } from './reindexer.js';
 import { errorBody, errorHandler, notFound } from './errors-http.js';
 import { createTurns } from './turns.js';
@@ -32,6 +35,9 @@ export interface AppDeps {
   /** Requests per minute per client on /ask; 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   readonly reindexRateLimitPerMinute: number;
+  /** Where POST /feedback stores what readers say about answers. */
+  readonly feedback: FeedbackStore;
+  readonly feedbackRateLimitPerMinute: number;
   readonly publicDir: string;
 }
 
@@ -97,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
   // Rate limits come before the body is read, so a client over its limit costs no parsing.
   app.use('/ask', limiter(deps.rateLimitPerMinute));
   app.use('/reindex', limiter(deps.reindexRateLimitPerMinute));
+  app.use('/feedback', limiter(deps.feedbackRateLimitPerMinute));
   app.use(
     express.json({
       limit: deps.bodyLimit,
@@ -117,6 +124,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(searchRouter({ index: deps.index, turn }));
   app.use(healthRouter({ index: deps.index, mode: deps.mode }));
   app.use(reindexRouter({ adminToken: deps.adminToken, reindex: deps.reindex }));
+  app.use(feedbackRouter({ store: deps.feedback }));
+  app.use(clientConfigRouter({ bodyLimit: deps.bodyLimit }));
   app.use(express.static(path.resolve(deps.publicDir), { index: 'index.html', fallthrough: true, maxAge: '5m' }));
 
   app.use(notFound);
