@@ -82,7 +82,7 @@ export function createAnswerView(a, turn, deps) {
       a.append(section);
     }
     const item = sourceItem(c, turn.id);
-    const after = [...streamingSources.children].find((li) => Number(/** @type {HTMLElement} */ (li).dataset.n) > n);
+    const after = Array.from(streamingSources.children).find((li) => Number(/** @type {HTMLElement} */ (li).dataset.n) > n);
     streamingSources.insertBefore(item, after ?? null);
   }
 
