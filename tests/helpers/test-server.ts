@@ -62,20 +62,16 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const app = createApp(
     appDepsFrom(runtime, holder, { logger: pino({ level: 'silent' }), publicDir: path.join(PROJECT_ROOT, 'public'), ...(overrides ? { reindexOverrides: overrides } : {}) }),
   );
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(app);
   return {
-    url: `http://127.0.0.1:${port}`,
-    server,
+    url: listening.url,
+    server: listening.server,
     runtime,
     holder,
     config,
     dir,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
