@@ -49,6 +49,8 @@ const schema = z.object({
   KEEP_GENERATIONS: z.coerce.number().int().min(1).max(20).default(2),
   ANSWER_MODEL: optionalString,
   OFFTOPIC_BANK: optionalString,
+  FEEDBACK_DIR: z.string().min(1).default('data/feedback'),
+  FEEDBACK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(20),
 });
 
 export type Config = Readonly<{
@@ -76,6 +78,8 @@ export type Config = Readonly<{
   answerModel: string | undefined;
   /** The off-topic question bank for refusal calibration; undefined = models/offtopic-bank.json. */
   offTopicBank: string | undefined;
+  feedbackDir: string;
+  feedbackRateLimitPerMinute: number;
 }>;
 
 /** Parses the environment (or any record of strings) into a frozen Config, or throws ConfigError. */
@@ -121,5 +125,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     keepGenerations: e.KEEP_GENERATIONS,
     answerModel: e.ANSWER_MODEL,
     offTopicBank: e.OFFTOPIC_BANK,
+    feedbackDir: e.FEEDBACK_DIR,
+    feedbackRateLimitPerMinute: e.FEEDBACK_RATE_LIMIT_PER_MINUTE,
   });
 }

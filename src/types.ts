@@ -61,7 +61,10 @@ export interface Citation {
   readonly section: string;
   readonly text: string;
   readonly score: number;
-  /** Offsets in `text` of the sentences the answer quotes from this passage (extractive answers). */
+  /**
+   * Offsets into `text` (UTF-16, end exclusive) of the sentence(s) the answer quotes from this
+   * passage, so clients can highlight them. Extractive answers fill it; LLM answers omit it.
+   */
   readonly quotes?: ReadonlyArray<{ readonly start: number; readonly end: number }>;
 }
 
@@ -77,7 +80,10 @@ export interface Answer {
   readonly question: string;
   /** Why the configured mode was not used (e.g. the LLM failed and we answered extractively). */
   readonly fallback?: string;
-  /** On a refusal: the passages that came closest, for the reader to look at or rephrase from. */
+  /**
+   * On a refusal (grounded false, no citations): the passages retrieval ranked highest, numbered
+   * 1..3, so a reader can look at what came closest or rephrase. Nothing in `answer` cites them.
+   */
   readonly related?: readonly Citation[];
 }
 

@@ -33,6 +33,8 @@ describe('parseConfig', () => {
       logLevel: 'info',
       defaultK: 5,
       keepGenerations: 2,
+      feedbackDir: 'data/feedback',
+      feedbackRateLimitPerMinute: 20,
     });
     expect(config.openai).toEqual({ apiKey: undefined, baseURL: undefined, model: 'gpt-4o-mini', embeddingsModel: 'text-embedding-3-small', timeoutMs: 20_000, maxRetries: 2 });
   });

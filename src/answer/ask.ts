@@ -7,7 +7,7 @@ import type { Answer, ChatTurn, Citation, Retrieved, StreamEvent } from '../type
 import { UpstreamError } from '../errors.js';
 import type { LlmClient } from './llm-client.js';
 import type { ServingIndex } from './serving-index.js';
-import { answerExtractively, DEFAULT_EXTRACTIVE, NOT_IN_CORPUS, READ_PASSAGES, RELATED_PASSAGES, type ExtractiveOptions } from './extractive.js';
+import { answerExtractively, DEFAULT_EXTRACTIVE, NOT_IN_CORPUS, READ_PASSAGES, type ExtractiveOptions } from './extractive.js';
 import type { AnalyzedQuestion } from './question.js';
 import { stripInvisible } from '../text/normalize.js';
 import { checkCitations } from './citation-check.js';
@@ -36,6 +36,12 @@ export interface AskDeps {
 type Emit = (event: StreamEvent) => void;
 
 const toCitation = (r: Retrieved, n: number): Citation => ({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
+
+/** How many of the top retrieved passages a refusal offers as `related`. */
+export const RELATED_ON_REFUSAL = 3;
+
+/** A refusal carries the passages that came closest, numbered 1..3, so readers can look or rephrase. */
+const related = (retrieved: readonly Retrieved[]): { related: Citation[] } => ({ related: retrieved.slice(0, RELATED_ON_REFUSAL).map((r, i) => toCitation(r, i + 1)) });
 
 /** Splits finished text into small pieces so clients can render it progressively. */
 export function pieces(text: string): string[] {
@@ -66,7 +72,7 @@ function extractive(q: AnalyzedQuestion, retrieved: readonly Retrieved[], k: num
     indexVersion: index.version,
     question: q.text,
     ...(fallback ? { fallback } : {}),
-    ...(result.grounded ? {} : { related: result.related }),
+    ...(result.grounded ? {} : related(retrieved)),
   };
 }
 
@@ -100,7 +106,7 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
     // No sentence passed the check, so none was streamed: stream the refusal, so that the
     // deltas add up to the answer as in every other case.
     for (const p of pieces(NOT_IN_CORPUS)) emit({ type: 'delta', text: p });
-    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question, related: passages.slice(0, RELATED_PASSAGES) };
+    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question, ...related(retrieved) };
   }
   return {
     answer: checked.text,

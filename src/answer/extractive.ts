@@ -31,8 +31,6 @@ export const DEFAULT_EXTRACTIVE: ExtractiveOptions = Object.freeze({ citePassage
 
 /** How many passages the answerer reads sentences from (it cites `citePassages` of them). */
 export const READ_PASSAGES = 10;
-/** How many of the closest passages a refusal offers instead. */
-export const RELATED_PASSAGES = 3;
 
 export interface ScoredCandidate extends Candidate {
   readonly score: number;
@@ -44,8 +42,6 @@ export interface ExtractiveResult {
   readonly answer: string;
   readonly grounded: boolean;
   readonly citations: Citation[];
-  /** On a refusal: the passages that came closest. */
-  readonly related: Citation[];
   /** P(the corpus answers the question) from the refusal classifier. */
   readonly answerable: number;
   readonly candidates: readonly ScoredCandidate[];
@@ -116,8 +112,7 @@ export function answerExtractively(q: AnalyzedQuestion, passages: readonly Retri
   const { candidates, answerable } = scoreQuestion(q, passages, ctx);
   const ranked = [...candidates].sort((a, b) => b.score - a.score || a.passage - b.passage || a.position - b.position);
   if (ranked.length === 0 || answerable < ctx.model.file.refusal.threshold) {
-    const related = passages.slice(0, RELATED_PASSAGES).map((r, i) => citationOf(r, i + 1));
-    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], related, answerable, candidates: ranked };
+    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], answerable, candidates: ranked };
   }
   const picked = pickSentences(ranked, ctx, options.maxChars);
   // The passages the answer quotes come first, so its markers read [1], [2]; the other top
@@ -137,5 +132,5 @@ export function answerExtractively(q: AnalyzedQuestion, passages: readonly Retri
     const next = picked[i + 1];
     parts.push(next && next.passage === s.passage ? text : `${text} [${order.indexOf(s.passage) + 1}]`);
   });
-  return { answer: parts.join(' '), grounded: true, citations, related: [], answerable, candidates: ranked };
+  return { answer: parts.join(' '), grounded: true, citations, answerable, candidates: ranked };
 }

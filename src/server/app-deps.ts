@@ -9,6 +9,7 @@ import type { AppDeps } from './app.js';
 import type { IndexHolder } from './index-holder.js';
 import { createReindexer } from './reindexer.js';
 import { createMetrics } from './metrics.js';
+import { createFeedbackStore } from '../feedback/store.js';
 
 export function appDepsFrom(
   runtime: Runtime,
@@ -29,6 +30,8 @@ export function appDepsFrom(
     bodyLimit: config.bodyLimit,
     rateLimitPerMinute: config.rateLimitPerMinute,
     reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
+    feedback: createFeedbackStore(config.feedbackDir),
+    feedbackRateLimitPerMinute: config.feedbackRateLimitPerMinute,
     publicDir: opts.publicDir,
     apiKeys: config.apiKeys,
     metricsRequireApiKey: config.metricsRequireApiKey,

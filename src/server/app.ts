@@ -21,6 +21,9 @@ import { modelsRouter } from './routes/models.js';
 import { chatCompletionsRouter } from './routes/chat-completions.js';
 import { openApiRouter } from './routes/openapi.js';
 import { metricsRouter } from './routes/metrics.js';
+import { feedbackRouter } from './routes/feedback.js';
+import { clientConfigRouter } from './routes/client-config.js';
+import type { FeedbackStore } from '../feedback/store.js';
 import type { ReindexSummary } from './reindexer.js';
 import { errorHandler, notFound } from './errors-http.js';
 import { createTurns } from './turns.js';
@@ -41,6 +44,9 @@ export interface AppDeps {
   /** Requests per minute per client on /ask; 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   readonly reindexRateLimitPerMinute: number;
+  /** Where POST /feedback stores what readers say about answers. */
+  readonly feedback: FeedbackStore;
+  readonly feedbackRateLimitPerMinute: number;
   readonly publicDir: string;
   /** API_KEYS: when non-empty, /ask, /search and /v1/* need one as a bearer token. */
   readonly apiKeys?: readonly string[];
@@ -126,6 +132,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(['/ask', '/search', '/v1'], requireApiKey(apiKeys));
     if (metricsRequireApiKey) app.use('/metrics', requireApiKey(apiKeys));
   }
+  app.use('/feedback', limiter(deps.feedbackRateLimitPerMinute));
   app.use(
     express.json({
       limit: deps.bodyLimit,
@@ -151,6 +158,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(chatCompletionsRouter({ index: deps.index, answer, defaultK: deps.defaultK, turn }));
   app.use(openApiRouter({ operations, options: { ...API_INFO, apiKeysRequired: apiKeys.length > 0 } }));
   app.use(metricsRouter({ registry: metrics.registry }));
+  app.use(feedbackRouter({ store: deps.feedback }));
+  app.use(clientConfigRouter({ bodyLimit: deps.bodyLimit }));
   app.use(express.static(path.resolve(deps.publicDir), { index: 'index.html', fallthrough: true, maxAge: '5m' }));
 
   app.use(notFound);

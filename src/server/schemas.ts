@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 export const MAX_QUESTION_CHARS = 2000;
 export const MAX_HISTORY_TURNS = 20;
+export const MAX_HISTORY_CONTENT_CHARS = 20_000;
 
 const question = z
   .string({ error: 'question must be a string' })
@@ -20,7 +21,7 @@ export const askBodySchema = z
       .array(
         z.strictObject({
           role: z.enum(['user', 'assistant']),
-          content: z.string().max(20_000, 'history content must be at most 20000 characters'),
+          content: z.string().max(MAX_HISTORY_CONTENT_CHARS, `history content must be at most ${MAX_HISTORY_CONTENT_CHARS} characters`),
         }),
       )
       .max(MAX_HISTORY_TURNS, `history must have at most ${MAX_HISTORY_TURNS} turns`)

@@ -66,6 +66,33 @@ describe('answerExtractively', () => {
     expectQuotedAndCited(result, passages);
   });
 
+  it('each quoted passage carries the offsets of its quoted sentences, relative to its text', () => {
+    const passages = retrieved([GEO, POP, CLIMATE]);
+    const result = answerExtractively('What is the population of Heihe?', passages, lexicon, STATS);
+    const [quoted, ...others] = result.citations;
+    expect(quoted?.quotes).toEqual([{ start: 0, end: 'Heihe is home to a population of over 1.5 million humans.'.length }]);
+    expect(quoted!.text.slice(quoted!.quotes![0]!.start, quoted!.quotes![0]!.end)).toBe('Heihe is home to a population of over 1.5 million humans.');
+    // Passages the answer read but did not quote have no offsets.
+    for (const c of others) expect(c).not.toHaveProperty('quotes');
+  });
+
+  it('two quoted sentences of one passage give two offsets, each an exact slice of its sentence', () => {
+    const result = ask('What are winters and summers like in Heihe?', [CLIMATE, GEO]);
+    expect(result.grounded).toBe(true);
+    const climate = result.citations.find((c) => c.chunkId === CLIMATE.id);
+    const slices = (climate?.quotes ?? []).map((q) => climate!.text.slice(q.start, q.end));
+    expect(slices.length).toBeGreaterThan(0);
+    for (const s of slices) expect(result.answer).toContain(s);
+    expect(slices.join(' ')).toContain('Winters in Heihe are long');
+    expect(result.sentences.length).toBeGreaterThan(0);
+  });
+
+  it('a refusal carries no quote offsets', () => {
+    const result = ask('How do I bake sourdough bread?', [GEO, POP]);
+    expect(result.grounded).toBe(false);
+    expect(result.citations).toEqual([]);
+  });
+
   it('scored sentences carry exact offsets into the source', () => {
     const result = ask('What is the population of Heihe?', [GEO, POP, CLIMATE]);
     expect(result.sentences.length).toBeGreaterThan(5);

@@ -92,6 +92,9 @@ describe('answers from the model', () => {
     expect(a.grounded).toBe(false);
     expect(a.citations).toEqual([]);
     expect(a.answer).toMatch(REFUSAL);
+    // What came closest is offered apart from citations, numbered 1..3, without quote offsets.
+    expect(a.related?.map((c) => c.n)).toEqual([1, 2, 3]);
+    expectWellFormedAnswer(a, srv.config.corpusDir);
   });
 
   test('a reply with no valid citation at all is an ungrounded refusal', async () => {

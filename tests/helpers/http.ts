@@ -66,6 +66,20 @@ export async function askStream(baseUrl: string, body: Record<string, unknown>):
   return { res, events, deltaText, done: doneEvent ? json<{ answer: Answer }>(doneEvent).answer : undefined };
 }
 
+/** Asserts an error response: status, JSON `{error: {code, message}}` with `code`, a request id. */
+export async function expectError(res: Response, status: number, code: string): Promise<ErrorJson> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(res.headers.get('x-request-id')).toMatch(/\S/);
+  const body = JSON.parse(text) as ErrorJson;
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
+  expect(body.error.code).toBe(code);
+  expect(body.error.message).toMatch(/\S/);
+  return body;
+}
+
 export const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /** The `[n]` markers of an answer text. */
@@ -75,10 +89,12 @@ export function markers(text: string): number[] {
 
 /**
  * The invariants of every answer: each [n] names a citation, each citation's text is an exact
- * slice of its corpus file, numbers are unique.
+ * slice of its corpus file, numbers are unique. Quote offsets lie inside their passage, and in
+ * extractive mode every cited passage has them; a refusal cites nothing and offers up to three
+ * `related` passages numbered from 1.
  */
 export function expectWellFormedAnswer(a: Answer, corpusDir: string): void {
-  const keys = Object.keys(a).filter((k) => k !== 'fallback').sort();
+  const keys = Object.keys(a).filter((k) => k !== 'fallback' && k !== 'related').sort();
   expect(keys).toEqual(['answer', 'citations', 'grounded', 'indexVersion', 'mode', 'question']);
   expect(typeof a.answer).toBe('string');
   expect(typeof a.grounded).toBe('boolean');
@@ -86,9 +102,10 @@ export function expectWellFormedAnswer(a: Answer, corpusDir: string): void {
   if ('fallback' in a) expect(typeof a.fallback).toBe('string');
   const ns = a.citations.map((c) => c.n);
   expect(new Set(ns).size).toBe(ns.length);
-  for (const n of markers(a.answer)) expect(ns, `marker [${n}] in ${JSON.stringify(a.answer)}`).toContain(n);
-  for (const c of a.citations) {
-    expect(Object.keys(c).sort()).toEqual(['chunkId', 'n', 'score', 'section', 'source', 'text']);
+  const cited = markers(a.answer);
+  for (const n of cited) expect(ns, `marker [${n}] in ${JSON.stringify(a.answer)}`).toContain(n);
+  const wellFormedPassage = (c: Citation): void => {
+    expect(Object.keys(c).filter((k) => k !== 'quotes').sort()).toEqual(['chunkId', 'n', 'score', 'section', 'source', 'text']);
     expect(Number.isInteger(c.n) && c.n >= 1).toBe(true);
     expect(typeof c.chunkId).toBe('string');
     expect(typeof c.section).toBe('string');
@@ -96,6 +113,29 @@ export function expectWellFormedAnswer(a: Answer, corpusDir: string): void {
     expect(c.text.length).toBeGreaterThan(0);
     const source = readFileSync(path.join(corpusDir, c.source), 'utf8');
     expect(source.includes(c.text), `citation ${c.n} is a slice of ${c.source}`).toBe(true);
+    for (const q of c.quotes ?? []) {
+      expect(Number.isInteger(q.start) && Number.isInteger(q.end) && q.start >= 0 && q.start < q.end && q.end <= c.text.length, `quote ${JSON.stringify(q)} inside citation ${c.n}`).toBe(true);
+      expect(c.text.slice(q.start, q.end).trim().length).toBeGreaterThan(0);
+    }
+  };
+  for (const c of a.citations) {
+    wellFormedPassage(c);
+    if (a.mode === 'llm' && !a.fallback) expect(c.quotes, `LLM citation ${c.n} has no quote offsets`).toBeUndefined();
+    if (a.mode === 'extractive' && cited.includes(c.n)) expect(c.quotes?.length, `quoted citation ${c.n} has quote offsets`).toBeGreaterThan(0);
+  }
+  if (a.grounded) {
+    expect(a.related).toBeUndefined();
+  } else {
+    expect(a.citations).toEqual([]);
+    expect(a.related, 'a refusal offers the passages that came closest').toBeDefined();
+    const related = a.related ?? [];
+    expect(related.map((c) => c.n)).toEqual(related.map((_c, i) => i + 1));
+    expect(related.length).toBeGreaterThan(0);
+    expect(related.length).toBeLessThanOrEqual(3);
+    for (const c of related) {
+      wellFormedPassage(c);
+      expect(c.quotes).toBeUndefined();
+    }
   }
 }
 

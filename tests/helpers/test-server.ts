@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { pino } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
@@ -49,9 +50,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'),
     RATE_LIMIT_PER_MINUTE: '0',
     REINDEX_RATE_LIMIT_PER_MINUTE: '0',
+    FEEDBACK_RATE_LIMIT_PER_MINUTE: '0',
     ...opts.env,
     CORPUS_DIR: corpusDir,
     INDEX_DIR: path.join(dir, 'index'),
+    FEEDBACK_DIR: path.join(dir, 'feedback'),
   });
   const runtime = await createRuntime(config);
   const holder = createIndexHolder(await runtime.loadServingIndex());
@@ -59,6 +62,23 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const app = createApp(
     appDepsFrom(runtime, holder, { logger: pino({ level: 'silent' }), publicDir: path.join(PROJECT_ROOT, 'public'), ...(overrides ? { reindexOverrides: overrides } : {}) }),
   );
+  const listening = await listenOnLoopback(app);
+  return {
+    url: listening.url,
+    server: listening.server,
+    runtime,
+    holder,
+    config,
+    dir,
+    async close() {
+      await listening.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Serves `app` on a free loopback port (for apps built around fakes with fakeAppDeps). */
+export async function listenOnLoopback(app: Express): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -66,14 +86,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   return {
     url: `http://127.0.0.1:${port}`,
     server,
-    runtime,
-    holder,
-    config,
-    dir,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -98,6 +113,12 @@ export function fakeAppDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     bodyLimit: '64kb',
     rateLimitPerMinute: 0,
     reindexRateLimitPerMinute: 0,
+    feedback: {
+      append: async () => {
+        throw new Error('not reached');
+      },
+    },
+    feedbackRateLimitPerMinute: 0,
     publicDir: path.join(PROJECT_ROOT, 'public'),
     ...overrides,
   };

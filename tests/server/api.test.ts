@@ -64,6 +64,7 @@ describe('POST /ask', () => {
       expect(a.grounded).toBe(false);
       expect(markers(a.answer)).toEqual([]);
       expect(a.answer).toMatch(/corpus doesn't say/i);
+      expect(a.related?.map((c) => c.n)).toEqual([1, 2, 3]);
       expectWellFormedAnswer(a, corpusDir);
     },
   );

@@ -11,7 +11,7 @@ import { createIndexHolder } from '../../src/server/index-holder.js';
 import type { ServingIndex } from '../../src/answer/serving-index.js';
 import { AppError } from '../../src/errors.js';
 import { fakeAppDeps, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { postJson, type ErrorJson } from '../helpers/http.js';
+import { expectError, postJson, type ErrorJson } from '../helpers/http.js';
 import { json, readSse } from '../helpers/sse.js';
 
 let srv: TestServer;
@@ -19,19 +19,6 @@ beforeAll(async () => {
   srv = await startTestServer();
 });
 afterAll(async () => srv?.close());
-
-async function expectError(res: Response, status: number, code: string): Promise<ErrorJson> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(res.headers.get('x-request-id')).toMatch(/\S/);
-  const body = JSON.parse(text) as ErrorJson;
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
-  expect(body.error.code).toBe(code);
-  expect(body.error.message).toMatch(/\S/);
-  return body;
-}
 
 describe('400 invalid input on POST /ask', () => {
   const turn = { role: 'user', content: 'Tell me about Heihe.' };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { createSseParser, parseSse, sseEvents, type SseEvent } from './sse.js';
+import { createSseParser, parseSse, sseEvents, type SseEvent } from '../../public/sse.js';
 
-describe('SSE parser (test helper)', () => {
+describe('SSE parser (public/sse.js, shared by the page and the tests)', () => {
   test('parses event/data frames, joins multi-line data, skips comments and data-less events', () => {
     const text = ': comment\nevent: citations\ndata: {"a":1}\n\nevent: delta\ndata: line one\ndata:line two\n\nevent: empty\n\ndata: plain\n\n';
     expect(parseSse(text)).toEqual([
