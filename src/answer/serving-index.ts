@@ -4,7 +4,8 @@
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { LoadedGeneration } from '../index-store/generation.js';
-import { createHybridRetriever, type Retriever } from '../retrieval/hybrid.js';
+import { hybridRetrieverSteps, type Retriever } from '../retrieval/hybrid.js';
+import { runNow, type Steps } from '../sliced.js';
 import type { IndexManifest } from '../types.js';
 import type { Lexicon } from './lexicon.js';
 import type { CorpusStats } from './question.js';
@@ -23,7 +24,12 @@ export interface ServingIndex {
 const COMMON_DIRECTION_SAMPLE = 400;
 
 export function toServingIndex(gen: LoadedGeneration, embeddings: EmbeddingsInterface, lexicon: Lexicon): ServingIndex {
-  const retriever = createHybridRetriever(gen.chunks, gen.store, embeddings);
+  return runNow(servingIndexSteps(gen, embeddings, lexicon));
+}
+
+/** toServingIndex, pausing at safe points: a server runs it in slices (see sliced.ts). */
+export function* servingIndexSteps(gen: LoadedGeneration, embeddings: EmbeddingsInterface, lexicon: Lexicon): Steps<ServingIndex> {
+  const retriever = yield* hybridRetrieverSteps(gen.chunks, gen.store, embeddings);
   const step = Math.max(1, Math.floor(gen.chunks.length / COMMON_DIRECTION_SAMPLE));
   const sample = gen.chunks.filter((_c, i) => i % step === 0).slice(0, COMMON_DIRECTION_SAMPLE);
   const direction = commonDirection(sample.map((c) => lexicon.embed(c.text)));

@@ -2,6 +2,7 @@
  * Other names the corpus itself gives for a thing ("Anheihe, also called Heihe"), mined from
  * appositive patterns, so a question using either name finds passages that use the other.
  */
+import { runNow, type Steps } from '../sliced.js';
 
 /** Lower-cased one-word name -> the other names it is given. Symmetric. */
 export type Aliases = ReadonlyMap<string, ReadonlySet<string>>;
@@ -13,13 +14,19 @@ const APPOSITIVE = new RegExp(
 );
 
 export function mineAliases(texts: readonly string[]): Aliases {
+  return runNow(aliasSteps(texts));
+}
+
+/** mineAliases, pausing every few dozen texts. */
+export function* aliasSteps(texts: readonly string[]): Steps<Aliases> {
   const out = new Map<string, Set<string>>();
   const link = (a: string, b: string): void => {
     let set = out.get(a);
     if (!set) out.set(a, (set = new Set()));
     set.add(b);
   };
-  for (const text of texts) {
+  for (const [i, text] of texts.entries()) {
+    if (i % 64 === 63) yield;
     for (const m of text.matchAll(APPOSITIVE)) {
       const a = (m[1] ?? '').toLowerCase().replace(/’/g, "'").replace(/'s$/, '');
       const b = (m[2] ?? '').toLowerCase().replace(/’/g, "'").replace(/'s$/, '');

@@ -7,10 +7,11 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import type { Chunk, Retrieved } from '../types.js';
 import { indexText } from '../ingest/chunk.js';
-import { buildBm25, type Bm25Index } from './bm25.js';
+import { bm25Steps, type Bm25Index } from './bm25.js';
+import { runNow, type Steps } from '../sliced.js';
 import { stemmer } from 'stemmer';
 import { reciprocalRankFusion } from './fusion.js';
-import { expandWithAliases, mineAliases, type Aliases } from './aliases.js';
+import { aliasSteps, expandWithAliases, type Aliases } from './aliases.js';
 
 export interface Retriever {
   readonly chunks: readonly Chunk[];
@@ -30,15 +31,19 @@ export interface HybridOptions {
   readonly lexicalWeight?: number;
 }
 
-export function createHybridRetriever(
-  chunks: readonly Chunk[],
-  store: VectorStore,
-  embeddings: EmbeddingsInterface,
-  options: HybridOptions = {},
-): Retriever {
-  const lexical = buildBm25(chunks.map(indexText));
-  const aliases = mineAliases(chunks.map((c) => c.text));
-  const position = new Map(chunks.map((c, i) => [c.id, i]));
+export function createHybridRetriever(chunks: readonly Chunk[], store: VectorStore, embeddings: EmbeddingsInterface, options: HybridOptions = {}): Retriever {
+  return runNow(hybridRetrieverSteps(chunks, store, embeddings, options));
+}
+
+/** createHybridRetriever, pausing at safe points (see sliced.ts). */
+export function* hybridRetrieverSteps(chunks: readonly Chunk[], store: VectorStore, embeddings: EmbeddingsInterface, options: HybridOptions = {}): Steps<Retriever> {
+  const lexical = yield* bm25Steps(chunks.map(indexText));
+  const aliases = yield* aliasSteps(chunks.map((c) => c.text));
+  const position = new Map<string, number>();
+  for (const [i, c] of chunks.entries()) {
+    position.set(c.id, i);
+    if (i % 4096 === 4095) yield;
+  }
   const denseWeight = options.denseWeight ?? 1;
   const lexicalWeight = options.lexicalWeight ?? 1;
 
