@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   let answer: LatencyMeasure | null = null;
   let retrieve: LatencyMeasure | null = null;
   if (ingest && enabled('latency')) {
-    const index = runtime.toServing(ingest.last.loaded);
+    const index = await runtime.toServing(ingest.last.loaded);
     log(`in-process latency: ${heiheQuestions.length} questions × ${PLAN.latencyPasses} passes`);
     retrieve = await measureLatency(heiheQuestions, PLAN.latencyPasses, retrieveFn(index));
     answer = await measureLatency(heiheQuestions, PLAN.latencyPasses, answerFn(runtime, index));
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
       cleanup.push(m.indexDir);
       const warmResult = await reindex(runtime.reindexDeps({ indexDir: m.indexDir, corpusDir: subset.dir }));
       t = performance.now();
-      const index = runtime.toServing(warmResult.loaded);
+      const index = await runtime.toServing(warmResult.loaded);
       const servingBuildMs = performance.now() - t;
       const size_ = generationSize(m.indexDir, warmResult.generation);
       const retrieveS = await measureLatency(SCALE_QUESTIONS, PLAN.scalePasses, retrieveFn(index));

@@ -6,17 +6,25 @@
  */
 import type { Config } from './config.js';
 import type { EmbeddingPort } from './ingest/build-generation.js';
-import { DEFAULT_CHUNKER } from './ingest/chunk.js';
-import { reindex, type ReindexDeps, type ReindexResult } from './ingest/reindex.js';
-import { loadGeneration } from './index-store/generation.js';
-import { readCurrent } from './index-store/layout.js';
+import { reindex, reindexDepsFor, type ReindexDeps } from './ingest/reindex.js';
+import type { LoadedGeneration } from './index-store/generation.js';
+import { openLiveGeneration } from './index-store/open-live.js';
 import { loadLocalEmbeddings } from './embeddings/load-local.js';
+import { createEmbeddingPort } from './embeddings/port.js';
 import { sentenceVector, type LocalGloveEmbeddings } from './embeddings/local-glove.js';
 import type { Lexicon } from './answer/lexicon.js';
 import type { LlmClient } from './answer/llm-client.js';
-import { toServingIndex, type ServingIndex } from './answer/serving-index.js';
+import { servingIndexSteps, type ServingIndex } from './answer/serving-index.js';
 import { ask, type AskDeps, type AskInput } from './answer/ask.js';
+import { runSliced } from './sliced.js';
+import { silentLog, type Log } from './log.js';
 import type { Answer, StreamEvent } from './types.js';
+
+/** The index a process starts serving, and why it is not the one CURRENT names (null when it is). */
+export interface StartupIndex {
+  readonly index: ServingIndex;
+  readonly fallback: string | null;
+}
 
 export interface Runtime {
   readonly config: Config;
@@ -25,9 +33,15 @@ export interface Runtime {
   readonly llm: LlmClient | null;
   readonly mode: 'extractive' | 'llm';
   reindexDeps(overrides?: Partial<ReindexDeps>): ReindexDeps;
-  /** Loads the live generation, or builds one when INDEX_DIR has none. */
+  /**
+   * The generation CURRENT names, else the newest that loads (a fallback, logged as an error);
+   * builds one when INDEX_DIR has none, or none of its generations loads.
+   */
+  openServingIndex(log?: Log): Promise<StartupIndex>;
+  /** openServingIndex's index (CLIs, eval). */
   loadServingIndex(log?: (m: string) => void): Promise<ServingIndex>;
-  toServing(gen: ReindexResult['loaded']): ServingIndex;
+  /** Builds the serving structures of a loaded generation in time slices (see sliced.ts). */
+  toServing(gen: LoadedGeneration): Promise<ServingIndex>;
   answer(input: AskInput, index: ServingIndex, emit?: (e: StreamEvent) => void): Promise<Answer>;
 }
 
@@ -35,24 +49,18 @@ export function lexiconOf(glove: LocalGloveEmbeddings): Lexicon {
   return { similarity: (a, b) => glove.wordSimilarity(a, b), rank: (w) => glove.wordRank(w), size: glove.table.size, embed: (text) => sentenceVector(glove.table, text) };
 }
 
+/** A Log that prints its messages through a plain line printer (CLIs). */
+const lineLog = (print: (m: string) => void): Log => {
+  const line = (fields: object, message: string): void => {
+    const problem = (fields as { problem?: unknown }).problem;
+    print(typeof problem === 'string' ? `${message}: ${problem}` : message);
+  };
+  return { info: line, warn: line, error: line };
+};
+
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
   const glove = await loadLocalEmbeddings(config.embeddingsCacheDir, log);
-  // The OpenAI client libraries are imported only when configured: loading them is a large
-  // share of the server's cold start, and offline (extractive) mode never uses them.
-  let embedding: EmbeddingPort = { embeddings: glove, info: glove.info };
-  if (config.embeddingsProvider === 'openai') {
-    const { OpenAIEmbeddings } = await import('@langchain/openai');
-    embedding = {
-      embeddings: new OpenAIEmbeddings({
-        model: config.openai.embeddingsModel,
-        apiKey: config.openai.apiKey ?? '',
-        maxRetries: config.openai.maxRetries,
-        timeout: config.openai.timeoutMs,
-        configuration: { ...(config.openai.baseURL ? { baseURL: config.openai.baseURL } : {}), maxRetries: 0 },
-      }),
-      info: { provider: 'openai', model: config.openai.embeddingsModel },
-    };
-  }
+  const embedding = await createEmbeddingPort(config, glove);
   const lexicon = lexiconOf(glove);
   let llm: LlmClient | null = null;
   if (config.openai.apiKey) {
@@ -61,16 +69,21 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
   }
   const askDeps: AskDeps = { lexicon, llm, llmDeadlineMs: config.openai.timeoutMs, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
 
-  const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => ({
-    corpusDir: config.corpusDir,
-    indexDir: config.indexDir,
-    chunker: DEFAULT_CHUNKER,
-    embedding,
-    keepGenerations: config.keepGenerations,
-    now: () => new Date(),
-    ...overrides,
-  });
-  const toServing = (gen: ReindexResult['loaded']): ServingIndex => toServingIndex(gen, embedding.embeddings, lexicon);
+  const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => reindexDepsFor(config, embedding, overrides);
+  const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => runSliced(servingIndexSteps(gen, embedding.embeddings, lexicon));
+
+  const openServingIndex = async (out: Log = silentLog): Promise<StartupIndex> => {
+    const live = await openLiveGeneration(config.indexDir, embedding.embeddings, embedding.info, out);
+    if (live.kind === 'loaded') {
+      if (live.fallback) out.error({ generation: live.loaded.name, reason: live.fallback }, `INDEX DEGRADED: ${live.fallback}`);
+      return { index: await toServing(live.loaded), fallback: live.fallback };
+    }
+    if (live.kind === 'empty') out.info({}, `No index in ${config.indexDir}: building one from ${config.corpusDir}...`);
+    else out.error({ problems: live.problems }, `No generation in ${config.indexDir} loads: rebuilding the index from ${config.corpusDir}...`);
+    const result = await reindex(reindexDeps({ log: out }));
+    out.info({ generation: result.generation }, `Indexed ${result.files} file(s), ${result.chunks} chunks in ${Math.round(result.ms)} ms.`);
+    return { index: await toServing(result.loaded), fallback: null };
+  };
 
   return {
     config,
@@ -80,13 +93,9 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
     mode: llm ? 'llm' : 'extractive',
     reindexDeps,
     toServing,
+    openServingIndex,
     async loadServingIndex(logLine = log) {
-      const name = await readCurrent(config.indexDir);
-      if (name) return toServing(await loadGeneration(config.indexDir, name, embedding.embeddings, embedding.info));
-      logLine(`No index in ${config.indexDir}: building one from ${config.corpusDir}...`);
-      const result = await reindex(reindexDeps());
-      logLine(`Indexed ${result.files} file(s), ${result.chunks} chunks in ${Math.round(result.ms)} ms.`);
-      return toServing(result.loaded);
+      return (await openServingIndex(lineLog(logLine))).index;
     },
     answer: (input, index, emit) => ask(input, index, askDeps, emit),
   };

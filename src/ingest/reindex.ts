@@ -11,6 +11,7 @@
  * commit leaves the live generation untouched.
  */
 import type { ChunkerSettings } from '../types.js';
+import type { Config } from '../config.js';
 import { ReindexError, AppError, IndexError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import { listGenerations, readCurrent } from '../index-store/layout.js';
@@ -20,7 +21,7 @@ import { generationName, loadGeneration, readGenerationData, type GenerationData
 import { readCorpusFiles } from './read-corpus.js';
 import { buildGeneration, type BuildStats, type EmbeddingPort } from './build-generation.js';
 import { acquireIngestLock } from './lock.js';
-import { indexText } from './chunk.js';
+import { DEFAULT_CHUNKER, indexText } from './chunk.js';
 
 export type ReindexStage = 'read' | 'embed' | 'write' | 'verify' | 'switch' | 'cleanup';
 
@@ -34,6 +35,19 @@ export interface ReindexDeps {
   readonly log?: Log;
   readonly onProgress?: (done: number, total: number) => void;
   readonly onStage?: (stage: ReindexStage) => void;
+}
+
+/** The re-index a Config describes, with the given embeddings. */
+export function reindexDepsFor(config: Config, embedding: EmbeddingPort, overrides: Partial<ReindexDeps> = {}): ReindexDeps {
+  return {
+    corpusDir: config.corpusDir,
+    indexDir: config.indexDir,
+    chunker: DEFAULT_CHUNKER,
+    embedding,
+    keepGenerations: config.keepGenerations,
+    now: () => new Date(),
+    ...overrides,
+  };
 }
 
 /** What a re-index reports (CLI, POST /reindex). */

@@ -12,6 +12,7 @@ import { rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { IndexHolder } from './index-holder.js';
+import type { IndexStatus } from './index-status.js';
 import { askRouter, type Answerer } from './routes/ask.js';
 import { searchRouter } from './routes/search.js';
 import { healthRouter } from './routes/health.js';
@@ -23,6 +24,8 @@ import { createTurns } from './turns.js';
 export interface AppDeps {
   readonly logger: Logger;
   readonly index: IndexHolder;
+  /** Degraded serving (a fallback generation) and the last re-index, for /health. */
+  readonly status: IndexStatus;
   readonly answer: Answerer;
   readonly reindex: () => Promise<ReindexSummary>;
   readonly mode: 'extractive' | 'llm';
@@ -36,6 +39,12 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
+
+/** A request's path without its query string: a query may carry a token (`?token=…`) or a question. */
+export const loggedPath = (url: string): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : `${url.slice(0, q)}?[query not logged]`;
+};
 
 function limiter(perMinute: number): express.RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
@@ -68,9 +77,10 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // Log what identifies a request, not its headers: they may carry the admin token.
+      // Log what identifies a request, not its headers nor its query string: they may carry the
+      // admin token (tests/hardening/log-secrets.test.ts).
       serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: loggedPath(req.url), remoteAddress: req.remoteAddress }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -115,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
   const turn = createTurns(2);
   app.use(askRouter({ index: deps.index, answer: deps.answer, defaultK: deps.defaultK, turn }));
   app.use(searchRouter({ index: deps.index, turn }));
-  app.use(healthRouter({ index: deps.index, mode: deps.mode }));
+  app.use(healthRouter({ index: deps.index, status: deps.status, mode: deps.mode }));
   app.use(reindexRouter({ adminToken: deps.adminToken, reindex: deps.reindex }));
   app.use(express.static(path.resolve(deps.publicDir), { index: 'index.html', fallthrough: true, maxAge: '5m' }));
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from 'node:path';
 import { chunkSources } from '../../src/ingest/chunk.js';
 import { readCorpus } from '../../src/ingest/read-corpus.js';
-import { generationsDir } from '../../src/index-store/layout.js';
+import { FILES, generationsDir } from '../../src/index-store/layout.js';
 import { PROJECT_ROOT } from './test-server.js';
 
 export const HEIHE_TEXT = readFileSync(path.join(PROJECT_ROOT, 'corpus', 'heihe.txt'), 'utf8');
@@ -42,10 +42,15 @@ export function generationEntries(indexDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-/** Chunk ids stored in a generation's chunks.json. */
+/** Records of a generation's chunk store (chunks.jsonl), read straight from disk. */
+export function generationChunks(indexDir: string, name: string): Array<{ id: string; text: string }> {
+  const lines = readFileSync(path.join(generationsDir(indexDir), name, FILES.chunkStore), 'utf8').split('\n').filter(Boolean);
+  return lines.map((l) => JSON.parse(l) as { id: string; text: string });
+}
+
+/** Chunk ids stored in a generation's chunk store. */
 export function generationChunkIds(indexDir: string, name: string): Set<string> {
-  const file = JSON.parse(readFileSync(path.join(generationsDir(indexDir), name, 'chunks.json'), 'utf8')) as { chunks: Array<{ id: string }> };
-  return new Set(file.chunks.map((c) => c.id));
+  return new Set(generationChunks(indexDir, name).map((c) => c.id));
 }
 
 /** Environment for a child CLI/server: only what it needs, nothing from a stray .env. */

@@ -10,6 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { followCurrent } from '../../src/server/follow-current.js';
 import { createIndexHolder } from '../../src/server/index-holder.js';
+import { createIndexStatus } from '../../src/server/index-status.js';
+import { silentLog } from '../../src/log.js';
 import { readCurrent, listGenerations } from '../../src/index-store/layout.js';
 import type { ServingIndex } from '../../src/answer/serving-index.js';
 import type { Answer } from '../../src/types.js';
@@ -156,6 +158,7 @@ describe('followCurrent', () => {
       const follower = followCurrent({
         indexDir,
         holder,
+        status: createIndexStatus(),
         load: async (name) => {
           loads++;
           if (name === 'g-2') await gate;
@@ -185,24 +188,40 @@ describe('followCurrent', () => {
     }
   });
 
-  test('a generation that fails to load is reported once and the previous index keeps serving', async () => {
+  test('a generation that fails to load is logged once, not retried, and the previous index keeps serving, degraded', async () => {
     const indexDir = tempDir('heihe-follow-unit-');
     try {
       const holder = createIndexHolder(fake('g-1'));
+      const status = createIndexStatus();
       const errors: string[] = [];
+      let loads = 0;
       const follower = followCurrent({
         indexDir,
         holder,
+        status,
         load: async () => {
+          loads++;
           throw new Error('damaged');
         },
-        onError: (_err, name) => errors.push(name),
+        log: { ...silentLog, error: (fields, message) => errors.push(`${(fields as { generation?: string }).generation}: ${message}`) },
       });
       writeFileSync(path.join(indexDir, 'CURRENT'), 'g-2\n');
-      await follower.check();
-      await follower.check();
+      expect((await follower.check()).kind).toBe('failed');
+      expect((await follower.check()).kind).toBe('failed');
       expect(holder.peek()?.name).toBe('g-1');
-      expect(errors).toEqual(['g-2']);
+      expect(loads).toBe(1);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^g-2: INDEX DEGRADED/);
+      expect(status.problem()).toMatch(/g-2.*cannot be loaded: damaged; still serving g-1/);
+      // CURRENT pointed back at what is served (a manual rollback): healthy again.
+      writeFileSync(path.join(indexDir, 'CURRENT'), 'g-1\n');
+      expect((await follower.check()).kind).toBe('unchanged');
+      expect(status.problem()).toBeNull();
+      // CURRENT gone: degraded, still serving.
+      rmSync(path.join(indexDir, 'CURRENT'));
+      expect((await follower.check()).kind).toBe('none');
+      expect(status.problem()).toMatch(/CURRENT is missing/);
+      expect(holder.peek()?.name).toBe('g-1');
     } finally {
       rmSync(indexDir, { recursive: true, force: true });
     }
