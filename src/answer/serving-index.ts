@@ -32,7 +32,12 @@ export function* servingIndexSteps(gen: LoadedGeneration, embeddings: Embeddings
   const retriever = yield* hybridRetrieverSteps(gen.chunks, gen.store, embeddings);
   const step = Math.max(1, Math.floor(gen.chunks.length / COMMON_DIRECTION_SAMPLE));
   const sample = gen.chunks.filter((_c, i) => i % step === 0).slice(0, COMMON_DIRECTION_SAMPLE);
-  const direction = commonDirection(sample.map((c) => lexicon.embed(c.text)));
+  const sampleVectors: Array<ArrayLike<number>> = [];
+  for (const c of sample) {
+    sampleVectors.push(lexicon.embed(c.text));
+    if (sampleVectors.length % 16 === 0) yield;
+  }
+  const direction = commonDirection(sampleVectors);
   const stats: CorpusStats = { docCount: retriever.lexical.docCount, df: (s) => retriever.lexical.df(s), commonDirection: direction, aliases: retriever.aliases };
   return { name: gen.name, version: gen.manifest.version, manifest: gen.manifest, retriever, stats };
 }

@@ -45,10 +45,14 @@ export function* bm25Steps(texts: readonly string[], params: Bm25Params = DEFAUL
   }
   // Packed per stem (documents ascending, as pushed): contiguous memory for the scoring loop.
   const packed = new Map<string, { readonly docs: Int32Array; readonly tfs: Float64Array }>();
-  let packedCount = 0;
+  let sinceYield = 0;
   for (const [stem, list] of postings) {
     packed.set(stem, { docs: Int32Array.from(list, (p) => p.doc), tfs: Float64Array.from(list, (p) => p.tf) });
-    if (++packedCount % 1024 === 0) yield;
+    sinceYield += list.length + 16;
+    if (sinceYield >= 16_384) {
+      sinceYield = 0;
+      yield;
+    }
   }
   postings.clear();
   const n = texts.length;

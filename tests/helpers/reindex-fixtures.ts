@@ -112,7 +112,9 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, wh
   }
 }
 
-export { freePort } from './free-port.js';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 /** A process that stays alive until killed (to hold a lock "from another process"). */
 export function spawnSleeper(): ChildProcess {
@@ -126,4 +128,50 @@ export async function deadPid(): Promise<number> {
   await new Promise((r) => child.on('close', r));
   if (!pid) throw new Error('no pid');
   return pid;
+}
+
+/** What /health answers (the fields tests read). */
+export interface HealthBody {
+  status: 'ok' | 'degraded' | 'starting';
+  reason?: string;
+  index: { version: string; generation: string; chunks: number } | null;
+  lastReindex: { at: string; ok: boolean; ms: number; generation?: string; repaired?: boolean; error?: { code: string; message: string } } | null;
+}
+
+export interface ServerChild {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<ChildResult>;
+  health(): Promise<HealthBody>;
+  stop(): Promise<ChildResult>;
+}
+
+/** The real server (node --import tsx src/server/main.ts) on a free loopback port, once it answers /health with an index. */
+export async function startServerChild(env: NodeJS.ProcessEnv): Promise<ServerChild> {
+  const port = await freePort();
+  const child = spawnTs('src/server/main.ts', [], { ...env, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', REINDEX_RATE_LIMIT_PER_MINUTE: '0' });
+  const exited = collect(child);
+  const url = `http://127.0.0.1:${port}`;
+  const health = async (): Promise<HealthBody> => (await (await fetch(`${url}/health`)).json()) as HealthBody;
+  let dead = false;
+  void exited.then(() => (dead = true));
+  await waitFor(
+    async () => {
+      if (dead) throw new Error(`server exited early: ${(await exited).stderr}`);
+      return (await health().catch(() => null))?.index ?? undefined;
+    },
+    90_000,
+    'the server to listen',
+    100,
+  );
+  return {
+    url,
+    child,
+    exited,
+    health,
+    async stop() {
+      if (!dead) child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

@@ -6,7 +6,6 @@
  */
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { followCurrent } from '../../src/server/follow-current.js';
 import { createIndexHolder } from '../../src/server/index-holder.js';
@@ -16,48 +15,7 @@ import { readCurrent, listGenerations } from '../../src/index-store/layout.js';
 import type { ServingIndex } from '../../src/answer/serving-index.js';
 import type { Answer } from '../../src/types.js';
 import { PROJECT_ROOT, tempDir } from '../helpers/test-server.js';
-import { HEIHE_TEXT, MASCOT_QUESTION, childEnv, collect, freePort, runIngest, spawnTs, waitFor, withMascot, type ChildResult } from '../helpers/reindex-fixtures.js';
-
-interface Health {
-  index: { version: string; generation: string } | null;
-}
-
-interface ServerChild {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<ChildResult>;
-  health(): Promise<Health>;
-  stop(): Promise<ChildResult>;
-}
-
-async function startServerChild(env: NodeJS.ProcessEnv): Promise<ServerChild> {
-  const port = await freePort();
-  const child = spawnTs('src/server/main.ts', [], { ...env, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', REINDEX_RATE_LIMIT_PER_MINUTE: '0' });
-  const exited = collect(child);
-  const url = `http://127.0.0.1:${port}`;
-  const health = async (): Promise<Health> => (await (await fetch(`${url}/health`)).json()) as Health;
-  let dead = false;
-  void exited.then(() => (dead = true));
-  await waitFor(
-    async () => {
-      if (dead) throw new Error(`server exited early: ${(await exited).stderr}`);
-      return (await health().catch(() => null))?.index ?? undefined;
-    },
-    60_000,
-    'the server to listen',
-    100,
-  );
-  return {
-    url,
-    child,
-    exited,
-    health,
-    async stop() {
-      if (!dead) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+import { HEIHE_TEXT, MASCOT_QUESTION, childEnv, runIngest, startServerChild, waitFor, withMascot, type ServerChild } from '../helpers/reindex-fixtures.js';
 
 describe('a running server follows re-indexes made by another process', () => {
   let dir: string;
