@@ -10,3 +10,12 @@ export interface Log {
 }
 
 export const silentLog: Log = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** A Log printing one line per message (CLIs): the message, and the problem it names if any. */
+export function lineLog(print: (line: string) => void): Log {
+  const line = (fields: object, message: string): void => {
+    const problem = (fields as { problem?: unknown }).problem;
+    print(typeof problem === 'string' ? `${message}: ${problem}` : message);
+  };
+  return { info: line, warn: line, error: line };
+}

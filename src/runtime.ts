@@ -17,7 +17,7 @@ import type { LlmClient } from './answer/llm-client.js';
 import { servingIndexSteps, type ServingIndex } from './answer/serving-index.js';
 import { ask, type AskDeps, type AskInput } from './answer/ask.js';
 import { runSliced } from './sliced.js';
-import { silentLog, type Log } from './log.js';
+import { lineLog, silentLog, type Log } from './log.js';
 import type { Answer, StreamEvent } from './types.js';
 
 /** The index a process starts serving, and why it is not the one CURRENT names (null when it is). */
@@ -48,15 +48,6 @@ export interface Runtime {
 export function lexiconOf(glove: LocalGloveEmbeddings): Lexicon {
   return { similarity: (a, b) => glove.wordSimilarity(a, b), rank: (w) => glove.wordRank(w), size: glove.table.size, embed: (text) => sentenceVector(glove.table, text) };
 }
-
-/** A Log that prints its messages through a plain line printer (CLIs). */
-const lineLog = (print: (m: string) => void): Log => {
-  const line = (fields: object, message: string): void => {
-    const problem = (fields as { problem?: unknown }).problem;
-    print(typeof problem === 'string' ? `${message}: ${problem}` : message);
-  };
-  return { info: line, warn: line, error: line };
-};
 
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
   const glove = await loadLocalEmbeddings(config.embeddingsCacheDir, log);
