@@ -36,6 +36,8 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Copy this directory as the corpus (default: the project's corpus/). */
   readonly corpusFrom?: string;
+  /** Copy this directory as INDEX_DIR before starting (default: none, so one is built). */
+  readonly indexFrom?: string;
   /**
    * Re-index in the test's process with these overrides (e.g. a failing embedding port)
    * instead of in a child process as the server does.
@@ -53,6 +55,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const dir = tempDir();
   const corpusDir = path.join(dir, 'corpus');
   cpSync(opts.corpusFrom ?? path.join(PROJECT_ROOT, 'corpus'), corpusDir, { recursive: true });
+  if (opts.indexFrom) cpSync(opts.indexFrom, path.join(dir, 'index'), { recursive: true });
   const config = parseConfig({
     EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'),
     RATE_LIMIT_PER_MINUTE: '0',
