@@ -7,6 +7,7 @@
  * code, status and message and are rebuilt as the same typed errors.
  */
 import { fork } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
@@ -50,6 +51,12 @@ export function fromWire(e: WireError): AppError {
   return new AppError(e.code, e.status, e.message);
 }
 
+/**
+ * The child's scheduling priority (nice value): re-indexing is background work, so on a busy
+ * machine the CPU goes to the serving process first and the re-index takes longer instead.
+ */
+export const CHILD_NICE = 10;
+
 export interface ChildReindex {
   /** The summary, or the run's typed error. */
   readonly result: Promise<ReindexSummary & { readonly maxRssBytes: number }>;
@@ -71,6 +78,11 @@ export function reindexInChild(config: Config, opts: { log?: Log; onStage?: (sta
   const log = opts.log ?? silentLog;
   const { file, execArgv } = childEntry();
   const child = fork(file, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, CHILD_NICE);
+  } catch (err) {
+    log.warn({ err }, 'could not lower the priority of the re-index process');
+  }
   const result = new Promise<ReindexSummary & { maxRssBytes: number }>((resolve, reject) => {
     let settled = false;
     child.on('message', (raw) => {

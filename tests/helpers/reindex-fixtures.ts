@@ -3,12 +3,13 @@
  * child processes running the real CLI / server through tsx, and small polling utilities.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { chunkSources } from '../../src/ingest/chunk.js';
 import { readCorpus } from '../../src/ingest/read-corpus.js';
 import { FILES, generationsDir } from '../../src/index-store/layout.js';
 import { PROJECT_ROOT } from './test-server.js';
+import { writeVariantCorpus } from '../../bench/big-corpus.js';
 
 export const HEIHE_TEXT = readFileSync(path.join(PROJECT_ROOT, 'corpus', 'heihe.txt'), 'utf8');
 export const MASCOT_PARAGRAPH = "City Symbols\n\nHeihe's official mascot is a blue heron named Lumi. The heron was chosen by a public vote of the city's schoolchildren.";
@@ -23,12 +24,7 @@ export const withMascot = (text: string): string => `${text.trimEnd()}\n\n${MASC
  * `edition`, so two editions share no chunk (all of it must be embedded again).
  */
 export function writeBigCorpus(dir: string, files: number, edition: number): void {
-  mkdirSync(dir, { recursive: true });
-  const paragraphs = HEIHE_TEXT.split(/\n\s*\n/);
-  for (let f = 0; f < files; f++) {
-    const text = paragraphs.map((p, i) => (p.trim() ? `${p.trim()} (Record ${f}-${i}, edition ${edition}.)` : p)).join('\n\n');
-    writeFileSync(path.join(dir, `part-${String(f).padStart(3, '0')}.txt`), text);
-  }
+  writeVariantCorpus(dir, HEIHE_TEXT, files, edition);
 }
 
 /** Chunk ids of a corpus directory, as the ingest will cut them. */
