@@ -32,7 +32,7 @@ import type { Chunk, EmbeddingInfo, IndexManifest } from '../types.js';
 import { runSliced, type Steps } from '../sliced.js';
 import { FILES, exists, generationDir } from './layout.js';
 import { chunkRecordSchema, docstoreEntrySchema, docstoreSchema, firstIssue, hnswArgsSchema, legacyChunksFileSchema, manifestSchema } from './schemas.js';
-import { vectorsProblem } from './vectors.js';
+import { vectorsProblemSteps } from './vectors.js';
 
 /** Everything a generation holds in memory before it is written. */
 export interface GenerationData {
@@ -308,7 +308,7 @@ async function readHnswIndex(dir: string, name: string, data: GenerationData): P
 async function readChecked(dir: string, name: string): Promise<{ data: GenerationData; index: hnswlib.HierarchicalNSW }> {
   const data = await readGenerationFiles(dir, name);
   if (data.chunks.length === 0) throw damaged(name, 'it holds no chunks');
-  const problem = vectorsProblem(data.vectors, data.manifest.embedding.dimensions, data.chunks.length);
+  const problem = await runSliced(vectorsProblemSteps(data.vectors, data.manifest.embedding.dimensions, data.chunks.length));
   if (problem) throw damaged(name, `${FILES.vectors} ${problem}`);
   return { data, index: await readHnswIndex(dir, name, data) };
 }

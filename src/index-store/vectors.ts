@@ -3,6 +3,7 @@
  * we store is normalised when it is made). A row that is not (NaN from a damaged file, zeros
  * from a truncated write) is never served and never reused by a later re-index.
  */
+import { runNow, type Steps } from '../sliced.js';
 
 /** How far from 1 a stored vector's length may be (float32 rounding is ~1e-7 per component). */
 export const UNIT_TOLERANCE = 1e-3;
@@ -22,8 +23,16 @@ export function isUnitRow(vectors: Float32Array, dims: number, i: number): boole
 
 /** Why `vectors` is not `rows` unit rows of `dims` numbers, or null when it is. */
 export function vectorsProblem(vectors: Float32Array, dims: number, rows: number): string | null {
+  return runNow(vectorsProblemSteps(vectors, dims, rows));
+}
+
+/** vectorsProblem, pausing every few thousand rows (see sliced.ts). */
+export function* vectorsProblemSteps(vectors: Float32Array, dims: number, rows: number): Steps<string | null> {
   if (vectors.length !== rows * dims) return `holds ${vectors.length} numbers, expected ${rows} vectors of ${dims}`;
-  for (let i = 0; i < rows; i++) if (!isUnitRow(vectors, dims, i)) return `vector ${i} is not finite and of unit length`;
+  for (let i = 0; i < rows; i++) {
+    if (!isUnitRow(vectors, dims, i)) return `vector ${i} is not finite and of unit length`;
+    if (i % 4096 === 4095) yield;
+  }
   return null;
 }
 
