@@ -381,7 +381,8 @@ async function main(): Promise<void> {
   results['report'] = report;
   const dir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const prefix = quick ? 'quick-' : '';
+  // A run of some sections only does not replace the figures of a whole run.
+  const prefix = `${only ? 'partial-' : ''}${quick ? 'quick-' : ''}`;
   const stamp = meta.date.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const json = JSON.stringify(results, null, 1);
   writeFileSync(path.join(dir, `${prefix}latest.json`), json);
