@@ -136,25 +136,32 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
   try {
     deps.onStage?.('read');
     const live = await liveName(deps.indexDir, log);
-    const previous = await reuseSource(deps.indexDir, live, log);
+    // Large values are held in `let`s and dropped as soon as they are used, so the verification
+    // (which loads the new generation back) does not hold two copies of a large corpus.
+    let previous = await reuseSource(deps.indexDir, live, log);
     deps.onStage?.('embed');
-    let built;
+    let data: GenerationData | null;
+    let stats: BuildStats;
     try {
-      built = await buildGeneration(readCorpusFiles(deps.corpusDir), {
+      ({ data, stats } = await buildGeneration(readCorpusFiles(deps.corpusDir), {
         chunker: deps.chunker,
         embedding: deps.embedding,
         previous: previous?.data ?? null,
         now: deps.now(),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      });
+      }));
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw new ReindexError('reindex_failed', 502, `Embedding the corpus failed: ${(err as Error).message}`, { cause: err });
     }
-    const { data, stats } = built;
+    const version = data.manifest.version;
+    const liveIsPrevious = live !== null && previous?.name === live;
+    const sameAsLive = liveIsPrevious && previous?.data.manifest.version === version;
+    const reusedFrom = previous?.name ?? null;
+    previous = null;
     const finish = (generation: string, changed: boolean, repaired: boolean, loaded: LoadedGeneration): ReindexResult => ({
       ...stats,
-      version: data.manifest.version,
+      version,
       generation,
       changed,
       repaired,
@@ -167,8 +174,8 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
     };
 
     // The live generation can be kept only if the content is the same and it loads.
-    let repaired = live !== null && previous?.name !== live;
-    if (live && previous?.name === live && previous.data.manifest.version === data.manifest.version) {
+    let repaired = live !== null && !liveIsPrevious;
+    if (live && sameAsLive) {
       deps.onStage?.('verify');
       try {
         const loaded = await loadGeneration(deps.indexDir, live, deps.embedding.embeddings, deps.embedding.info);
@@ -181,7 +188,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
         repaired = true;
       }
     }
-    if (repaired) log.warn({ generation: live, reusedFrom: previous?.name ?? null }, 'repairing the index: writing a new generation');
+    if (repaired) log.warn({ generation: live, reusedFrom }, 'repairing the index: writing a new generation');
 
     deps.onStage?.('write');
     const tx = await beginGeneration(deps.indexDir, generationName(data.manifest, deps.now()), log).catch((err: unknown) => {
@@ -190,6 +197,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
     let loaded: LoadedGeneration;
     try {
       await tx.write(data);
+      data = null;
       deps.onStage?.('verify');
       loaded = await tx.verify(deps.embedding.embeddings, deps.embedding.info, (l) => probe(l, deps.embedding));
       deps.onStage?.('switch');
