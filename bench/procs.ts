@@ -152,13 +152,18 @@ export function sampleMemory(pid: number, everyMs = 50): { stop(): { maxRss: num
       samples++;
     }
   };
+  return sampling(take, everyMs, () => ({ maxRss, hwm: procMemory(pid)?.hwm ?? Number.NaN, samples }));
+}
+
+/** Calls `take` now and every `everyMs` until stopped; `stop` takes a last sample and returns `result()`. */
+function sampling<T>(take: () => void, everyMs: number, result: () => T): { stop(): T } {
   take();
   const timer = setInterval(take, everyMs);
   return {
     stop() {
       clearInterval(timer);
       take();
-      return { maxRss, hwm: procMemory(pid)?.hwm ?? Number.NaN, samples };
+      return result();
     },
   };
 }
@@ -184,13 +189,5 @@ export function sampleTreeMemory(pid: number, everyMs = 50): { stop(): { own: nu
       if (cm && Number.isFinite(cm.hwm)) children.set(c, Math.max(children.get(c) ?? 0, cm.hwm));
     }
   };
-  take();
-  const timer = setInterval(take, everyMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      take();
-      return { own, children: Math.max(0, ...children.values()) };
-    },
-  };
+  return sampling(take, everyMs, () => ({ own, children: Math.max(0, ...children.values()) }));
 }
