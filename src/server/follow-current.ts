@@ -24,6 +24,8 @@ export type FollowOutcome =
 export interface CurrentFollower {
   /** One check now (joins the running one, if any). */
   check(): Promise<FollowOutcome>;
+  /** A check that starts after this call (waits for a running one first): sees what CURRENT names now. */
+  sync(): Promise<FollowOutcome>;
   stop(): void;
 }
 
@@ -98,6 +100,10 @@ export function followCurrent(opts: FollowOptions): CurrentFollower {
   timer?.unref();
   return {
     check,
+    async sync() {
+      await running?.catch(() => undefined);
+      return check();
+    },
     stop() {
       if (timer) clearInterval(timer);
     },

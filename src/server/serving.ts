@@ -67,7 +67,7 @@ export function createServing(runtime: Runtime, startup: StartupIndex, opts: Ser
     holder,
     status,
     follower,
-    reindex: createReindexer({ run, sync: () => follower.check(), status, log: opts.log }),
+    reindex: createReindexer({ run, sync: () => follower.sync(), status, log: opts.log }),
     stop() {
       follower.stop();
       child?.kill();

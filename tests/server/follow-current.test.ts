@@ -146,6 +146,40 @@ describe('followCurrent', () => {
     }
   });
 
+  test('sync() sees what CURRENT names now, even while a check that read the old CURRENT is still running', async () => {
+    const indexDir = tempDir('heihe-follow-unit-');
+    try {
+      writeFileSync(path.join(indexDir, 'CURRENT'), 'g-2\n');
+      const holder = createIndexHolder(fake('g-1'));
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let loading!: () => void;
+      const inLoad = new Promise<void>((r) => (loading = r));
+      const follower = followCurrent({
+        indexDir,
+        holder,
+        status: createIndexStatus(),
+        load: async (name) => {
+          if (name === 'g-2') {
+            loading();
+            await gate;
+          }
+          return fake(name);
+        },
+      });
+      const early = follower.check(); // reads CURRENT = g-2, then waits in its load
+      await inLoad;
+      writeFileSync(path.join(indexDir, 'CURRENT'), 'g-3\n'); // e.g. a re-index child commits g-3
+      const synced = follower.sync();
+      release();
+      expect((await early).kind).toBe('stale');
+      expect(await synced).toEqual({ kind: 'switched', name: 'g-3' });
+      expect(holder.peek()?.name).toBe('g-3');
+    } finally {
+      rmSync(indexDir, { recursive: true, force: true });
+    }
+  });
+
   test('a generation that fails to load is logged once, not retried, and the previous index keeps serving, degraded', async () => {
     const indexDir = tempDir('heihe-follow-unit-');
     try {
