@@ -3,7 +3,7 @@
  * the printed summary, the live index untouched on failure, and --watch re-indexing once per
  * burst of changes.
  */
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LOCK_FILE } from '../../src/ingest/lock.js';
