@@ -152,13 +152,42 @@ export function sampleMemory(pid: number, everyMs = 50): { stop(): { maxRss: num
       samples++;
     }
   };
+  return sampling(take, everyMs, () => ({ maxRss, hwm: procMemory(pid)?.hwm ?? Number.NaN, samples }));
+}
+
+/** Calls `take` now and every `everyMs` until stopped; `stop` takes a last sample and returns `result()`. */
+function sampling<T>(take: () => void, everyMs: number, result: () => T): { stop(): T } {
   take();
   const timer = setInterval(take, everyMs);
   return {
     stop() {
       clearInterval(timer);
       take();
-      return { maxRss, hwm: procMemory(pid)?.hwm ?? Number.NaN, samples };
+      return result();
     },
   };
+}
+
+/** Pids of a process's children (Linux: /proc/<pid>/task/<pid>/children; [] elsewhere). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Like sampleMemory, for a process and (separately) the children it starts meanwhile: peak RSS of each. */
+export function sampleTreeMemory(pid: number, everyMs = 50): { stop(): { own: number; children: number } } {
+  let own = 0;
+  const children = new Map<number, number>();
+  const take = (): void => {
+    const m = procMemory(pid);
+    if (m) own = Math.max(own, Number.isFinite(m.hwm) ? m.hwm : 0, Number.isFinite(m.rss) ? m.rss : 0);
+    for (const c of childPids(pid)) {
+      const cm = procMemory(c);
+      if (cm && Number.isFinite(cm.hwm)) children.set(c, Math.max(children.get(c) ?? 0, cm.hwm));
+    }
+  };
+  return sampling(take, everyMs, () => ({ own, children: Math.max(0, ...children.values()) }));
 }

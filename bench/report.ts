@@ -5,6 +5,7 @@
 import { fmt, medRange, mib, type Latency, type Summary } from './stats.js';
 import type { IngestRun, LatencyMeasure, PeerMeasure } from './measure.js';
 import type { LoadResult } from './load.js';
+import type { StallMeasure } from './stall.js';
 
 export interface HttpRow {
   readonly connections: number;
@@ -168,4 +169,25 @@ export function growth(rows: readonly ScaleRow[]): string[] {
       ].join(', ') +
       '.',
   ];
+}
+
+export interface StallRow {
+  readonly textBytes: number;
+  readonly measure: StallMeasure;
+  readonly serverPeakRss: number;
+  /** Peak RSS of the server's child processes (the re-index). */
+  readonly childPeakRss: number;
+}
+
+/** One paragraph: a large re-index over HTTP and how the server answered meanwhile. */
+export function stallLine(row: StallRow): string {
+  const m = row.measure;
+  const body = m.body as { chunks?: number; embedded?: number };
+  return (
+    `Re-index under service (POST /reindex adding ${fmt(mib(row.textBytes))} MiB of new text: ${(body.chunks ?? 0).toLocaleString('en-US')} chunks, ${(body.embedded ?? 0).toLocaleString('en-US')} embedded, ` +
+    `in a child process; until the new generation was served): ${fmt(m.reindexMs / 1000)} s. ` +
+    `GET /health every 100 ms: ${m.health.n} probes, p50 ${ms(m.health.p50)}, p99 ${ms(m.health.p99)}, slowest ${ms(m.health.max)}; ` +
+    `POST /ask every 500 ms: ${m.ask.n}, p50 ${ms(m.ask.p50)}, slowest ${ms(m.ask.max)}; ${m.failedProbes} failed. ` +
+    `Peak RSS: server ${fmt(mib(row.serverPeakRss))} MiB, re-index process ${fmt(mib(row.childPeakRss))} MiB.`
+  );
 }

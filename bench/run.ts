@@ -1,15 +1,16 @@
 /**
- * npm run bench [-- --quick] [-- --no-build] [-- --only=ingest,latency,peer,coldstart,http,scale]
+ * npm run bench [-- --quick] [-- --no-build] [-- --only=ingest,latency,peer,coldstart,http,scale,stall]
  *
  * Measures, on this machine and in one run: Heihe ingest (cold and unchanged re-index),
  * in-process answer latency, the LangChain stock path with the same embeddings, server cold
  * start, HTTP /ask throughput against a bare Express app, server memory, and how all of it
- * grows on a corpus of 20,000+ chunks gathered from node_modules docs. Prints Markdown tables
+ * grows on a corpus of 20,000+ chunks gathered from node_modules docs, and whether a 25 MB
+ * re-index over HTTP stalls the server (/health probed every 100 ms). Prints Markdown tables
  * with PASS/MISS against the targets and writes bench/results/latest.json plus a timestamped
  * copy (quick runs: quick-latest.json and quick-<time>.json).
  */
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../src/config.js';
@@ -18,12 +19,14 @@ import { GLOVE_CACHE_FILE } from '../src/embeddings/glove-cache.js';
 import { reindex } from '../src/ingest/reindex.js';
 import { HEIHE_QUESTIONS, OFF_TOPIC_QUESTIONS, SCALE_QUESTIONS } from './questions.js';
 import { answerFn, groundedShare, generationSize, measureIngest, measureLatency, measurePeer, retrieveFn, tempDir, type LatencyMeasure, type PeerMeasure, type IngestMeasure } from './measure.js';
-import { BARE_ENTRY, PROJECT_ROOT, SERVER_ENTRY, sampleMemory, serverEnv, spawnServer, type Child } from './procs.js';
+import { BARE_ENTRY, PROJECT_ROOT, SERVER_ENTRY, sampleMemory, sampleTreeMemory, serverEnv, spawnServer, type Child } from './procs.js';
+import { filesFor, writeVariantCorpus } from './big-corpus.js';
+import { measureReindexStall } from './stall.js';
 import { askRequests, runLoad, type LoadResult } from './load.js';
 import { gatherScaleCorpus, subsetCorpus } from './gather-scale-corpus.js';
 import { fmt, mib, medRange, summarize, type Summary } from './stats.js';
 import { machineMonitor } from './machine.js';
-import { growth, heiheTable, httpTable, ms, scalePeerTable, scaleTable, target, targetsTable, type HttpRow, type ScaleRow, type Target } from './report.js';
+import { growth, heiheTable, httpTable, ms, scalePeerTable, scaleTable, stallLine, target, targetsTable, type HttpRow, type ScaleRow, type StallRow, type Target } from './report.js';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -33,8 +36,8 @@ const enabled = (section: string): boolean => !only || only.includes(section);
 
 /** Repeat counts: the full run stays under ~8 minutes on 2 cores, --quick under 60 s. */
 const PLAN = quick
-  ? { ingestRepeats: 3, latencyPasses: 1, peerRepeats: 2, coldStarts: 2, httpSeconds: 1, httpRepeats: 1, httpWarmupSeconds: 1, concurrency: [1, 16, 64], scaleSizes: [1000], scaleRepeats: [1], scalePasses: 1, scaleHttpSeconds: 1, scalePeer: false }
-  : { ingestRepeats: 7, latencyPasses: 3, peerRepeats: 5, coldStarts: 7, httpSeconds: 5, httpRepeats: 3, httpWarmupSeconds: 3, concurrency: [1, 16, 64], scaleSizes: [1000, 5000, Infinity], scaleRepeats: [5, 3, 2], scalePasses: 3, scaleHttpSeconds: 5, scalePeer: true };
+  ? { ingestRepeats: 3, latencyPasses: 1, peerRepeats: 2, coldStarts: 2, httpSeconds: 1, httpRepeats: 1, httpWarmupSeconds: 1, concurrency: [1, 16, 64], scaleSizes: [1000], scaleRepeats: [1], scalePasses: 1, scaleHttpSeconds: 1, scalePeer: false, stallMiB: 3 }
+  : { ingestRepeats: 7, latencyPasses: 3, peerRepeats: 5, coldStarts: 7, httpSeconds: 5, httpRepeats: 3, httpWarmupSeconds: 3, concurrency: [1, 16, 64], scaleSizes: [1000, 5000, Infinity], scaleRepeats: [5, 3, 2], scalePasses: 3, scaleHttpSeconds: 5, scalePeer: true, stallMiB: 25 };
 
 const wallStart = performance.now();
 const monitor = machineMonitor();
@@ -269,6 +272,30 @@ async function main(): Promise<void> {
     results['scale'] = { corpus: scaleCorpus, rows: scaleRows };
   }
 
+  monitor.section('stall');
+  // 7. A large re-index over HTTP: does the server keep answering meanwhile?
+  let stall: StallRow | null = null;
+  if (enabled('stall')) {
+    const dir = tempDir('heihe-bench-stall-');
+    cleanup.push(dir);
+    const stallCorpus = path.join(dir, 'corpus');
+    cpSync(corpusDir, stallCorpus, { recursive: true });
+    const token = 'bench-stall-token';
+    const heihe = readFileSync(path.join(corpusDir, 'heihe.txt'), 'utf8');
+    log(`stall: POST /reindex of ~${PLAN.stallMiB} MiB of new text, /health every 100 ms, /ask every 500 ms`);
+    stall = await withServer(spawnServer({ entry: SERVER_ENTRY, env: serverEnv(path.join(dir, 'index'), stallCorpus, { ADMIN_TOKEN: token, REINDEX_RATE_LIMIT_PER_MINUTE: '0' }), readyPath: '/health', timeoutMs: 120_000 }), async (c) => {
+      const bytes = writeVariantCorpus(stallCorpus, heihe, filesFor(heihe, PLAN.stallMiB * 2 ** 20), 1);
+      const mem = sampleTreeMemory(c.pid);
+      const m = await measureReindexStall(c.url, { token });
+      const peak = mem.stop();
+      if (m.status !== 200) throw new Error(`stall: POST /reindex answered ${m.status}: ${JSON.stringify(m.body)}`);
+      return { textBytes: bytes, measure: m, serverPeakRss: peak.own, childPeakRss: peak.children };
+    });
+    const body = stall.measure.body as { chunks: number; embedded: number };
+    log(`stall: ${body.chunks} chunks in ${fmt(stall.measure.reindexMs / 1000)} s; /health slowest ${fmt(stall.measure.health.max)} ms over ${stall.measure.health.n} probes`);
+    results['stall'] = stall;
+  }
+
   // Targets.
   const c64 = httpRows.find((r) => r.connections === 64);
   const largest = scaleRows.at(-1);
@@ -286,6 +313,7 @@ async function main(): Promise<void> {
     target('Heihe ingest, cold', ingest ? ingest.coldMs.median : null, 2000, '<=', ms),
     target('unchanged re-index: chunks embedded (max over runs)', ingest ? Math.max(...ingest.warm.map((w) => w.embedded)) : null, 0, '<=', (x) => String(x)),
     target('server peak RSS under /ask load, Heihe', heiheMemory ? mib(Math.max(heiheMemory.maxRss, heiheMemory.hwm)) : null, 400, '<=', (x) => `${fmt(x)} MiB`),
+    target(`/health slowest probe during a ${stall ? fmt(mib(stall.textBytes)) : PLAN.stallMiB} MiB re-index`, stall ? stall.measure.health.max : null, 250, '<=', ms),
   ];
   results['targets'] = targets;
 
@@ -306,6 +334,10 @@ async function main(): Promise<void> {
     out.push(`HTTP (autocannon in the bench process; each server in its own process; ${PLAN.httpRepeats} × ${PLAN.httpSeconds} s per cell, median (min–max); /ask bodies cycle through ${heiheQuestions.length} questions, rate limit off, LOG_LEVEL=warn):`);
     out.push('');
     out.push(httpTable(httpRows));
+    out.push('');
+  }
+  if (stall) {
+    out.push(stallLine(stall));
     out.push('');
   }
   if (scaleRows.length && scaleCorpus) {
@@ -349,7 +381,8 @@ async function main(): Promise<void> {
   results['report'] = report;
   const dir = path.join(PROJECT_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const prefix = quick ? 'quick-' : '';
+  // A run of some sections only does not replace the figures of a whole run.
+  const prefix = `${only ? 'partial-' : ''}${quick ? 'quick-' : ''}`;
   const stamp = meta.date.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const json = JSON.stringify(results, null, 1);
   writeFileSync(path.join(dir, `${prefix}latest.json`), json);

@@ -6,12 +6,11 @@
  */
 import type { Config } from './config.js';
 import type { EmbeddingPort } from './ingest/build-generation.js';
-import { DEFAULT_CHUNKER } from './ingest/chunk.js';
-import { reindex, type ReindexDeps, type ReindexResult } from './ingest/reindex.js';
-import { loadGeneration } from './index-store/generation.js';
-import { readCurrent } from './index-store/layout.js';
+import { reindex, reindexDepsFor, type ReindexDeps } from './ingest/reindex.js';
+import type { LoadedGeneration } from './index-store/generation.js';
+import { openLiveGeneration } from './index-store/open-live.js';
 import { loadLocalEmbeddings } from './embeddings/load-local.js';
-import type { LocalGloveEmbeddings } from './embeddings/local-glove.js';
+import { createEmbeddingPort, lexiconOf } from './embeddings/port.js';
 import type { Lexicon } from './answer/lexicon.js';
 import type { LlmClient } from './answer/llm-client.js';
 import { toServingIndex, type ServingIndex } from './answer/serving-index.js';
@@ -21,9 +20,16 @@ import { ModelError, parseModel, type AnswererModel } from './answer/model.js';
 import { offTopicBankSchema, type OffTopicBank } from './answer/calibration.js';
 import { ConfigError } from './errors.js';
 import { PROJECT_ROOT } from './project-root.js';
+import { lineLog, silentLog, type Log } from './log.js';
 import type { Answer, StreamEvent } from './types.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** The index a process starts serving, and why it is not the one CURRENT names (null when it is). */
+export interface StartupIndex {
+  readonly index: ServingIndex;
+  readonly fallback: string | null;
+}
 
 export interface Runtime {
   readonly config: Config;
@@ -33,15 +39,19 @@ export interface Runtime {
   readonly mode: 'extractive' | 'llm';
   readonly model: AnswererModel;
   reindexDeps(overrides?: Partial<ReindexDeps>): ReindexDeps;
-  /** Loads the live generation, or builds one when INDEX_DIR has none. */
+  /**
+   * The generation CURRENT names, else the newest that loads (a fallback, logged as an error);
+   * builds one when INDEX_DIR has none, or none of its generations loads.
+   */
+  openServingIndex(log?: Log): Promise<StartupIndex>;
+  /** openServingIndex's index (CLIs, eval). */
   loadServingIndex(log?: (m: string) => void): Promise<ServingIndex>;
-  toServing(gen: ReindexResult['loaded']): Promise<ServingIndex>;
+  /** Builds the serving structures of a loaded generation in time slices (see sliced.ts). */
+  toServing(gen: LoadedGeneration): Promise<ServingIndex>;
   answer(input: AskInput, index: ServingIndex, emit?: (e: StreamEvent) => void): Promise<Answer>;
 }
 
-export function lexiconOf(glove: LocalGloveEmbeddings): Lexicon {
-  return { size: glove.table.size, dimensions: glove.table.dimensions, rank: (k) => glove.wordRank(k), vector: (k) => glove.wordVector(k), embedKeys: (keys) => glove.embedKeys(keys) };
-}
+export { lexiconOf };
 
 export const DEFAULT_MODEL_FILE = path.join(PROJECT_ROOT, 'models', 'answerer.json');
 export const DEFAULT_BANK_FILE = path.join(PROJECT_ROOT, 'models', 'offtopic-bank.json');
@@ -71,27 +81,8 @@ export async function loadOffTopicBank(file: string = DEFAULT_BANK_FILE): Promis
 }
 
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
-  const [glove, model, bank] = await Promise.all([
-    loadLocalEmbeddings(config.embeddingsCacheDir, log),
-    loadAnswererModel(config.answerModel),
-    loadOffTopicBank(config.offTopicBank),
-  ]);
-  // The OpenAI client libraries are imported only when configured: loading them is a large
-  // share of the server's cold start, and offline (extractive) mode never uses them.
-  let embedding: EmbeddingPort = { embeddings: glove, info: glove.info };
-  if (config.embeddingsProvider === 'openai') {
-    const { OpenAIEmbeddings } = await import('@langchain/openai');
-    embedding = {
-      embeddings: new OpenAIEmbeddings({
-        model: config.openai.embeddingsModel,
-        apiKey: config.openai.apiKey ?? '',
-        maxRetries: config.openai.maxRetries,
-        timeout: config.openai.timeoutMs,
-        configuration: { ...(config.openai.baseURL ? { baseURL: config.openai.baseURL } : {}), maxRetries: 0 },
-      }),
-      info: { provider: 'openai', model: config.openai.embeddingsModel },
-    };
-  }
+  const [glove, model, bank] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
+  const embedding = await createEmbeddingPort(config, glove);
   const lexicon = lexiconOf(glove);
   let llm: LlmClient | null = null;
   if (config.openai.apiKey) {
@@ -100,17 +91,21 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
   }
   const askDeps: AskDeps = { llm, llmDeadlineMs: config.openai.timeoutMs, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
 
-  const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => ({
-    corpusDir: config.corpusDir,
-    indexDir: config.indexDir,
-    chunker: DEFAULT_CHUNKER,
-    embedding,
-    keepGenerations: config.keepGenerations,
-    now: () => new Date(),
-    sentences: (chunks) => buildSentenceIndex(chunks, lexicon),
-    ...overrides,
-  });
-  const toServing = (gen: ReindexResult['loaded']): Promise<ServingIndex> => toServingIndex(gen, { embeddings: embedding.embeddings, lexicon, model, bank, log });
+  const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => reindexDepsFor(config, embedding, { sentences: (chunks) => buildSentenceIndex(chunks, lexicon), ...overrides });
+  const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => toServingIndex(gen, { embeddings: embedding.embeddings, lexicon, model, bank, log, sliced: true });
+
+  const openServingIndex = async (out: Log = silentLog): Promise<StartupIndex> => {
+    const live = await openLiveGeneration(config.indexDir, embedding.embeddings, embedding.info, out);
+    if (live.kind === 'loaded') {
+      if (live.fallback) out.error({ generation: live.loaded.name, reason: live.fallback }, `INDEX DEGRADED: ${live.fallback}`);
+      return { index: await toServing(live.loaded), fallback: live.fallback };
+    }
+    if (live.kind === 'empty') out.info({}, `No index in ${config.indexDir}: building one from ${config.corpusDir}...`);
+    else out.error({ problems: live.problems }, `No generation in ${config.indexDir} loads: rebuilding the index from ${config.corpusDir}...`);
+    const result = await reindex(reindexDeps({ log: out }));
+    out.info({ generation: result.generation }, `Indexed ${result.files} file(s), ${result.chunks} chunks in ${Math.round(result.ms)} ms.`);
+    return { index: await toServing(result.loaded), fallback: null };
+  };
 
   return {
     config,
@@ -121,13 +116,9 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
     model,
     reindexDeps,
     toServing,
+    openServingIndex,
     async loadServingIndex(logLine = log) {
-      const name = await readCurrent(config.indexDir);
-      if (name) return toServing(await loadGeneration(config.indexDir, name, embedding.embeddings, embedding.info));
-      logLine(`No index in ${config.indexDir}: building one from ${config.corpusDir}...`);
-      const result = await reindex(reindexDeps());
-      logLine(`Indexed ${result.files} file(s), ${result.chunks} chunks in ${Math.round(result.ms)} ms.`);
-      return toServing(result.loaded);
+      return (await openServingIndex(lineLog(logLine))).index;
     },
     answer: (input, index, emit) => ask(input, index, askDeps, emit),
   };

@@ -41,7 +41,7 @@ export interface IndexManifest {
   readonly sources: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly chunks: number }>;
   readonly chunkCount: number;
   /** Version of the sentence features stored with the generation (absent in older ones). */
-  readonly features?: string;
+  readonly features?: string | undefined;
 }
 
 export interface Retrieved {

@@ -14,6 +14,7 @@ import { checkCitations } from './citation-check.js';
 import { condenseOffline } from './condense.js';
 import { ANSWER_SYSTEM_PROMPT, NOT_IN_CORPUS_TOKEN } from './prompts.js';
 import { splitSentences } from '../text/sentences.js';
+import { MAX_ANSWER_CHARS, capCitation, capText } from './cap.js';
 
 export interface AskInput {
   readonly question: string;
@@ -35,7 +36,7 @@ export interface AskDeps {
 
 type Emit = (event: StreamEvent) => void;
 
-const toCitation = (r: Retrieved, n: number): Citation => ({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
+const toCitation = (r: Retrieved, n: number): Citation => capCitation({ n, chunkId: r.chunk.id, source: r.chunk.source, section: r.chunk.section, text: r.chunk.text, score: r.score });
 
 /** How many of the top retrieved passages a refusal offers as `related`. */
 export const RELATED_ON_REFUSAL = 3;
@@ -62,12 +63,14 @@ async function standaloneQuestion(input: AskInput, deps: AskDeps): Promise<strin
 
 function extractive(q: AnalyzedQuestion, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
   const result = answerExtractively(q, retrieved, index.answering, { ...(deps.extractive ?? DEFAULT_EXTRACTIVE), citePassages: k });
-  emit({ type: 'citations', citations: result.citations, question: q.text, indexVersion: index.version });
-  for (const p of pieces(result.answer)) emit({ type: 'delta', text: p });
+  const text = capText(result.answer, MAX_ANSWER_CHARS);
+  const citations = result.citations.map(capCitation);
+  emit({ type: 'citations', citations, question: q.text, indexVersion: index.version });
+  for (const p of pieces(text)) emit({ type: 'delta', text: p });
   return {
-    answer: result.answer,
+    answer: text,
     grounded: result.grounded,
-    citations: result.citations,
+    citations,
     mode: 'extractive',
     indexVersion: index.version,
     question: q.text,
@@ -81,14 +84,20 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
   emit({ type: 'citations', citations: passages, question, indexVersion: index.version });
   let buffer = '';
   let emittedUpTo = 0;
-  // Only complete, checked sentences are streamed, so nothing unchecked reaches the client.
+  let streamed = 0;
+  // Only complete, checked sentences are streamed, so nothing unchecked reaches the client;
+  // and no more than the answer cap.
   const flush = (final: boolean): void => {
     const spans = splitSentences(buffer);
     const complete = final ? spans : spans.slice(0, -1);
     for (const s of complete) {
       if (s.start < emittedUpTo) continue;
       const checked = checkCitations(buffer.slice(s.start, s.end), passages, ANSWER_SYSTEM_PROMPT);
-      if (checked.text) emit({ type: 'delta', text: `${checked.text} ` });
+      if (checked.text && streamed < MAX_ANSWER_CHARS) {
+        const piece = capText(`${checked.text} `, MAX_ANSWER_CHARS - streamed);
+        emit({ type: 'delta', text: piece });
+        streamed += piece.length;
+      }
       emittedUpTo = s.end;
     }
   };
@@ -109,7 +118,7 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
     return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question, ...related(retrieved) };
   }
   return {
-    answer: checked.text,
+    answer: capText(checked.text, MAX_ANSWER_CHARS),
     grounded: true,
     citations: passages.filter((p) => checked.cited.includes(p.n)),
     mode: 'llm',

@@ -6,7 +6,9 @@
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { LoadedGeneration } from '../index-store/generation.js';
-import { createHybridRetriever, type Query, type Retriever } from '../retrieval/hybrid.js';
+import { hybridRetrieverSteps, type Query, type Retriever } from '../retrieval/hybrid.js';
+import { runNow, runSliced, type Steps } from '../sliced.js';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { IndexManifest } from '../types.js';
 import type { Lexicon } from './lexicon.js';
 import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary } from './question.js';
@@ -36,6 +38,11 @@ export interface ServingDeps {
   /** Off-topic questions to calibrate refusals with; null leaves the corpus uncalibrated. */
   readonly bank: OffTopicBank | null;
   readonly log?: (message: string) => void;
+  /**
+   * Build in time slices and let the event loop turn between calibration questions: a serving
+   * process swapping in a new generation keeps answering meanwhile (see sliced.ts).
+   */
+  readonly sliced?: boolean;
 }
 
 /** The sentence index stored with the generation, or one built now when it has none of this version. */
@@ -46,7 +53,7 @@ export function sentenceIndexOf(gen: LoadedGeneration, lexicon: Lexicon, log?: (
 }
 
 /** Scores the bank's questions (those of articles the corpus does not hold) to find the corpus's off-topic level. */
-export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answering: Omit<AnswerContext, 'calibration'> }, bank: OffTopicBank): Promise<Calibration> {
+export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answering: Omit<AnswerContext, 'calibration'> }, bank: OffTopicBank, sliced = false): Promise<Calibration> {
   const corpus = new Set<string>();
   const { sentences } = index;
   index.retriever.chunks.forEach((chunk, c) => {
@@ -62,6 +69,7 @@ export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answe
       const passages = await index.retriever.retrieve({ text, tokens: q.tokens } satisfies Query, READ_PASSAGES);
       const { candidates } = scoreQuestion(q, passages, ctx);
       if (candidates.length) tops.push(Math.max(...candidates.map((c) => c.score)));
+      if (sliced) await nextMacrotask();
     }
   }
   return calibrationFrom(
@@ -70,9 +78,16 @@ export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answe
   );
 }
 
-export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): Promise<ServingIndex> {
+/** The synchronous part of toServingIndex, pausing at safe points. */
+function* retrieverSteps(gen: LoadedGeneration, deps: ServingDeps): Steps<{ sentences: SentenceIndex; retriever: Retriever }> {
   const sentences = sentenceIndexOf(gen, deps.lexicon, deps.log);
-  const retriever = createHybridRetriever(gen.chunks, gen.store, deps.embeddings, { aliases: sentences.aliases });
+  yield;
+  const retriever = yield* hybridRetrieverSteps(gen.chunks, gen.store, deps.embeddings, { aliases: sentences.aliases });
+  return { sentences, retriever };
+}
+
+export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): Promise<ServingIndex> {
+  const { sentences, retriever } = deps.sliced ? await runSliced(retrieverSteps(gen, deps)) : runNow(retrieverSteps(gen, deps));
   const vocabulary = vocabularyOf(sentences);
   const base = {
     name: gen.name,
@@ -84,6 +99,6 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
     analyze: (text: string) => analyzeQuestion(text, sentences, vocabulary, deps.lexicon),
   };
   const uncalibrated: AnswerContext = { index: sentences, vectors: new LemmaVectors(sentences, deps.lexicon), model: deps.model, calibration: UNCALIBRATED, lexiconSize: deps.lexicon.size };
-  const calibration = deps.bank && gen.chunks.length > 0 ? await calibrate({ ...base, answering: uncalibrated }, deps.bank) : UNCALIBRATED;
+  const calibration = deps.bank && gen.chunks.length > 0 ? await calibrate({ ...base, answering: uncalibrated }, deps.bank, deps.sliced) : UNCALIBRATED;
   return { ...base, answering: { ...uncalibrated, calibration } };
 }

@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import { createRuntime } from '../runtime.js';
 import { reindex } from '../ingest/reindex.js';
 import { watchCorpus } from '../ingest/watch-corpus.js';
+import { lineLog } from '../log.js';
 
 const program = new Command()
   .name('ingest')
@@ -28,6 +29,7 @@ async function runOnce(runtime: Awaited<ReturnType<typeof createRuntime>>): Prom
   try {
     result = await reindex(
       runtime.reindexDeps({
+        log: lineLog((m) => console.error(m)),
         onProgress: (done, total) => {
           if (!bar || total < 200) return; // only long runs get a bar
           if (!started) bar.start(total, 0);
@@ -48,6 +50,7 @@ async function runOnce(runtime: Awaited<ReturnType<typeof createRuntime>>): Prom
   else {
     console.log(`files ${result.files}, chunks ${result.chunks} (added ${result.added}, unchanged ${result.unchanged}, removed ${result.removed})`);
     console.log(`embedded ${result.embedded}, reused ${result.reused}; ${result.changed ? `switched to ${result.generation}` : 'unchanged, kept ' + result.generation}`);
+    if (result.repaired) console.log('repaired: the previous live generation could not be loaded and was replaced');
     console.log(`version ${result.version} in ${Math.round(result.ms)} ms`);
   }
 }

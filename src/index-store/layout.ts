@@ -4,12 +4,12 @@
  * reader sees the old generation or the new one, never a mix.
  *
  *   INDEX_DIR/CURRENT                     "g-<time>-<version>"
- *   INDEX_DIR/generations/<name>/         manifest.json, chunks.json, vectors.f32, hnsw/,
- *                                         sentences.json, sentence-vectors.f32
+ *   INDEX_DIR/generations/<name>/         manifest.json, chunks.jsonl, vectors.f32, hnsw/,
+ *                                         sentences.json, sentence-vectors.f32 (see generation.ts)
  *   INDEX_DIR/generations/.tmp-<name>/    a generation being written (never loaded)
  *   INDEX_DIR/ingest.lock                 held by the process that is re-indexing
  */
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export const CURRENT_FILE = 'CURRENT';
@@ -21,9 +21,15 @@ export const generationDir = (indexDir: string, name: string): string => path.jo
 
 export const FILES = Object.freeze({
   manifest: 'manifest.json',
-  chunks: 'chunks.json',
+  chunkStore: 'chunks.jsonl',
+  /** The chunk store of generations written before chunks.jsonl. */
+  legacyChunks: 'chunks.json',
   vectors: 'vectors.f32',
   hnsw: 'hnsw',
+  hnswIndex: 'hnswlib.index',
+  hnswArgs: 'args.json',
+  docstore: 'docstore.json',
+  /** The answerer's per-sentence features (src/answer/sentence-index.ts). */
   sentences: 'sentences.json',
   sentenceVectors: 'sentence-vectors.f32',
 });
@@ -93,40 +99,6 @@ export async function listGenerations(indexDir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-}
-
-/**
- * Removes unfinished temp generations (and temp files of an interrupted CURRENT switch) and all
- * complete generations but the newest `keep` (the live one always stays). Callers must hold
- * the ingest lock: it serialises writers, so no temp dir here belongs to a running writer.
- */
-export async function cleanupGenerations(indexDir: string, keep: number): Promise<string[]> {
-  const live = await readCurrent(indexDir);
-  const removed: string[] = [];
-  for (const e of await readdir(indexDir).catch(() => [] as string[])) {
-    if (!e.startsWith(`${CURRENT_FILE}.tmp-`)) continue;
-    await rm(path.join(indexDir, e), { force: true });
-    removed.push(e);
-  }
-  let entries: string[] = [];
-  try {
-    entries = await readdir(generationsDir(indexDir));
-  } catch {
-    return removed;
-  }
-  for (const e of entries.filter((n) => n.startsWith(TMP_PREFIX))) {
-    await rm(generationDir(indexDir, e), { recursive: true, force: true });
-    removed.push(e);
-  }
-  const complete = await listGenerations(indexDir);
-  const keepSet = new Set(complete.slice(-keep));
-  if (live) keepSet.add(live);
-  for (const name of complete) {
-    if (keepSet.has(name)) continue;
-    await rm(generationDir(indexDir, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
 }
 
 export async function ensureDir(dir: string): Promise<void> {

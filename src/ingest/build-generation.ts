@@ -1,13 +1,17 @@
 /**
- * Turns source documents into the data of a new index generation: chunks, and one vector per
- * chunk. Vectors of unchanged text are reused from the previous generation (keyed by a hash of
- * embedding model + embedded text), so only new or edited chunks are embedded.
+ * Turns source documents into the data of a new index generation: chunks, and one unit vector
+ * per chunk. Vectors of unchanged text are reused from the previous generation (keyed by a
+ * hash of embedding model + embedded text) when they are valid, so only new or edited chunks
+ * (and damaged vectors) are embedded. The same code runs in the CLI and in the server's
+ * re-index child process.
  */
 import { createHash } from 'node:crypto';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Chunk, ChunkerSettings, EmbeddingInfo, IndexManifest, SourceDoc } from '../types.js';
 import type { GenerationData } from '../index-store/generation.js';
-import { chunkSources, indexText } from './chunk.js';
+import { isUnitRow, unitVector } from '../index-store/vectors.js';
+import { ReindexError } from '../errors.js';
+import { chunkSource, indexText } from './chunk.js';
 import type { SentenceIndex } from '../answer/sentence-index.js';
 
 export interface EmbeddingPort {
@@ -40,7 +44,11 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 export const embeddingKey = (model: string, text: string): string => sha256(`${model}\0${text}`).slice(0, 32);
 
-/** Vectors by key from a previous generation, when it was made with the same embeddings. */
+/**
+ * Rows of a previous generation's vectors by embedding key, when it was made with the same
+ * embeddings. Only rows that are finite and of unit length are offered: a damaged vector
+ * (NaN, zeros) is embedded again, never copied forward.
+ */
 function reusableVectors(previous: GenerationData | null | undefined, info: EmbeddingPort['info']): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   if (!previous) return out;
@@ -49,7 +57,9 @@ function reusableVectors(previous: GenerationData | null | undefined, info: Embe
   // Same model at another size (e.g. a smaller table): its vectors cannot be mixed in.
   if (info.dimensions !== undefined && info.dimensions !== e.dimensions) return out;
   const dims = e.dimensions;
-  previous.embeddingKeys.forEach((key, i) => out.set(key, previous.vectors.subarray(i * dims, (i + 1) * dims)));
+  previous.embeddingKeys.forEach((key, i) => {
+    if (isUnitRow(previous.vectors, dims, i)) out.set(key, previous.vectors.subarray(i * dims, (i + 1) * dims));
+  });
   return out;
 }
 
@@ -59,26 +69,65 @@ export function manifestVersion(info: EmbeddingInfo, chunker: ChunkerSettings, c
   return h.digest('hex').slice(0, 12);
 }
 
-export async function buildGeneration(sources: readonly SourceDoc[], opts: BuildOptions): Promise<{ data: GenerationData; stats: BuildStats }> {
-  const chunks = chunkSources(sources, opts.chunker);
-  const keys = chunks.map((c) => embeddingKey(opts.embedding.info.model, indexText(c)));
-  const reusable = reusableVectors(opts.previous, opts.embedding.info);
+/** Chunks every source as it arrives; sources themselves are not kept. */
+async function chunkAll(sources: Iterable<SourceDoc> | AsyncIterable<SourceDoc>, chunker: ChunkerSettings): Promise<{ chunks: Chunk[]; sourceInfo: IndexManifest['sources'][number][] }> {
+  const chunks: Chunk[] = [];
+  const sourceInfo: IndexManifest['sources'][number][] = [];
+  for await (const source of sources) {
+    const own = chunkSource(source, chunker);
+    for (const c of own) chunks.push(c);
+    sourceInfo.push({ path: source.path, sha256: sha256(source.text), chunks: own.length });
+  }
+  return { chunks, sourceInfo };
+}
 
-  const missing = [...new Set(keys.filter((k) => !reusable.has(k)))];
-  const textByKey = new Map(chunks.map((c, i) => [keys[i] as string, indexText(c)]));
-  const fresh = new Map<string, number[]>();
+/**
+ * Embeds the texts of `missing` keys in batches; every vector is checked and normalised.
+ * `dims` is what the port states (else learned from the first vector).
+ */
+async function embedMissing(missing: readonly string[], textOf: (key: string) => string, opts: BuildOptions, dims: number | undefined): Promise<Map<string, Float32Array>> {
+  const fresh = new Map<string, Float32Array>();
   const batchSize = opts.batchSize ?? 128;
+  let expected = dims;
   opts.onProgress?.(0, missing.length);
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
-    const vectors = await opts.embedding.embeddings.embedDocuments(batch.map((k) => textByKey.get(k) ?? ''));
+    const vectors = await opts.embedding.embeddings.embedDocuments(batch.map(textOf));
     if (vectors.length !== batch.length) throw new Error(`embeddings returned ${vectors.length} vectors for ${batch.length} texts`);
-    batch.forEach((k, j) => fresh.set(k, vectors[j] ?? []));
+    batch.forEach((k, j) => {
+      const raw = vectors[j] ?? [];
+      expected ??= raw.length;
+      if (raw.length !== expected) throw new Error(`an embedding has ${raw.length} dimensions, expected ${expected}`);
+      const v = unitVector(raw, expected);
+      if (!v) throw new Error('the embedding model returned a vector that is not finite or has no length');
+      fresh.set(k, v);
+    });
     opts.onProgress?.(Math.min(i + batchSize, missing.length), missing.length);
   }
+  return fresh;
+}
 
-  const firstVector = fresh.values().next().value ?? reusable.values().next().value;
-  const dims = opts.embedding.info.dimensions ?? firstVector?.length ?? 0;
+/**
+ * The data of a new generation from the sources (an array, or an async iterable read one
+ * file at a time), re-using the previous generation's valid vectors for unchanged text.
+ * A corpus without any text to index is refused (422 corpus_empty).
+ */
+export async function buildGeneration(sources: Iterable<SourceDoc> | AsyncIterable<SourceDoc>, opts: BuildOptions): Promise<{ data: GenerationData; stats: BuildStats }> {
+  const { chunks, sourceInfo } = await chunkAll(sources, opts.chunker);
+  if (chunks.length === 0) {
+    throw new ReindexError('corpus_empty', 422, `The corpus has ${sourceInfo.length} file(s) but no text to index: they are empty or hold only white space.`);
+  }
+  const keys = chunks.map((c) => embeddingKey(opts.embedding.info.model, indexText(c)));
+  const reusable = reusableVectors(opts.previous, opts.embedding.info);
+  const firstWithKey = new Map<string, number>();
+  keys.forEach((k, i) => {
+    if (!firstWithKey.has(k)) firstWithKey.set(k, i);
+  });
+  const missing = [...firstWithKey.keys()].filter((k) => !reusable.has(k));
+  const knownDims = opts.embedding.info.dimensions ?? (reusable.size > 0 ? opts.previous?.manifest.embedding.dimensions : undefined);
+  const fresh = await embedMissing(missing, (k) => indexText(chunks[firstWithKey.get(k) ?? 0] as Chunk), opts, knownDims);
+
+  const dims = knownDims ?? fresh.values().next().value?.length ?? 0;
   const vectors = new Float32Array(chunks.length * dims);
   keys.forEach((k, i) => {
     const v = fresh.get(k) ?? reusable.get(k);
@@ -93,7 +142,7 @@ export async function buildGeneration(sources: readonly SourceDoc[], opts: Build
     createdAt: opts.now.toISOString(),
     embedding: info,
     chunker: opts.chunker,
-    sources: sources.map((s) => ({ path: s.path, sha256: sha256(s.text), chunks: chunks.filter((c) => c.source === s.path).length })),
+    sources: sourceInfo,
     chunkCount: chunks.length,
     ...(sentences ? { features: sentences.version } : {}),
   };
@@ -102,13 +151,13 @@ export async function buildGeneration(sources: readonly SourceDoc[], opts: Build
   const ids = new Set(chunks.map((c) => c.id));
   const unchanged = [...ids].filter((id) => prevIds.has(id)).length;
   const stats: BuildStats = {
-    files: sources.length,
+    files: sourceInfo.length,
     chunks: chunks.length,
     added: ids.size - unchanged,
     unchanged,
     removed: [...prevIds].filter((id) => !ids.has(id)).length,
     embedded: missing.length,
-    reused: keys.filter((k) => reusable.has(k)).length,
+    reused: keys.filter((k) => !fresh.has(k)).length,
   };
   return { data: { manifest, chunks, embeddingKeys: keys, vectors, sentences }, stats };
 }

@@ -1,12 +1,15 @@
 /**
- * Chunking: paragraphs become chunks; a long paragraph is cut between sentences (never inside
- * one) and short neighbours in the same section are merged. Every chunk is an exact slice of
- * its source, and its id is a hash of source path + text, so unchanged text keeps its id.
+ * Chunking: paragraphs become chunks; a long paragraph is cut between sentences, a sentence
+ * longer than a chunk may be at clause or word boundaries (bounded-spans.ts), and short
+ * neighbours in the same section are merged. No chunk is longer than `maxChars`. Every chunk
+ * is an exact slice of its source, and its id is a hash of source path + text, so unchanged
+ * text keeps its id.
  */
 import { createHash } from 'node:crypto';
 import type { Chunk, ChunkerSettings, SourceDoc } from '../types.js';
 import { splitSentences, type Span } from '../text/sentences.js';
 import { paragraphs, type Paragraph } from './sections.js';
+import { boundedSpans } from './bounded-spans.js';
 
 export const DEFAULT_CHUNKER: ChunkerSettings = Object.freeze({ maxChars: 1200, minChars: 200 });
 
@@ -16,12 +19,13 @@ export function chunkId(source: string, text: string, occurrence: number): strin
   return h.digest('hex').slice(0, 20);
 }
 
-/** Packs sentences of a paragraph into spans of at most maxChars (a longer sentence stays whole). */
+/** Packs sentences of a paragraph into spans of at most maxChars (a longer sentence is cut first). */
 function packSentences(text: string, para: Paragraph, maxChars: number): Span[] {
   if (para.end - para.start <= maxChars) return [para];
   const spans: Span[] = [];
   let current: Span | null = null;
-  for (const s of splitSentences(text, para.start, para.end)) {
+  const pieces = splitSentences(text, para.start, para.end).flatMap((s) => (s.end - s.start > maxChars ? boundedSpans(text, s, maxChars) : [s]));
+  for (const s of pieces) {
     if (current && s.end - current.start <= maxChars) current = { start: current.start, end: s.end };
     else {
       if (current) spans.push(current);

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ReindexError } from '../errors.js';
 import { ensureDir } from '../index-store/layout.js';
+import { silentLog, type Log } from '../log.js';
 
 export const LOCK_FILE = 'ingest.lock';
 
@@ -78,8 +79,7 @@ const LOCK_TEMP = /^ingest\.lock\.(?:stale-)?(\d+)\./;
 
 /** Removes temp files of acquire attempts whose process has died (a kill can leave them). */
 async function sweepDeadTemps(indexDir: string): Promise<void> {
-  const names = await readdir(indexDir).catch(() => [] as string[]);
-  for (const name of names) {
+  for (const name of await readdir(indexDir)) {
     const m = LOCK_TEMP.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
@@ -91,7 +91,7 @@ async function sweepDeadTemps(indexDir: string): Promise<void> {
  * Takes the ingest lock of INDEX_DIR or throws ReindexError 409 when another live process (or
  * another caller in this process) holds it. Returns the release function.
  */
-export async function acquireIngestLock(indexDir: string): Promise<() => Promise<void>> {
+export async function acquireIngestLock(indexDir: string, log: Log = silentLog): Promise<() => Promise<void>> {
   await ensureDir(indexDir);
   const file = path.join(indexDir, LOCK_FILE);
   const content = `${self.pid} ${self.start ?? '-'} ${randomBytes(8).toString('hex')}\n`;
@@ -101,7 +101,8 @@ export async function acquireIngestLock(indexDir: string): Promise<() => Promise
     ours.add(content);
     try {
       await link(tmp, file);
-      await sweepDeadTemps(indexDir).catch(() => {});
+      // Leftovers only cost a directory entry: a failed sweep does not stop the run.
+      await sweepDeadTemps(indexDir).catch((err: unknown) => log.warn({ err }, 'could not sweep temp files of dead ingest-lock attempts'));
       return async () => {
         // Remove the lock only if it is still ours.
         if ((await readLock(file).catch(() => null)) === content) await rm(file, { force: true });
@@ -128,7 +129,7 @@ export async function acquireIngestLock(indexDir: string): Promise<() => Promise
     const moved = await readLock(aside);
     if (moved !== existing) {
       // Between our read and our rename another process took the lock over: give it back.
-      await link(aside, file).catch(() => {});
+      await link(aside, file).catch((err: unknown) => log.warn({ err }, 'could not give back an ingest lock taken over meanwhile'));
       await rm(aside, { force: true });
       throw inProgress();
     }

@@ -1,6 +1,9 @@
 /**
- * Reads the corpus directory: every .txt/.md file below it is a source, in a stable order.
- * Unreadable or non-UTF-8 files are an error (the caller keeps the live index serving).
+ * Reads the corpus directory: every .txt/.md file below it is a source, in a stable order,
+ * read one at a time (`readCorpusFiles`), so a large corpus is never all in memory as raw
+ * bytes at once. A file that cannot be used stops the run with a message saying why: it
+ * disappeared while the corpus was read, it cannot be read (permissions), it is binary (it
+ * holds NUL bytes), or it is not UTF-8. The caller keeps the live index serving.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,24 +24,60 @@ async function listFiles(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-export async function readCorpus(corpusDir: string): Promise<SourceDoc[]> {
+/** The corpus's source files (relative paths with `/`), sorted; refuses a missing or empty corpus. */
+export async function listCorpusFiles(corpusDir: string): Promise<string[]> {
   let files: string[];
   try {
     files = (await listFiles(corpusDir)).sort();
   } catch (err) {
-    throw new ReindexError('corpus_unreadable', 422, `The corpus directory "${corpusDir}" cannot be read.`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : 'cannot be read';
+    throw new ReindexError('corpus_unreadable', 422, `The corpus directory "${corpusDir}" ${why}.`, { cause: err });
   }
   if (files.length === 0) throw new ReindexError('corpus_empty', 422, `The corpus directory "${corpusDir}" has no .txt or .md files.`);
-  const docs: SourceDoc[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      const bytes = await readFile(path.join(corpusDir, file));
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch (err) {
-      throw new ReindexError('corpus_unreadable', 422, `The corpus file "${file}" cannot be read as UTF-8 text.`, { cause: err });
-    }
-    docs.push({ path: file, text: text.replace(/^\uFEFF/, '') });
+  return files;
+}
+
+function unreadable(file: string, err: unknown): ReindexError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? 'disappeared while the corpus was being read (deleted or renamed meanwhile); run the re-index again'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'cannot be read (permission denied)'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot be read${code ? ` (${code})` : ''}`;
+  return new ReindexError('corpus_unreadable', 422, `The corpus file "${file}" ${why}.`, { cause: err });
+}
+
+/** One source file, decoded and checked. */
+export async function readSource(corpusDir: string, file: string): Promise<SourceDoc> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path.join(corpusDir, file));
+  } catch (err) {
+    throw unreadable(file, err);
   }
+  // UTF-8 text never holds a NUL byte; binary files (images, archives, zeroed files) do.
+  if (bytes.includes(0)) throw new ReindexError('corpus_unreadable', 422, `The corpus file "${file}" is binary (it contains NUL bytes); only UTF-8 text is indexed.`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw new ReindexError('corpus_unreadable', 422, `The corpus file "${file}" is not valid UTF-8 text.`, { cause: err });
+  }
+  return { path: file, text: text.replace(/^\uFEFF/, '') };
+}
+
+/** The sources, read one at a time as they are consumed. */
+export async function* readCorpusFiles(corpusDir: string): AsyncGenerator<SourceDoc> {
+  for (const file of await listCorpusFiles(corpusDir)) yield await readSource(corpusDir, file);
+}
+
+/** Every source, in memory at once (small corpora, tests). */
+export async function readCorpus(corpusDir: string): Promise<SourceDoc[]> {
+  const docs: SourceDoc[] = [];
+  for await (const doc of readCorpusFiles(corpusDir)) docs.push(doc);
   return docs;
 }

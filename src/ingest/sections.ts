@@ -12,6 +12,8 @@ export interface Paragraph extends Span {
 }
 
 const UNTITLED_SECTION = 'Introduction';
+/** A section title is embedded with every chunk under it: a longer "heading" is a paragraph. */
+export const MAX_TITLE_CHARS = 200;
 
 /** Blocks of text separated by blank lines, as trimmed spans. */
 export function splitBlocks(text: string): Span[] {
@@ -36,6 +38,7 @@ function pushTrimmed(out: Span[], text: string, start: number, end: number): voi
 
 /** The heading's title if the block is a heading, else null. */
 export function headingTitle(block: string, isMarkdown: boolean): string | null {
+  if (block.length > MAX_TITLE_CHARS) return null;
   const md = /^#{1,6}\s+(.+?)\s*#*$/.exec(block);
   if (md && !block.includes('\n')) return md[1] ?? null;
   if (isMarkdown) return null;

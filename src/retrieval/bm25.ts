@@ -1,8 +1,10 @@
 /**
  * Okapi BM25 over chunk texts, built once per index generation (postings in memory) and
- * queried without re-tokenising the corpus.
+ * queried without re-tokenising the corpus. The build pauses at safe points (see sliced.ts),
+ * so a server can build it for a large new generation without stalling its requests.
  */
 import { contentStems } from '../text/tokenize.js';
+import { runNow, type Steps } from '../sliced.js';
 
 export interface Bm25Index {
   readonly docCount: number;
@@ -21,10 +23,17 @@ export interface Bm25Params {
   readonly b: number;
 }
 
-export function buildBm25(texts: readonly string[], params: Bm25Params = { k1: 1.2, b: 0.75 }): Bm25Index {
+const DEFAULT_PARAMS: Bm25Params = { k1: 1.2, b: 0.75 };
+
+export function buildBm25(texts: readonly string[], params: Bm25Params = DEFAULT_PARAMS): Bm25Index {
+  return runNow(bm25Steps(texts, params));
+}
+
+/** buildBm25, pausing every few dozen documents. */
+export function* bm25Steps(texts: readonly string[], params: Bm25Params = DEFAULT_PARAMS): Steps<Bm25Index> {
   const postings = new Map<string, Array<{ doc: number; tf: number }>>();
   const lengths = new Float64Array(texts.length);
-  texts.forEach((text, doc) => {
+  for (const [doc, text] of texts.entries()) {
     const stems = contentStems(text);
     lengths[doc] = stems.length;
     const tf = new Map<string, number>();
@@ -34,10 +43,19 @@ export function buildBm25(texts: readonly string[], params: Bm25Params = { k1: 1
       if (!list) postings.set(stem, (list = []));
       list.push({ doc, tf: count });
     }
-  });
+    if (doc % 32 === 31) yield;
+  }
   // Packed per stem (documents ascending, as pushed): contiguous memory for the scoring loop.
   const packed = new Map<string, { readonly docs: Int32Array; readonly tfs: Float64Array }>();
-  for (const [stem, list] of postings) packed.set(stem, { docs: Int32Array.from(list, (p) => p.doc), tfs: Float64Array.from(list, (p) => p.tf) });
+  let sinceYield = 0;
+  for (const [stem, list] of postings) {
+    packed.set(stem, { docs: Int32Array.from(list, (p) => p.doc), tfs: Float64Array.from(list, (p) => p.tf) });
+    sinceYield += list.length + 16;
+    if (sinceYield >= 16_384) {
+      sinceYield = 0;
+      yield;
+    }
+  }
   postings.clear();
   const n = texts.length;
   const avgdl = n ? lengths.reduce((a, b) => a + b, 0) / n || 1 : 1;

@@ -7,7 +7,8 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import type { Chunk, Retrieved } from '../types.js';
 import { indexText } from '../ingest/chunk.js';
-import { buildBm25, type Bm25Index } from './bm25.js';
+import { bm25Steps, type Bm25Index } from './bm25.js';
+import { runNow, type Steps } from '../sliced.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { tokenize, wordForms, type Token } from '../text/tokenize.js';
 import { NO_ALIASES, type Aliases } from '../text/aliases.js';
@@ -60,9 +61,18 @@ export function lexicalStems(tokens: readonly Token[], aliases: Aliases): string
 }
 
 export function createHybridRetriever(chunks: readonly Chunk[], store: VectorStore, embeddings: EmbeddingsInterface, options: HybridOptions = {}): Retriever {
-  const lexical = buildBm25(chunks.map(indexText));
+  return runNow(hybridRetrieverSteps(chunks, store, embeddings, options));
+}
+
+/** createHybridRetriever, pausing at safe points (see sliced.ts). */
+export function* hybridRetrieverSteps(chunks: readonly Chunk[], store: VectorStore, embeddings: EmbeddingsInterface, options: HybridOptions = {}): Steps<Retriever> {
+  const lexical = yield* bm25Steps(chunks.map(indexText));
   const aliases = options.aliases ?? NO_ALIASES;
-  const position = new Map(chunks.map((c, i) => [c.id, i]));
+  const position = new Map<string, number>();
+  for (const [i, c] of chunks.entries()) {
+    position.set(c.id, i);
+    if (i % 4096 === 4095) yield;
+  }
   const denseWeight = options.denseWeight ?? 1;
   const lexicalWeight = options.lexicalWeight ?? 1;
 

@@ -4,26 +4,21 @@
  */
 import type { Logger } from 'pino';
 import type { Runtime } from '../runtime.js';
-import { reindex, type ReindexDeps } from '../ingest/reindex.js';
 import type { AppDeps } from './app.js';
-import type { IndexHolder } from './index-holder.js';
-import { createReindexer } from './reindexer.js';
+import type { Serving } from './serving.js';
 import { createMetrics } from './metrics.js';
 import { createFeedbackStore } from '../feedback/store.js';
 
-export function appDepsFrom(
-  runtime: Runtime,
-  holder: IndexHolder,
-  opts: { logger: Logger; publicDir: string; reindexOverrides?: Partial<ReindexDeps> },
-): AppDeps {
+export function appDepsFrom(runtime: Runtime, serving: Serving, opts: { logger: Logger; publicDir: string }): AppDeps {
   const { config } = runtime;
-  const metrics = createMetrics({ index: holder });
+  const metrics = createMetrics({ index: serving.holder });
   return {
     logger: opts.logger,
-    index: holder,
+    index: serving.holder,
+    status: serving.status,
     answer: (input, index, emit) => runtime.answer(input, index, emit),
     // Counted here, so runs started by corpus watching (main.ts) are counted too.
-    reindex: metrics.countReindexes(createReindexer({ run: () => reindex(runtime.reindexDeps(opts.reindexOverrides)), holder, toServing: runtime.toServing })),
+    reindex: metrics.countReindexes(serving.reindex),
     mode: runtime.mode,
     adminToken: config.adminToken,
     defaultK: config.defaultK,

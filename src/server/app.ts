@@ -13,6 +13,7 @@ import { rateLimit } from 'express-rate-limit';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { IndexHolder } from './index-holder.js';
+import type { IndexStatus } from './index-status.js';
 import { askRouter, type Answerer } from './routes/ask.js';
 import { searchRouter } from './routes/search.js';
 import { healthRouter } from './routes/health.js';
@@ -35,6 +36,8 @@ import { createMetrics, routeLabeller, type Metrics } from './metrics.js';
 export interface AppDeps {
   readonly logger: Logger;
   readonly index: IndexHolder;
+  /** Degraded serving (a fallback generation) and the last re-index, for /health. */
+  readonly status: IndexStatus;
   readonly answer: Answerer;
   readonly reindex: () => Promise<ReindexSummary>;
   readonly mode: 'extractive' | 'llm';
@@ -57,6 +60,12 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[\w.-]{1,100}$/;
+
+/** A request's path without its query string: a query may carry a token (`?token=…`) or a question. */
+export const loggedPath = (url: string): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : `${url.slice(0, q)}?[query not logged]`;
+};
 
 function limiter(perMinute: number): express.RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
@@ -97,9 +106,10 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // Log what identifies a request, not its headers: they may carry the admin token.
+      // Log what identifies a request, not its headers nor its query string: they may carry the
+      // admin token (tests/hardening/log-secrets.test.ts).
       serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: loggedPath(req.url), remoteAddress: req.remoteAddress }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -152,7 +162,7 @@ export function createApp(deps: AppDeps): Express {
   const answer = metrics.countAnswers(deps.answer, deps.mode);
   app.use(askRouter({ index: deps.index, answer, defaultK: deps.defaultK, turn }));
   app.use(searchRouter({ index: deps.index, turn }));
-  app.use(healthRouter({ index: deps.index, mode: deps.mode }));
+  app.use(healthRouter({ index: deps.index, status: deps.status, mode: deps.mode }));
   app.use(reindexRouter({ adminToken: deps.adminToken, reindex: deps.reindex }));
   app.use(modelsRouter({ ownedBy: 'heihe', created: Math.floor(Date.now() / 1000) }));
   app.use(chatCompletionsRouter({ index: deps.index, answer, defaultK: deps.defaultK, turn }));

@@ -10,31 +10,22 @@ import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { configOrExit } from '../entry.js';
 import { createRuntime } from '../runtime.js';
-import { loadGeneration } from '../index-store/generation.js';
 import { watchCorpus } from '../ingest/watch-corpus.js';
 import { createApp } from './app.js';
-import { createIndexHolder } from './index-holder.js';
 import { appDepsFrom } from './app-deps.js';
-import { followCurrent } from './follow-current.js';
+import { createServing } from './serving.js';
 
 async function main(): Promise<void> {
   const config = configOrExit();
   const logger = pino({ level: config.logLevel });
   const runtime = await createRuntime(config, (m) => logger.info(m));
-  const holder = createIndexHolder(await runtime.loadServingIndex((m) => logger.info(m)));
-  const deps = appDepsFrom(runtime, holder, { logger, publicDir: path.join(PROJECT_ROOT, 'public') });
+  // The generation CURRENT names, else the newest that loads (logged loudly, /health "degraded").
+  const startup = await runtime.openServingIndex(logger);
+  // Another process (npm run ingest) may switch CURRENT: followed every second, without a restart.
+  const serving = createServing(runtime, startup, { log: logger, followIntervalMs: 1000 });
+  const deps = appDepsFrom(runtime, serving, { logger, publicDir: path.join(PROJECT_ROOT, 'public') });
   const reindexNow = deps.reindex;
   const app = createApp(deps);
-
-  // Another process (npm run ingest) may switch CURRENT: follow it without a restart.
-  const follower = followCurrent({
-    indexDir: config.indexDir,
-    holder,
-    intervalMs: 1000,
-    load: async (name) => await runtime.toServing(await loadGeneration(config.indexDir, name, runtime.embedding.embeddings, runtime.embedding.info)),
-    onSwitch: (name) => logger.info({ generation: name }, 'switched to a new index generation'),
-    onError: (err, name) => logger.error({ err, generation: name }, 'could not load the new index generation; still serving the previous one'),
-  });
 
   const watcher = config.watchCorpus
     ? watchCorpus(config.corpusDir, reindexNow, {
@@ -54,7 +45,7 @@ async function main(): Promise<void> {
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ url: `http://${config.host}:${port}`, mode: runtime.mode, index: holder.peek()?.version }, 'Heihe assistant listening');
+    logger.info({ url: `http://${config.host}:${port}`, mode: runtime.mode, index: serving.holder.peek()?.version, degraded: serving.status.problem() !== null }, 'Heihe assistant listening');
   });
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 60_000);
@@ -73,7 +64,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    follower.stop();
+    serving.stop();
     watcher?.close();
     const force = setTimeout(() => {
       logger.warn('grace period over; closing remaining connections');

@@ -1,28 +1,50 @@
 /**
- * Re-indexing inside a running server: one at a time (a second caller gets 409), and the
- * served index is swapped only after the new generation has been written and verified.
+ * Re-indexing inside a running server: one at a time (a second caller gets 409), the work
+ * itself off this process (a child process, see ingest/reindex-in-child.ts), and the new
+ * generation swapped in by the CURRENT follower, in time slices, only after it has been
+ * written, verified and made current. If this server cannot load what the run wrote, the run
+ * is reported as failed (500 reindex_failed) and /health says "degraded". Every run's result
+ * and time are kept for /health.
  */
-import { ReindexError } from '../errors.js';
-import type { ReindexResult } from '../ingest/reindex.js';
-import type { ServingIndex } from '../answer/serving-index.js';
-import type { LoadedGeneration } from '../index-store/generation.js';
-import type { IndexHolder } from './index-holder.js';
+import { AppError, ReindexError } from '../errors.js';
+import type { ReindexSummary } from '../ingest/reindex.js';
+import { silentLog, type Log } from '../log.js';
+import type { FollowOutcome } from './follow-current.js';
+import type { IndexStatus } from './index-status.js';
+import { publicMessage } from './errors-http.js';
 
-export type ReindexSummary = Omit<ReindexResult, 'loaded'>;
+export type { ReindexSummary } from '../ingest/reindex.js';
 
 export function createReindexer(deps: {
-  run: () => Promise<ReindexResult>;
-  holder: IndexHolder;
-  toServing: (gen: LoadedGeneration) => Promise<ServingIndex>;
+  /** One re-index (in a child process, or in this process for tests with injected ports). */
+  run: () => Promise<ReindexSummary>;
+  /** Loads what CURRENT names, if new, and swaps it in. */
+  sync: () => Promise<FollowOutcome>;
+  status: IndexStatus;
+  log?: Log;
 }): () => Promise<ReindexSummary> {
+  const log = deps.log ?? silentLog;
   let running = false;
   return async () => {
     if (running) throw new ReindexError('reindex_in_progress', 409, 'A re-index is already running; try again when it has finished.');
     running = true;
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
     try {
-      const { loaded, ...summary } = await deps.run();
-      if (deps.holder.peek()?.name !== loaded.name) deps.holder.swap(await deps.toServing(loaded));
-      return { ...summary, ms: Math.round(summary.ms) };
+      const summary = await deps.run();
+      const outcome = await deps.sync();
+      if (outcome.kind === 'failed' && outcome.name === summary.generation) {
+        const why = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+        throw new ReindexError('reindex_failed', 500, `The new index generation ${summary.generation} was written, but this server cannot load it: ${why}`, { cause: outcome.error });
+      }
+      const result = { ...summary, ms: Math.round(summary.ms) };
+      deps.status.recordReindex({ at: new Date().toISOString(), ok: true, ms: elapsed(), generation: result.generation, changed: result.changed, repaired: result.repaired });
+      log.info({ generation: result.generation, changed: result.changed, repaired: result.repaired, embedded: result.embedded, ms: result.ms }, 're-index finished');
+      return result;
+    } catch (err) {
+      const e = err instanceof AppError ? err : null;
+      deps.status.recordReindex({ at: new Date().toISOString(), ok: false, ms: elapsed(), error: { code: e?.code ?? 'internal_error', message: e ? publicMessage(e.message) : 'Something went wrong on our side.' } });
+      throw err;
     } finally {
       running = false;
     }

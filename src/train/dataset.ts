@@ -10,7 +10,9 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Chunk, SourceDoc } from '../types.js';
 import { buildGeneration } from '../ingest/build-generation.js';
 import { DEFAULT_CHUNKER } from '../ingest/chunk.js';
-import { buildStore } from '../index-store/generation.js';
+import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
+import { SEARCH_EF } from '../index-store/generation.js';
+import { Document } from '@langchain/core/documents';
 import { buildSentenceIndex, type SentenceIndex } from '../answer/sentence-index.js';
 import { toServingIndex, type ServingIndex } from '../answer/serving-index.js';
 import type { Lexicon } from '../answer/lexicon.js';
@@ -55,7 +57,12 @@ export interface BuiltCorpus {
 export async function buildCorpus(name: string, articles: readonly Article[], embeddings: EmbeddingsInterface & { info?: unknown }, embeddingInfo: { provider: 'local'; model: string; dimensions: number }, lexicon: Lexicon, model: AnswererModel): Promise<BuiltCorpus> {
   const docs: SourceDoc[] = articles.map((a) => a.doc);
   const { data } = await buildGeneration(docs, { chunker: DEFAULT_CHUNKER, embedding: { embeddings, info: embeddingInfo }, now: new Date(0), sentences: (chunks) => buildSentenceIndex(chunks, lexicon) });
-  const store = await buildStore(data, embeddings);
+  // An in-memory HNSW index over the same vectors (training writes nothing to disk).
+  const dims = data.manifest.embedding.dimensions;
+  const store = new HNSWLib(embeddings, { space: 'cosine', numDimensions: dims });
+  const rows = data.chunks.map((_c, i) => Array.from(data.vectors.subarray(i * dims, (i + 1) * dims)));
+  await store.addVectors(rows, data.chunks.map((c) => new Document({ pageContent: c.text, metadata: { chunkId: c.id } })));
+  store.index.setEf(SEARCH_EF);
   const serving = await toServingIndex({ ...data, name, store }, { embeddings, lexicon, model, bank: null });
   return { name, articles: new Set(articles.map((a) => a.title)), serving, sentences: serving.sentences, chunks: data.chunks, sources: new Map(articles.map((a) => [a.title, a.doc.path])) };
 }

@@ -12,8 +12,6 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, test } from 'vitest';
 import { fakeAppDeps, startTestServer, type TestServer } from '../helpers/test-server.js';
 import { createApp } from '../../src/server/app.js';
-import { createReindexer } from '../../src/server/reindexer.js';
-import { reindex } from '../../src/ingest/reindex.js';
 import { ReindexError } from '../../src/errors.js';
 import { PROJECT_ROOT, ask, isErrorBody, leaks } from './lib.js';
 
@@ -149,7 +147,7 @@ describe('errors and logs', () => {
       },
       reindex: async () => {
         if (reindexMode === 'path-error') throw new ReindexError('corpus_unreadable', 422, `The corpus directory "${srv.config.corpusDir}" cannot be read.`);
-        return createReindexer({ run: () => reindex(srv.runtime.reindexDeps()), holder: srv.holder, toServing: srv.runtime.toServing })();
+        return srv.serving.reindex();
       },
       adminToken: 'log-secret-token-123',
     }));

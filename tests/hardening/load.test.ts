@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { ask, percentile } from './lib.js';
+import { generationChunkIds } from '../helpers/reindex-fixtures.js';
 
 const TOTAL = 2000;
 const MAX_REQUESTS = 12_000;
@@ -45,12 +46,7 @@ beforeAll(async () => {
 afterAll(async () => srv?.close());
 
 /** Chunk ids of a generation, read from its chunk store on disk. */
-function chunkIdsOf(generation: string): Set<string> {
-  const file = path.join(srv.config.indexDir, 'generations', generation, 'chunks.json');
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { chunks?: Array<{ id: string }> } | Array<{ id: string }>;
-  const chunks = Array.isArray(parsed) ? parsed : (parsed.chunks ?? []);
-  return new Set(chunks.map((c) => c.id));
-}
+const chunkIdsOf = (generation: string): Set<string> => generationChunkIds(srv.config.indexDir, generation);
 
 interface Cited {
   indexVersion: string;

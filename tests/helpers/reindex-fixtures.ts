@@ -3,12 +3,13 @@
  * child processes running the real CLI / server through tsx, and small polling utilities.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { chunkSources } from '../../src/ingest/chunk.js';
 import { readCorpus } from '../../src/ingest/read-corpus.js';
-import { generationsDir } from '../../src/index-store/layout.js';
+import { FILES, generationsDir } from '../../src/index-store/layout.js';
 import { PROJECT_ROOT } from './test-server.js';
+import { writeVariantCorpus } from '../../bench/big-corpus.js';
 
 export const HEIHE_TEXT = readFileSync(path.join(PROJECT_ROOT, 'corpus', 'heihe.txt'), 'utf8');
 export const MASCOT_PARAGRAPH = "City Symbols\n\nHeihe's official mascot is a blue heron named Lumi. The heron was chosen by a public vote of the city's schoolchildren.";
@@ -23,12 +24,7 @@ export const withMascot = (text: string): string => `${text.trimEnd()}\n\n${MASC
  * `edition`, so two editions share no chunk (all of it must be embedded again).
  */
 export function writeBigCorpus(dir: string, files: number, edition: number): void {
-  mkdirSync(dir, { recursive: true });
-  const paragraphs = HEIHE_TEXT.split(/\n\s*\n/);
-  for (let f = 0; f < files; f++) {
-    const text = paragraphs.map((p, i) => (p.trim() ? `${p.trim()} (Record ${f}-${i}, edition ${edition}.)` : p)).join('\n\n');
-    writeFileSync(path.join(dir, `part-${String(f).padStart(3, '0')}.txt`), text);
-  }
+  writeVariantCorpus(dir, HEIHE_TEXT, files, edition);
 }
 
 /** Chunk ids of a corpus directory, as the ingest will cut them. */
@@ -42,10 +38,15 @@ export function generationEntries(indexDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-/** Chunk ids stored in a generation's chunks.json. */
+/** Records of a generation's chunk store (chunks.jsonl), read straight from disk. */
+export function generationChunks(indexDir: string, name: string): Array<{ id: string; text: string }> {
+  const lines = readFileSync(path.join(generationsDir(indexDir), name, FILES.chunkStore), 'utf8').split('\n').filter(Boolean);
+  return lines.map((l) => JSON.parse(l) as { id: string; text: string });
+}
+
+/** Chunk ids stored in a generation's chunk store. */
 export function generationChunkIds(indexDir: string, name: string): Set<string> {
-  const file = JSON.parse(readFileSync(path.join(generationsDir(indexDir), name, 'chunks.json'), 'utf8')) as { chunks: Array<{ id: string }> };
-  return new Set(file.chunks.map((c) => c.id));
+  return new Set(generationChunks(indexDir, name).map((c) => c.id));
 }
 
 /** Environment for a child CLI/server: only what it needs, nothing from a stray .env. */
@@ -107,7 +108,9 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, wh
   }
 }
 
-export { freePort } from './free-port.js';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 /** A process that stays alive until killed (to hold a lock "from another process"). */
 export function spawnSleeper(): ChildProcess {
@@ -121,4 +124,50 @@ export async function deadPid(): Promise<number> {
   await new Promise((r) => child.on('close', r));
   if (!pid) throw new Error('no pid');
   return pid;
+}
+
+/** What /health answers (the fields tests read). */
+export interface HealthBody {
+  status: 'ok' | 'degraded' | 'starting';
+  reason?: string;
+  index: { version: string; generation: string; chunks: number } | null;
+  lastReindex: { at: string; ok: boolean; ms: number; generation?: string; repaired?: boolean; error?: { code: string; message: string } } | null;
+}
+
+export interface ServerChild {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<ChildResult>;
+  health(): Promise<HealthBody>;
+  stop(): Promise<ChildResult>;
+}
+
+/** The real server (node --import tsx src/server/main.ts) on a free loopback port, once it answers /health with an index. */
+export async function startServerChild(env: NodeJS.ProcessEnv): Promise<ServerChild> {
+  const port = await freePort();
+  const child = spawnTs('src/server/main.ts', [], { ...env, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', REINDEX_RATE_LIMIT_PER_MINUTE: '0' });
+  const exited = collect(child);
+  const url = `http://127.0.0.1:${port}`;
+  const health = async (): Promise<HealthBody> => (await (await fetch(`${url}/health`)).json()) as HealthBody;
+  let dead = false;
+  void exited.then(() => (dead = true));
+  await waitFor(
+    async () => {
+      if (dead) throw new Error(`server exited early: ${(await exited).stderr}`);
+      return (await health().catch(() => null))?.index ?? undefined;
+    },
+    90_000,
+    'the server to listen',
+    100,
+  );
+  return {
+    url,
+    child,
+    exited,
+    health,
+    async stop() {
+      if (!dead) child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

@@ -8,13 +8,15 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { ReindexDeps } from '../../src/ingest/reindex.js';
 import { createApp, type AppDeps } from '../../src/server/app.js';
 import { createIndexHolder, type IndexHolder } from '../../src/server/index-holder.js';
+import { createIndexStatus } from '../../src/server/index-status.js';
 import { appDepsFrom } from '../../src/server/app-deps.js';
+import { createServing, type Serving } from '../../src/server/serving.js';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -23,6 +25,7 @@ export interface TestServer {
   readonly server: Server;
   readonly runtime: Runtime;
   readonly holder: IndexHolder;
+  readonly serving: Serving;
   readonly config: Config;
   /** Temp dir holding index/ and (when copied) corpus/. */
   readonly dir: string;
@@ -34,8 +37,15 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Copy this directory as the corpus (default: the project's corpus/). */
   readonly corpusFrom?: string;
-  /** Overrides for the re-index behind POST /reindex (e.g. a failing embedding port). */
+  /** Copy this directory as INDEX_DIR before starting (default: none, so one is built). */
+  readonly indexFrom?: string;
+  /**
+   * Re-index in the test's process with these overrides (e.g. a failing embedding port)
+   * instead of in a child process as the server does.
+   */
   readonly reindexOverrides?: (runtime: Runtime) => Partial<ReindexDeps>;
+  /** A pino logger for the app (default: silent). */
+  readonly logger?: Logger;
 }
 
 export function tempDir(prefix = 'heihe-test-'): string {
@@ -46,6 +56,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const dir = tempDir();
   const corpusDir = path.join(dir, 'corpus');
   cpSync(opts.corpusFrom ?? path.join(PROJECT_ROOT, 'corpus'), corpusDir, { recursive: true });
+  if (opts.indexFrom) cpSync(opts.indexFrom, path.join(dir, 'index'), { recursive: true });
   const config = parseConfig({
     EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'),
     RATE_LIMIT_PER_MINUTE: '0',
@@ -57,20 +68,21 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     FEEDBACK_DIR: path.join(dir, 'feedback'),
   });
   const runtime = await createRuntime(config);
-  const holder = createIndexHolder(await runtime.loadServingIndex());
+  const logger = opts.logger ?? pino({ level: 'silent' });
   const overrides = opts.reindexOverrides?.(runtime);
-  const app = createApp(
-    appDepsFrom(runtime, holder, { logger: pino({ level: 'silent' }), publicDir: path.join(PROJECT_ROOT, 'public'), ...(overrides ? { reindexOverrides: overrides } : {}) }),
-  );
+  const serving = createServing(runtime, await runtime.openServingIndex(logger), { log: logger, followIntervalMs: 0, ...(overrides ? { reindexInProcess: overrides } : {}) });
+  const app = createApp(appDepsFrom(runtime, serving, { logger, publicDir: path.join(PROJECT_ROOT, 'public') }));
   const listening = await listenOnLoopback(app);
   return {
     url: listening.url,
     server: listening.server,
     runtime,
-    holder,
+    holder: serving.holder,
+    serving,
     config,
     dir,
     async close() {
+      serving.stop();
       await listening.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -101,6 +113,7 @@ export function fakeAppDeps(overrides: Partial<AppDeps> = {}): AppDeps {
   return {
     logger: pino({ level: 'silent' }),
     index: createIndexHolder(null),
+    status: createIndexStatus(),
     answer: async () => {
       throw new Error('not reached');
     },

@@ -16,22 +16,32 @@ function expectWellFormed(doc: SourceDoc, chunks: readonly Chunk[], settings: Ch
   const sentences = paragraphs(doc.text, isMarkdown).flatMap((p) => splitSentences(doc.text, p.start, p.end));
   const starts = new Set(sentences.map((s) => s.start));
   const ends = new Set(sentences.map((s) => s.end));
+  // A sentence longer than maxChars is the one thing a chunk boundary may fall inside.
+  const overlong = sentences.filter((s) => s.end - s.start > settings.maxChars);
+  const insideOverlong = (at: number): boolean => overlong.some((s) => s.start < at && at < s.end);
   let previousEnd = -1;
   for (const c of chunks) {
     expect(c.source).toBe(doc.path);
     expect(c.text).toBe(doc.text.slice(c.start, c.end));
-    // No chunk cuts a sentence: it starts where a sentence starts and ends where one ends.
-    expect(starts.has(c.start), `chunk starts mid-sentence: ${JSON.stringify(c.text.slice(0, 60))}`).toBe(true);
-    expect(ends.has(c.end), `chunk ends mid-sentence: ${JSON.stringify(c.text.slice(-60))}`).toBe(true);
+    expect(c.text.length).toBeLessThanOrEqual(settings.maxChars);
+    expect(c.text).toBe(c.text.trim());
+    // No chunk cuts a sentence that fits: it starts where a sentence starts and ends where one ends.
+    expect(starts.has(c.start) || insideOverlong(c.start), `chunk starts mid-sentence: ${JSON.stringify(c.text.slice(0, 60))}`).toBe(true);
+    expect(ends.has(c.end) || insideOverlong(c.end), `chunk ends mid-sentence: ${JSON.stringify(c.text.slice(-60))}`).toBe(true);
     // In order, without overlap.
     expect(c.start).toBeGreaterThanOrEqual(previousEnd);
     previousEnd = c.end;
-    // At most maxChars, unless it is one sentence that is longer by itself.
-    const inside = sentences.filter((s) => s.start >= c.start && s.end <= c.end);
-    if (c.text.length > settings.maxChars) expect(inside).toHaveLength(1);
   }
-  // Nothing is lost: every sentence lies inside some chunk.
-  for (const s of sentences) expect(chunks.some((c) => c.start <= s.start && s.end <= c.end)).toBe(true);
+  // Nothing is lost: every sentence that fits lies inside some chunk, and every non-space
+  // character of the paragraphs is in one.
+  for (const s of sentences) if (s.end - s.start <= settings.maxChars) expect(chunks.some((c) => c.start <= s.start && s.end <= c.end)).toBe(true);
+  const covered = new Uint8Array(doc.text.length);
+  for (const c of chunks) covered.fill(1, c.start, c.end);
+  const lost: number[] = [];
+  for (const p of paragraphs(doc.text, isMarkdown)) {
+    for (let i = p.start; i < p.end; i++) if (!covered[i] && !/\s/.test(doc.text[i] ?? '')) lost.push(i);
+  }
+  expect(lost, 'characters in no chunk').toEqual([]);
 }
 
 describe('chunking the real corpus', () => {
@@ -115,13 +125,53 @@ describe('chunking synthetic text', () => {
     expect(chunks.map((c) => c.text).join(' ')).toBe(para);
   });
 
-  it('keeps a single sentence longer than maxChars whole', () => {
+  it('cuts a sentence longer than maxChars at word boundaries, and keeps the short ones whole', () => {
     const long = `The long sentence ${'goes on and on '.repeat(20)}until it ends.`;
     const text = `Short first. ${long} Short last.`;
     expect(long.length).toBeGreaterThan(small.maxChars);
     const chunks = chunkSource({ path: 's.txt', text }, small);
-    expect(chunks.map((c) => c.text)).toContain(long);
     expectWellFormed({ path: 's.txt', text }, chunks, small);
+    expect(chunks.length).toBeGreaterThan(2);
+    // Every cut falls between words.
+    for (const c of chunks) {
+      expect(c.start === 0 || /\s/.test(text[c.start - 1] ?? '')).toBe(true);
+      expect(c.end === text.length || /\s/.test(text[c.end] ?? '')).toBe(true);
+    }
+    expect(chunks.map((c) => c.text).join(' ')).toBe(text);
+  });
+
+  it('prefers a clause break (comma, semicolon) to any word boundary', () => {
+    const clause = 'the river runs east past the old customs house and the ferry pier';
+    const text = `${clause}, ${clause}; ${clause}, ${clause}`;
+    const chunks = chunkSource({ path: 's.txt', text }, { maxChars: 150, minChars: 0 });
+    expectWellFormed({ path: 's.txt', text }, chunks, { maxChars: 150, minChars: 0 });
+    for (const c of chunks.slice(0, -1)) expect(c.text).toMatch(/[,;]$/);
+  });
+
+  it('bounds a run-on file without any punctuation or line breaks (every chunk ≤ maxChars)', () => {
+    const words = ['amur', 'river', 'border', 'trade', 'winter', 'bridge', 'market', 'ferry'];
+    let text = '';
+    for (let i = 0; text.length < 200_000; i++) text += `${words[i % words.length]}${i % 13} `;
+    const doc = { path: 'runon.txt', text };
+    const chunks = chunkSource(doc, DEFAULT_CHUNKER);
+    expect(chunks.length).toBeGreaterThan(160);
+    expectWellFormed(doc, chunks, DEFAULT_CHUNKER);
+    expect(Math.max(...chunks.map((c) => c.text.length))).toBeLessThanOrEqual(DEFAULT_CHUNKER.maxChars);
+  });
+
+  it('bounds one enormous "word" too, without splitting a surrogate pair', () => {
+    const text = `${'x'.repeat(299)}😀${'y'.repeat(500)}`;
+    const chunks = chunkSource({ path: 'w.txt', text }, { maxChars: 300, minChars: 0 });
+    expectWellFormed({ path: 'w.txt', text }, chunks, { maxChars: 300, minChars: 0 });
+    expect(chunks.map((c) => c.text).join('')).toBe(text);
+    for (const c of chunks) expect(c.text).not.toMatch(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/);
+  });
+
+  it('a markdown "heading" longer than a title can be is a paragraph, chunked like one', () => {
+    const text = `# ${'very long heading words '.repeat(200)}\n\nBody text follows here.`;
+    const chunks = chunkSource({ path: 'h.md', text }, DEFAULT_CHUNKER);
+    expectWellFormed({ path: 'h.md', text }, chunks, DEFAULT_CHUNKER);
+    for (const c of chunks) expect(c.section.length).toBeLessThanOrEqual(200);
   });
 
   it('merges short paragraphs of one section, up to maxChars, but not across sections', () => {

@@ -77,7 +77,7 @@ async function checkLive(expected: ReadonlyMap<string, Set<string>>): Promise<st
   const ids = new Set(loaded.chunks.map((c) => c.id));
   const edition = [...expected].find(([, want]) => want.size === ids.size && [...want].every((id) => ids.has(id)))?.[0];
   expect(edition, `generation ${name} is one of the expected complete ones`).toBeDefined();
-  const hits = await runtime.toServing(loaded).retriever.retrieve('Which river forms the border with Russia?', 3);
+  const hits = await (await runtime.toServing(loaded)).retriever.retrieve('Which river forms the border with Russia?', 3);
   expect(hits).toHaveLength(3);
   for (const h of hits) expect(ids.has(h.chunk.id)).toBe(true);
   return edition ?? '';

@@ -50,7 +50,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (overrides: Parameters<Runtime['reindexDeps']>[0] = {}): Promise<ReindexResult> => reindex(runtime.reindexDeps(overrides));
-const ask = (question: string, result: ReindexResult): Promise<Answer> => runtime.answer({ question, history: [], k: 5 }, runtime.toServing(result.loaded));
+const ask = async (question: string, result: ReindexResult): Promise<Answer> => runtime.answer({ question, history: [], k: 5 }, await runtime.toServing(result.loaded));
 const cites = (a: Answer, needle: string): boolean => a.citations.some((c) => c.text.includes(needle));
 
 /** What a failed re-index must leave behind: the same CURRENT, no temp dirs, no lock. */

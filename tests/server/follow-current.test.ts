@@ -6,56 +6,16 @@
  */
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { followCurrent } from '../../src/server/follow-current.js';
 import { createIndexHolder } from '../../src/server/index-holder.js';
+import { createIndexStatus } from '../../src/server/index-status.js';
+import { silentLog } from '../../src/log.js';
 import { readCurrent, listGenerations } from '../../src/index-store/layout.js';
 import type { ServingIndex } from '../../src/answer/serving-index.js';
 import type { Answer } from '../../src/types.js';
 import { PROJECT_ROOT, tempDir } from '../helpers/test-server.js';
-import { HEIHE_TEXT, MASCOT_QUESTION, childEnv, collect, freePort, runIngest, spawnTs, waitFor, withMascot, type ChildResult } from '../helpers/reindex-fixtures.js';
-
-interface Health {
-  index: { version: string; generation: string } | null;
-}
-
-interface ServerChild {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<ChildResult>;
-  health(): Promise<Health>;
-  stop(): Promise<ChildResult>;
-}
-
-async function startServerChild(env: NodeJS.ProcessEnv): Promise<ServerChild> {
-  const port = await freePort();
-  const child = spawnTs('src/server/main.ts', [], { ...env, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', REINDEX_RATE_LIMIT_PER_MINUTE: '0' });
-  const exited = collect(child);
-  const url = `http://127.0.0.1:${port}`;
-  const health = async (): Promise<Health> => (await (await fetch(`${url}/health`)).json()) as Health;
-  let dead = false;
-  void exited.then(() => (dead = true));
-  await waitFor(
-    async () => {
-      if (dead) throw new Error(`server exited early: ${(await exited).stderr}`);
-      return (await health().catch(() => null))?.index ?? undefined;
-    },
-    60_000,
-    'the server to listen',
-    100,
-  );
-  return {
-    url,
-    child,
-    exited,
-    health,
-    async stop() {
-      if (!dead) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+import { HEIHE_TEXT, MASCOT_QUESTION, childEnv, runIngest, startServerChild, waitFor, withMascot, type ServerChild } from '../helpers/reindex-fixtures.js';
 
 describe('a running server follows re-indexes made by another process', () => {
   let dir: string;
@@ -156,6 +116,7 @@ describe('followCurrent', () => {
       const follower = followCurrent({
         indexDir,
         holder,
+        status: createIndexStatus(),
         load: async (name) => {
           loads++;
           if (name === 'g-2') await gate;
@@ -185,24 +146,74 @@ describe('followCurrent', () => {
     }
   });
 
-  test('a generation that fails to load is reported once and the previous index keeps serving', async () => {
+  test('sync() sees what CURRENT names now, even while a check that read the old CURRENT is still running', async () => {
     const indexDir = tempDir('heihe-follow-unit-');
     try {
+      writeFileSync(path.join(indexDir, 'CURRENT'), 'g-2\n');
       const holder = createIndexHolder(fake('g-1'));
-      const errors: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let loading!: () => void;
+      const inLoad = new Promise<void>((r) => (loading = r));
       const follower = followCurrent({
         indexDir,
         holder,
+        status: createIndexStatus(),
+        load: async (name) => {
+          if (name === 'g-2') {
+            loading();
+            await gate;
+          }
+          return fake(name);
+        },
+      });
+      const early = follower.check(); // reads CURRENT = g-2, then waits in its load
+      await inLoad;
+      writeFileSync(path.join(indexDir, 'CURRENT'), 'g-3\n'); // e.g. a re-index child commits g-3
+      const synced = follower.sync();
+      release();
+      expect((await early).kind).toBe('stale');
+      expect(await synced).toEqual({ kind: 'switched', name: 'g-3' });
+      expect(holder.peek()?.name).toBe('g-3');
+    } finally {
+      rmSync(indexDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a generation that fails to load is logged once, not retried, and the previous index keeps serving, degraded', async () => {
+    const indexDir = tempDir('heihe-follow-unit-');
+    try {
+      const holder = createIndexHolder(fake('g-1'));
+      const status = createIndexStatus();
+      const errors: string[] = [];
+      let loads = 0;
+      const follower = followCurrent({
+        indexDir,
+        holder,
+        status,
         load: async () => {
+          loads++;
           throw new Error('damaged');
         },
-        onError: (_err, name) => errors.push(name),
+        log: { ...silentLog, error: (fields, message) => errors.push(`${(fields as { generation?: string }).generation}: ${message}`) },
       });
       writeFileSync(path.join(indexDir, 'CURRENT'), 'g-2\n');
-      await follower.check();
-      await follower.check();
+      expect((await follower.check()).kind).toBe('failed');
+      expect((await follower.check()).kind).toBe('failed');
       expect(holder.peek()?.name).toBe('g-1');
-      expect(errors).toEqual(['g-2']);
+      expect(loads).toBe(1);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^g-2: INDEX DEGRADED/);
+      expect(status.problem()).toMatch(/g-2.*cannot be loaded: damaged; still serving g-1/);
+      // CURRENT pointed back at what is served (a manual rollback): healthy again.
+      writeFileSync(path.join(indexDir, 'CURRENT'), 'g-1\n');
+      expect((await follower.check()).kind).toBe('unchanged');
+      expect(status.problem()).toBeNull();
+      // CURRENT gone: degraded, still serving.
+      rmSync(path.join(indexDir, 'CURRENT'));
+      expect((await follower.check()).kind).toBe('none');
+      expect(status.problem()).toMatch(/CURRENT is missing/);
+      expect(holder.peek()?.name).toBe('g-1');
     } finally {
       rmSync(indexDir, { recursive: true, force: true });
     }

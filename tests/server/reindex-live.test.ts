@@ -93,7 +93,7 @@ describe('zero-downtime re-indexing under load', () => {
   test('4 clients asking continuously through 6 re-indexes: all 200, every citation from the generation its indexVersion names', async () => {
     const file = path.join(srv.config.corpusDir, 'heihe.txt');
     const indexDir = srv.config.indexDir;
-    /** Chunk ids of each version, read from its generation's chunks.json right after the switch. */
+    /** Chunk ids of each version, read from its generation's chunk store right after the switch. */
     const chunksOf = new Map<string, Set<string>>();
     const record = (version: string, generation: string): void => {
       if (!chunksOf.has(version)) chunksOf.set(version, generationChunkIds(indexDir, generation));
