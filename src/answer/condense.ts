@@ -74,7 +74,12 @@ function swapSubject(previous: string, names: readonly string[]): string {
     replaced = true;
     at = t.end;
   }
-  return (out + previous.slice(at)).replace(/\s{2,}/g, ' ').trim();
+  // A dropped name leaves its conjunction behind ("of Harbin and ?"): tidy it away.
+  return (out + previous.slice(at))
+    .replace(/\s*,?\s+(?:and|or)\s*(?=[?.!]*$)/i, '')
+    .replace(/\s{2,}/g, ' ')
+    .replace(/\s+([?.!])/g, '$1')
+    .trim();
 }
 
 export function condenseOffline(question: string, history: readonly ChatTurn[]): string {

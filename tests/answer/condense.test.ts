@@ -1,69 +1,64 @@
 import { describe, expect, it } from 'vitest';
-import { condenseOffline, needsContext } from '../../src/answer/condense.js';
+import { condenseOffline, namesOf } from '../../src/answer/condense.js';
 import type { ChatTurn } from '../../src/types.js';
 
 const user = (content: string): ChatTurn => ({ role: 'user', content });
 const assistant = (content: string): ChatTurn => ({ role: 'assistant', content });
+const after = (first: string, question: string): string => condenseOffline(question, [user(first), assistant('Anheihe reports a chilly temperate climate, with long cruel winters [1].')]);
 
-describe('needsContext', () => {
-  it.each(['And its population?', 'What about the winters there?', 'How about trade?', 'Why?', 'Is it cold?'])('%s leans on earlier turns', (q) => {
-    expect(needsContext(q)).toBe(true);
-  });
-
-  it.each(['Is there a university in Heihe?', 'Are there parks in Heihe?', 'What is the population of Heihe?', 'How cold are winters in Heihe?', 'Which river forms the border with Russia?'])('%s stands alone', (q) => {
-    expect(needsContext(q)).toBe(false);
+describe('namesOf', () => {
+  it('finds names past the first word, not the thing a which-question asks for', () => {
+    expect(namesOf('Which Russian city lies across the river from Heihe?')).toEqual(['Heihe']);
+    expect(namesOf('When did the Normans reach Italy?')).toEqual(['Normans', 'Italy']);
+    expect(namesOf('Harbin or Heihe?')).toEqual(['Heihe']);
+    expect(namesOf('Harbin or Heihe?', true)).toEqual(['Harbin', 'Heihe']);
   });
 });
 
 describe('condenseOffline', () => {
-  const history = [user('How cold are the winters in Heihe?'), assistant('Winters in Heihe are long and cold [1].')];
-
-  it('carries the names of the previous user turn into a follow-up', () => {
-    const out = condenseOffline('And its population?', history);
-    expect(out).toContain('Heihe');
-    expect(out).toMatch(/^And its population\b/);
-    expect(out.endsWith('?')).toBe(true);
+  it('searches a question with its own topic on its own terms (the issue’s climate → population chat)', () => {
+    expect(after('What is the climate like?', 'What about its population?')).toBe('What about its population?');
   });
 
-  it('carries the subject into "What about ... there?"', () => {
-    const out = condenseOffline('What about the winters there?', [user('What is the population of Blagoveshchensk?'), assistant('The corpus does not say.')]);
-    expect(out).toContain('Blagoveshchensk');
-    expect(out).toMatch(/^What about the winters there\b/);
+  it('adds only the subject of the conversation to a question with its own topic', () => {
+    expect(after('What kind of climate does Heihe have?', 'Is there a university?')).toBe('Is there a university (Heihe)?');
+    expect(after('Who were the Normans?', 'What religion were they?')).toBe('What religion were they (Normans)?');
+    expect(after('What kind of climate does Heihe have?', 'What about its population?')).toBe('What about its population (Heihe)?');
   });
 
-  it('takes the subject from the latest user turn, not an older one or the assistant', () => {
-    const turns = [user('Where is Blagoveshchensk?'), assistant('Across the Amur from Heihe [1].'), user('What is the history of Heihe?'), assistant('Heihe was a Qing outpost [2].')];
-    const out = condenseOffline('And its population?', turns);
+  it('lets a question that names its own subject stand alone', () => {
+    expect(after('What is the capital of Poland?', 'When did the Normans reach Italy?')).toBe('When did the Normans reach Italy?');
+  });
+
+  it('gives an elliptic modifier the earlier question, the old modifier replaced', () => {
+    expect(after('What is the weather like in winter?', 'And in summer?')).toBe('What is the weather like in summer?');
+    expect(after('How cold does it get?', 'And in summer?')).toBe('How cold does it get in summer?');
+  });
+
+  it('swaps the subject for a fragment that only names a new one', () => {
+    expect(after('What is the population of Heihe?', 'And Blagoveshchensk?')).toBe('What is the population of Blagoveshchensk?');
+    expect(after('What is the climate of Heihe and Harbin?', 'And what about Harbin?')).toBe('What is the climate of Harbin?');
+  });
+
+  it('repeats the earlier question for a follow-up with no words of its own', () => {
+    expect(after('Which river forms the border?', 'And?')).toBe('Which river forms the border?');
+  });
+
+  it('never carries words from assistant turns', () => {
+    const out = condenseOffline('Is it cold there?', [user('Where is Heihe?'), assistant('Heihe lies across the Amur from Blagoveshchensk [1].')]);
     expect(out).toContain('Heihe');
     expect(out).not.toContain('Blagoveshchensk');
-    expect(out).not.toContain('Qing');
+    expect(out).not.toContain('Amur');
   });
 
-  it('falls back to content words when the previous turn names nothing', () => {
-    const out = condenseOffline('And in summer?', [user('how cold does the river get?')]);
-    expect(out).toMatch(/cold/);
-    expect(out).toMatch(/river/);
+  it('takes the subject from the latest user turn that has one', () => {
+    const turns = [user('Where is Blagoveshchensk?'), assistant('Across the Amur [1].'), user('What is the history of Heihe?'), assistant('A Qing outpost [2].'), user('And the climate?'), assistant('Cold [3].')];
+    expect(condenseOffline('Is there a port?', turns)).toBe('Is there a port (Heihe)?');
   });
 
-  it('does not repeat a name the follow-up already has', () => {
-    const out = condenseOffline('And what about Heihe?', [user('What is the climate of Heihe and Harbin?')]);
-    expect(out).toContain('Harbin');
-    expect(out.match(/Heihe/g)).toHaveLength(1);
-  });
-
-  it('leaves a standalone question unchanged', () => {
-    expect(condenseOffline('What is the population of Harbin?', history)).toBe('What is the population of Harbin?');
-  });
-
-  it('leaves a question unchanged without history', () => {
+  it('leaves a question unchanged without user turns, and trims it', () => {
     expect(condenseOffline('And its population?', [])).toBe('And its population?');
-  });
-
-  it('leaves a follow-up unchanged when earlier turns hold no subject', () => {
     expect(condenseOffline('And its population?', [assistant('Hello! Ask me about Heihe.')])).toBe('And its population?');
-  });
-
-  it('trims the question', () => {
-    expect(condenseOffline('  What is the population of Harbin?  ', history)).toBe('What is the population of Harbin?');
+    expect(condenseOffline('  What is the population of Harbin?  ', [user('Where is Heihe?')])).toBe('What is the population of Harbin?');
   });
 });

@@ -1,69 +1,90 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeQuestion, expectedAnswerType, type CorpusStats } from '../../src/answer/question.js';
-import { fakeLexicon } from '../helpers/unit-fakes.js';
+import { answerKind, rarityOf, specificity } from '../../src/answer/question.js';
+import { tokenize } from '../../src/text/tokenize.js';
+import { heiheFixture } from '../helpers/answer-fixture.js';
 
-// Document frequencies over 10 passages: "heihe" is in all of them, "river" in 4, "treaty" in 1.
-const DF: Record<string, number> = { heih: 10, river: 4, treati: 1, amur: 2 };
-const corpus: CorpusStats = { docCount: 10, df: (stem) => DF[stem] ?? 0 };
-const lexicon = fakeLexicon({ common: ['city', 'people', 'river', 'big', 'population', 'winter'], size: 10_000 });
+const kind = (q: string): string => answerKind(tokenize(q));
+const fx = heiheFixture();
 
-describe('expectedAnswerType', () => {
+describe('answerKind', () => {
   it.each([
+    ['When was the treaty signed?', 'date'],
+    ['What year did the Manchu arrive?', 'date'],
+    ['In which century was it founded?', 'date'],
     ['How many people live in Heihe?', 'number'],
-    ['How much trade crosses the river?', 'number'],
-    ['What percentage are Han Chinese?', 'number'],
-    ['When was the Treaty of Nerchinsk signed?', 'date'],
-    ['In what year was the bridge opened?', 'date'],
-    ['Which century saw the outpost founded?', 'date'],
-    ['Who founded the university?', 'person'],
+    ['How much timber is sold?', 'number'],
+    ['What is the population of Heihe?', 'number'],
+    ['How long are the winters?', 'number'],
+    ['How long ago was the treaty?', 'date'],
+    ['Who signed the treaty?', 'person'],
+    ['Which king ruled the region?', 'person'],
     ['Where is Heihe?', 'place'],
-    ['What is the climate like?', 'any'],
-    ['Describe the economy.', 'any'],
-  ] as const)('%s -> %s', (question, type) => {
-    expect(expectedAnswerType(question)).toBe(type);
+    ['Which city lies across the river?', 'place'],
+    ['Why is the port important?', 'reason'],
+    ['How does the city attract tourists?', 'manner'],
+    ['What do the farms produce?', 'entity'],
+    ['Is there a university?', 'yesno'],
+    ['Tell me about the climate.', 'other'],
+  ])('%s asks for a %s', (q, k) => {
+    expect(kind(q)).toBe(k);
+  });
+});
+
+describe('specificity and rarity', () => {
+  it('puts every corpus size on one scale: 1 for an unused term, near 0 for one in every chunk', () => {
+    expect(specificity(0, 10)).toBeCloseTo(1);
+    expect(specificity(0, 10_000)).toBeCloseTo(1);
+    expect(specificity(10, 10)).toBeLessThan(0.05);
+    expect(specificity(10_000, 10_000)).toBeLessThan(0.01);
+    expect(specificity(1, 10)).toBeGreaterThan(specificity(5, 10));
+  });
+
+  it('rates common words low and unknown words 1', () => {
+    expect(rarityOf(0, 1000)).toBeLessThan(0.15);
+    expect(rarityOf(1000, 1000)).toBe(1);
   });
 });
 
 describe('analyzeQuestion', () => {
-  it('keeps content terms only, once each, without stop or frame words', () => {
-    const q = analyzeQuestion('Do you know anything about the river and the rivers of Heihe?', lexicon, corpus);
-    expect(q.terms.map((t) => t.word)).toEqual(['river', 'heihe']);
+  it('keeps content terms once, with the corpus vocabulary and frequencies', () => {
+    const q = fx.analyze('Which river forms the border of the river city?');
+    expect(q.terms.map((t) => t.lemma)).toEqual(['river', 'form', 'border', 'city']);
+    const river = q.terms.find((t) => t.lemma === 'river');
+    const border = q.terms.find((t) => t.lemma === 'border');
+    expect(river?.lemmaId).toBeGreaterThanOrEqual(0);
+    // "river" is in more passages than "border": it says less about which one answers.
+    expect(river?.idf).toBeLessThan(border?.idf ?? 0);
+    expect(q.terms.find((t) => t.lemma === 'form')?.lemmaId).toBe(-1);
+    expect(q.terms.find((t) => t.lemma === 'form')?.idf).toBeCloseTo(1);
   });
 
-  it('weighs rare words above common ones', () => {
-    const q = analyzeQuestion('Which bridges cross the river?', lexicon, corpus);
-    const weight = (w: string): number => q.terms.find((t) => t.word === w)?.weight ?? NaN;
-    expect(weight('bridges')).toBeGreaterThan(weight('river'));
-    for (const t of q.terms) {
-      expect(t.weight).toBeGreaterThan(0);
-      expect(t.weight).toBeLessThanOrEqual(1);
-    }
+  it('marks names (capitalised past the first word, or in capitals) and numbers', () => {
+    const q = fx.analyze('Blagoveshchensk lies across from which city in 1689, says the EU?');
+    const term = (l: string) => q.terms.find((t) => t.lemma === l);
+    expect(term('blagoveshchensk')?.name).toBe(false);
+    expect(term('#1689')?.number).toBe(true);
+    expect(term('eu')?.name).toBe(true);
   });
 
-  it('weighs what the whole corpus is about (the city) low', () => {
-    const q = analyzeQuestion('Tell me about Heihe and the Amur', lexicon, corpus);
-    const heihe = q.terms.find((t) => t.word === 'heihe');
-    const amur = q.terms.find((t) => t.word === 'amur');
-    // Both are unknown to the lexicon (equally rare), but "heihe" is in every passage.
-    expect(heihe!.weight).toBeLessThan(amur!.weight / 3);
+  it('gives a name the other names the corpus defines for it', () => {
+    const q = fx.analyze('What does the European Union buy?');
+    const european = q.terms.find((t) => t.lemma === 'european');
+    expect(european?.alternates.map((ids) => ids.map((id) => fx.index.lemmas[id]))).toEqual([['eu']]);
+    const viaAcronym = fx.analyze('What does the EU buy?').terms.find((t) => t.lemma === 'eu');
+    expect(viaAcronym?.alternates.map((ids) => ids.map((id) => fx.index.lemmas[id]))).toEqual([['european', 'union']]);
+    // "Heihe" is as common as its other name, "Anheihe".
+    const heihe = fx.analyze('Where is Anheihe?').terms.find((t) => t.lemma === 'anheihe');
+    expect(heihe?.df).toBe(fx.index.lemmaDf[fx.vocabulary.lemmaId('heihe')]);
   });
 
-  it('requires names and numbers the corpus is not mainly about', () => {
-    const q = analyzeQuestion('Was the Treaty signed with Russia in 1689 near Heihe?', lexicon, corpus);
-    const required = Object.fromEntries(q.terms.map((t) => [t.word, t.required]));
-    expect(required).toEqual({ treaty: true, signed: false, russia: true, '1689': true, near: false, heihe: false });
+  it('pairs consecutive terms', () => {
+    const q = fx.analyze('When was the Treaty of Nerchinsk signed?');
+    expect(q.bigrams.map(([a, b]) => `${q.terms[a]?.lemma} ${q.terms[b]?.lemma}`)).toEqual(['treaty nerchinsk', 'nerchinsk sign']);
   });
 
-  it('does not take the capital of the first word for a name, unless it is an acronym', () => {
-    expect(analyzeQuestion('Bridges over the river?', lexicon, corpus).terms.find((t) => t.word === 'bridges')?.required).toBe(false);
-    expect(analyzeQuestion('GDP of the city?', lexicon, corpus).terms.find((t) => t.word === 'gdp')?.required).toBe(true);
-  });
-
-  it('reports the expected answer type', () => {
-    expect(analyzeQuestion('How many people live in Heihe?', lexicon, corpus).answerType).toBe('number');
-  });
-
-  it('gives no terms for a question of stop words', () => {
-    expect(analyzeQuestion('What is it?', lexicon, corpus).terms).toEqual([]);
+  it('reads zero-width characters and accents as if they were not there', () => {
+    const plain = fx.analyze('Where is Blagoveshchensk?').terms.map((t) => t.lemmaId);
+    expect(fx.analyze('Where is Blago\u200Bveshchensk?').terms.map((t) => t.lemmaId)).toEqual(plain);
+    expect(fx.analyze('Where is Blagovéshchensk?').terms.map((t) => t.lemmaId)).toEqual(plain);
   });
 });

@@ -5,9 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Lexicon } from '../../src/answer/lexicon.js';
-import type { CorpusStats } from '../../src/answer/question.js';
-import { buildBm25 } from '../../src/retrieval/bm25.js';
-import { indexText, chunkId } from '../../src/ingest/chunk.js';
+import { chunkId } from '../../src/ingest/chunk.js';
 import type { Chunk, Retrieved } from '../../src/types.js';
 
 const words = (text: string): string[] => text.toLowerCase().replace(/’/g, "'").match(/[\p{L}\p{N}]+(?:['.][\p{L}\p{N}]+)*/gu) ?? [];
@@ -25,33 +23,68 @@ export function hashedBagOfWords(text: string, dims: number): number[] {
   return norm > 0 ? v.map((x) => x / norm) : v;
 }
 
-/**
- * A Lexicon over hand-written tables: `similar` lists word pairs with their similarity
- * (symmetric), `common` lists the most common English words in rank order; sentence vectors
- * are hashed bags of the words that are not in `common`.
- */
-export function fakeLexicon(opts: { similar?: ReadonlyArray<readonly [string, string, number]>; common?: readonly string[]; size?: number; dims?: number } = {}): Lexicon & { readonly embedded: string[] } {
-  const table = new Map<string, number>();
-  for (const [a, b, s] of opts.similar ?? []) {
-    table.set(`${a}|${b}`, s);
-    table.set(`${b}|${a}`, s);
+/** A deterministic unit vector for a word (near-orthogonal to other words' in 64 dimensions). */
+function wordVector(word: string, dims: number): Float32Array {
+  const v = new Float32Array(dims);
+  let sq = 0;
+  for (let k = 0; k < dims; k++) {
+    const x = createHash('sha256').update(`${word}\0${k}`).digest().readInt32BE(0) / 2 ** 31;
+    v[k] = x;
+    sq += x * x;
   }
-  const common = opts.common ?? [];
-  const size = opts.size ?? 10_000;
+  const inv = 1 / Math.sqrt(sq);
+  return v.map((x) => x * inv);
+}
+
+/**
+ * A Lexicon over hand-written tables: `common` lists the most common English words in rank
+ * order (others are rare, or unknown when listed in `unknown`); `similar` lists word pairs with
+ * roughly the cosine their vectors get (the second word's vector leans towards the first's);
+ * sentence vectors are the normalised mean of the vectors of words not in `common`.
+ */
+export function fakeLexicon(opts: { similar?: ReadonlyArray<readonly [string, string, number]>; common?: readonly string[]; unknown?: readonly string[]; size?: number; dims?: number } = {}): Lexicon & { readonly embedded: string[][] } {
   const dims = opts.dims ?? 64;
-  const embedded: string[] = [];
+  const size = opts.size ?? 10_000;
+  const common = opts.common ?? [];
+  const unknown = new Set(opts.unknown ?? []);
+  const leans = new Map<string, Array<readonly [string, number]>>();
+  for (const [a, b, s] of opts.similar ?? []) leans.set(b, [...(leans.get(b) ?? []), [a, s] as const]);
+  const cache = new Map<string, Float32Array>();
+  const vector = (key: string): Float32Array | null => {
+    if (unknown.has(key)) return null;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    let v: Float32Array = wordVector(key, dims);
+    for (const [towards, s] of leans.get(key) ?? []) {
+      const base = vector(towards) ?? wordVector(towards, dims);
+      const own = v;
+      const mixed: Float32Array = own.map((x, k) => Math.sqrt(1 - s) * x + Math.sqrt(s) * (base[k] as number));
+      const norm = Math.hypot(...mixed);
+      v = mixed.map((x) => x / norm);
+    }
+    cache.set(key, v);
+    return v;
+  };
+  const embedded: string[][] = [];
   return {
     embedded,
     size,
-    similarity: (a, b) => (a === b ? 1 : (table.get(`${a}|${b}`) ?? 0)),
-    rank: (w) => {
-      const i = common.indexOf(w);
-      return i >= 0 ? i : size;
+    dimensions: dims,
+    rank: (key) => {
+      const i = common.indexOf(key);
+      return i >= 0 ? i : unknown.has(key) ? size : Math.min(size - 1, 5000 + (createHash('sha256').update(key).digest().readUInt16BE(0) % 4000));
     },
-    embed: (text) => {
-      embedded.push(text);
-      const content = words(text).filter((w) => !common.includes(w)).join(' ');
-      return hashedBagOfWords(content, dims);
+    vector,
+    embedKeys: (keys) => {
+      embedded.push([...keys]);
+      const acc = new Float32Array(dims);
+      for (const k of keys) {
+        if (common.includes(k)) continue;
+        const v = vector(k) ?? wordVector(k, dims);
+        for (let i = 0; i < dims; i++) acc[i] = (acc[i] as number) + (v[i] as number);
+      }
+      const norm = Math.hypot(...acc);
+      return norm > 0 ? acc.map((x) => x / norm) : acc.fill(1 / Math.sqrt(dims));
     },
   };
 }
@@ -83,13 +116,11 @@ export function makeChunk(text: string, opts: { source?: string; section?: strin
   return { id: chunkId(source, text, 0), source, section: opts.section ?? 'Introduction', start, end: start + text.length, text };
 }
 
-/** Retrieved passages in the given order (rank 1 first), scores falling with rank. */
-export function retrieved(chunks: readonly Chunk[]): Retrieved[] {
-  return chunks.map((chunk, i) => ({ chunk, score: 1 / (i + 1), ranks: { dense: i + 1, lexical: i + 1 } }));
+/**
+ * Retrieved passages in the given order (rank 1 first), scores falling with rank. `all` is the
+ * generation's chunks (positions index into it; default: the passages themselves).
+ */
+export function retrieved(chunks: readonly Chunk[], all: readonly Chunk[] = chunks): Retrieved[] {
+  return chunks.map((chunk, i) => ({ chunk, position: all.indexOf(chunk), score: 1 / (i + 1), ranks: { dense: i + 1, lexical: i + 1 } }));
 }
 
-/** Corpus statistics (document frequencies) of the given chunks, via the real BM25 index. */
-export function corpusStats(chunks: readonly Chunk[]): CorpusStats {
-  const bm25 = buildBm25(chunks.map(indexText));
-  return { docCount: bm25.docCount, df: (s) => bm25.df(s) };
-}

@@ -159,7 +159,7 @@ describe('units', () => {
     expect(label(req('POST', '/ask/extra'))).toBe('unmatched');
   });
 
-  const summary: ReindexSummary = { version: 'v', generation: 'g', changed: true, files: 1, chunks: 1, added: 1, unchanged: 0, removed: 0, embedded: 1, reused: 0, ms: 1 };
+  const summary: ReindexSummary = { version: 'v', generation: 'g', changed: true, repaired: false, files: 1, chunks: 1, added: 1, unchanged: 0, removed: 0, embedded: 1, reused: 0, ms: 1 };
 
   test('a re-index refused because one is running counts as rejected, without a duration', async () => {
     const m = createMetrics({ index: createIndexHolder(null) });

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { candidatesOf, corpusFeatures, CORPUS_FEATURES, pairFeatures, PAIR_FEATURES, topFeatures, TOP_FEATURES, LemmaVectors } from '../../src/answer/features.js';
+import { FLAG } from '../../src/answer/sentence-index.js';
+import { heiheFixture } from '../helpers/answer-fixture.js';
+
+const fx = heiheFixture();
+const vectors = new LemmaVectors(fx.index, fx.lexicon);
+
+/** The features of every candidate sentence of the given passages, by sentence text. */
+function featuresOf(question: string, ...sections: string[]): Map<string, Record<string, number>> {
+  const q = fx.analyze(question);
+  const passages = fx.passages(...sections);
+  const candidates = candidatesOf(passages, fx.index);
+  const rows = pairFeatures(q, passages, candidates, fx.index, vectors);
+  const out = new Map<string, Record<string, number>>();
+  candidates.forEach((c, i) => {
+    const chunk = passages[c.passage]?.chunk;
+    const text = chunk?.text.slice(fx.index.start[c.sentence], fx.index.end[c.sentence]) ?? '';
+    out.set(text, Object.fromEntries(PAIR_FEATURES.map((name, j) => [name, rows[i * PAIR_FEATURES.length + j] as number])));
+  });
+  return out;
+}
+
+const find = (m: Map<string, Record<string, number>>, start: string): Record<string, number> => {
+  const hit = [...m].find(([text]) => text.startsWith(start));
+  if (!hit) throw new Error(`no sentence starting "${start}"`);
+  return hit[1];
+};
+
+describe('the sentence index', () => {
+  it('splits every chunk into sentences with offsets into the chunk, and flags what they hold', () => {
+    const pop = fx.chunk('Population');
+    const c = fx.chunks.indexOf(pop);
+    const from = fx.index.chunkSentences[c] as number;
+    const to = fx.index.chunkSentences[c + 1] as number;
+    const texts = Array.from({ length: to - from }, (_v, i) => pop.text.slice(fx.index.start[from + i], fx.index.end[from + i]));
+    expect(texts).toEqual(['Heihe is home to a population of over 1.5 million humans.', 'Han Chinese are the majority.', 'The Manchu have lived in the region since 1689.']);
+    expect((fx.index.flags[from] as number) & FLAG.number).toBeTruthy();
+    expect((fx.index.flags[from] as number) & FLAG.magnitude).toBeTruthy();
+    expect((fx.index.flags[from + 2] as number) & FLAG.year).toBeTruthy();
+    expect((fx.index.flags[from + 2] as number) & FLAG.number).toBeFalsy();
+  });
+});
+
+describe('pairFeatures', () => {
+  it('measures how much of the question each sentence covers, exactly and by word family', () => {
+    const f = featuresOf('When was the Treaty of Nerchinsk signed?', 'History', 'Geography');
+    const treaty = find(f, 'The Treaty of Nerchinsk');
+    const described = find(f, 'It described the border');
+    expect(treaty['cov_exact']).toBeCloseTo(1);
+    expect(described['cov_exact']).toBe(0);
+    // The sentence after the one that matches: its previous sentence covers the question.
+    expect(described['cov_prev']).toBeCloseTo(1);
+    expect(described['cov_passage']).toBeCloseTo(1);
+    expect(treaty['bigrams']).toBe(1);
+    expect(treaty['longest_run']).toBeCloseTo(1);
+  });
+
+  it('credits words of similar meaning softly, never names or numbers', () => {
+    const f = featuresOf('How many people live in Heihe?', 'Population');
+    const humans = find(f, 'Heihe is home to');
+    expect(humans['cov_exact']).toBeLessThan(humans['cov_soft'] as number);
+    expect(humans['cov_soft_70']).toBeGreaterThan(0);
+    expect(humans['number_x_number']).toBe(1);
+    expect(humans['number_x_magnitude']).toBe(1);
+    // Only the question's own answer kind is crossed with the sentence's flags.
+    expect(humans['date_x_number']).toBe(0);
+    const names = featuresOf('When did Blagoveshchensk sign it?', 'History', 'Geography');
+    expect(find(names, 'The Treaty')['names_matched']).toBe(0);
+    expect(find(names, 'It faces Blagoveshchensk')['names_matched']).toBe(1);
+    expect(find(names, 'The Treaty')['cov_soft']).toBeLessThan(1);
+  });
+
+  it('matches a name through the other name the corpus gives it', () => {
+    const f = featuresOf('What does the EU buy?', 'Trade');
+    expect(find(f, 'The European Union')['cov_exact']).toBeGreaterThan(0.5);
+    const g = featuresOf('What does the European Union buy?', 'Trade');
+    expect(find(g, 'The European Union')['cov_exact']).toBeGreaterThan(0.9);
+  });
+
+  it('tells a sentence that adds something from one that only repeats the question', () => {
+    const f = featuresOf('Which river does Heihe lie on?', 'Geography');
+    const first = find(f, 'Anheihe, also called');
+    expect(first['novelty']).toBeGreaterThan(0);
+    expect(first['novel_name']).toBe(1);
+  });
+});
+
+describe('question-level features', () => {
+  it('report the best candidate and how much of the question the corpus knows', () => {
+    const q = fx.analyze('Who is the mayor of Heihe?');
+    const passages = fx.passages('Geography', 'Population');
+    const candidates = candidatesOf(passages, fx.index);
+    const rows = pairFeatures(q, passages, candidates, fx.index, vectors);
+    const scores = Float64Array.from(candidates, (_c, i) => rows[i * PAIR_FEATURES.length + PAIR_FEATURES.indexOf('cov_exact')] as number);
+    const top = Object.fromEntries(TOP_FEATURES.map((n, i) => [n, topFeatures(rows, scores)[i]]));
+    expect(top['top_prob']).toBeGreaterThan(0);
+    expect(top['top_prob']).toBeLessThanOrEqual(1);
+    const corpus = Object.fromEntries(CORPUS_FEATURES.map((n, i) => [n, corpusFeatures(q, fx.index, fx.lexicon.size)[i]]));
+    expect(corpus['unknown_any']).toBe(1); // "mayor" is nowhere in the corpus
+    expect(corpus['unknown_share_idf']).toBeGreaterThan(0.5);
+    const known = Object.fromEntries(CORPUS_FEATURES.map((n, i) => [n, corpusFeatures(fx.analyze('Which river is on the border?'), fx.index, fx.lexicon.size)[i]]));
+    expect(known['unknown_any']).toBe(0);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { foldLinear, parseModel, scoreRows, ModelError } from '../../src/answer/model.js';
+import { PAIR_FEATURES } from '../../src/answer/features.js';
+
+const committed = JSON.parse(readFileSync('models/answerer.json', 'utf8')) as Record<string, unknown>;
+
+describe('the model file', () => {
+  it('parses the committed model, with its validation and training-data hash', () => {
+    const model = parseModel(committed);
+    expect(model.file.features.pair).toEqual([...PAIR_FEATURES]);
+    expect(model.file.training.dataHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(model.file.validation['method']).toMatch(/leave one article out/);
+    expect(model.file.refusal.threshold).toBeGreaterThan(0);
+    expect(model.file.refusal.threshold).toBeLessThan(1);
+    expect(model.id).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('refuses a model trained on other features, or with missing weights', () => {
+    const features = committed['features'] as { pair: string[] };
+    expect(() => parseModel({ ...committed, features: { ...features, pair: [...features.pair.slice(1), 'something_else'] } })).toThrow(ModelError);
+    const ranker = committed['ranker'] as { weights: number[] };
+    expect(() => parseModel({ ...committed, ranker: { ...ranker, weights: ranker.weights.slice(1) } })).toThrow(/weights/);
+    expect(() => parseModel({ format: 'other' })).toThrow(ModelError);
+  });
+});
+
+describe('foldLinear', () => {
+  it('gives the same scores as standardising first', () => {
+    const l = { mean: [1, -2, 0.5], scale: [2, 0.5, 1], weights: [0.3, -1.2, 2], bias: 0.7 };
+    const rows = Float64Array.from([3, 1, 0, -1, 2, 5]);
+    const folded = scoreRows(foldLinear(l), rows, 3);
+    const direct = [0, 1].map((i) => l.bias + l.weights.reduce((a, w, j) => a + (w * ((rows[i * 3 + j] as number) - (l.mean[j] as number))) / (l.scale[j] as number), 0));
+    expect(folded[0]).toBeCloseTo(direct[0] as number, 12);
+    expect(folded[1]).toBeCloseTo(direct[1] as number, 12);
+  });
+});
