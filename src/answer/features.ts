@@ -28,13 +28,15 @@ export const PAIR_FEATURES: readonly string[] = [
   'cov_exact', // specificity-weighted share of question terms in the sentence (same lemma or other name)
   'cov_family', // ... or the same word family
   'cov_soft', // ... or, partly, a word of similar meaning (cosine of word vectors)
-  'cov_soft_50', // ... counting words of similar meaning only above a cosine of 0.5 / 0.6 / 0.7
+  'cov_soft_40', // ... counting words of similar meaning only above a cosine of 0.4 / 0.5 / 0.6 / 0.7
+  'cov_soft_50',
   'cov_soft_60',
   'cov_soft_70',
   'cov_exact_rarity', // rarity-weighted share in the sentence
   'cov_soft_rarity',
   'cov_passage', // share in the sentence's passage or section title
   'cov_section', // share in the section title
+  'cov_section_soft', // ... counting words of similar meaning (cosine ≥ 0.5) in the title as well
   'cov_prev', // share in the sentence before / after it in the passage
   'cov_next',
   'cov_passage_best', // the best cov_family of any sentence of the same passage
@@ -69,6 +71,7 @@ export const PAIR_FEATURES: readonly string[] = [
   'family_squared',
   'support_min', // the least-supported question term: 1 when in the sentence, else its best cosine there (names, numbers: 0)
   'support_min_passage', // the same over the whole passage
+  'type_missing', // the question asks for a number, date, person or place and the sentence states none it does not already name
   ...FLAG_NAMES.map((f) => `flag_${f}`),
   ...ANSWER_KINDS.flatMap((k) => CROSSED_FLAGS.map((f) => `${k}_x_${f}`)),
 ];
@@ -88,6 +91,7 @@ export const TOP_FEATURES: readonly string[] = [
   'top_support_min',
   'top_support_min_passage',
   'max_support_min_passage', // the best support_min_passage of any candidate
+  'top_type_missing',
 ];
 
 /** Question-level features from the question and the corpus alone. */
@@ -105,10 +109,13 @@ export const CORPUS_FEATURES: readonly string[] = [
 
 export const QUESTION_FEATURES: readonly string[] = [...TOP_FEATURES, ...CORPUS_FEATURES];
 
-// Cosines of 100-d GloVe word vectors: unrelated words sit near 0.3, related ones ("rain" and
-// "precipitation", "city" and "metropolis") at 0.55-0.7, near-synonyms above. Three bands let
-// the model learn how much each is worth.
-const SOFT_BANDS = [0.5, 0.6, 0.7];
+// Cosines of 100-d GloVe word vectors: unrelated words sit near 0.3, loosely related ones
+// ("people" and "humans") near 0.5, related ones ("rain" and "precipitation", "city" and
+// "metropolis") at 0.55-0.7, near-synonyms above. Four bands let the model learn how much each
+// is worth.
+const SOFT_BANDS = [0.4, 0.5, 0.6, 0.7];
+// A section title word counts as related from the second band up ("people" and "population").
+const TITLE_SOFT_MIN = 0.5;
 
 const K = ANSWER_KINDS.length;
 const F_BASE = PAIR_FEATURES.length - K * CROSSED_FLAGS.length;
@@ -191,6 +198,21 @@ const weighted = (values: Float64Array, weights: Float64Array, total: number): n
 
 const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
 
+/** Whether a sentence lacks what the question's answer kind needs: a number, a date, a name (one it does not repeat). */
+function typeMissing(kind: AnalyzedQuestion['kind'], flags: number, novelName: number, novelNumber: number, novelYear: number): number {
+  switch (kind) {
+    case 'number':
+      return novelNumber || flags & FLAG.magnitude ? 0 : 1;
+    case 'date':
+      return novelYear || flags & (FLAG.month | FLAG.year) ? 0 : 1;
+    case 'person':
+    case 'place':
+      return novelName ? 0 : 1;
+    default:
+      return 0;
+  }
+}
+
 /** The longest run of the question's terms, in order, that the sentence has as consecutive terms. */
 function longestRun(terms: readonly QuestionTerm[], sentence: Int32Array): number {
   let best = 0;
@@ -235,7 +257,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     const to = index.chunkSentences[chunk + 1] as number;
     const sentences: TermMatches[] = [];
     for (let s = from; s < to; s++) sentences.push(matchTerms(terms, rowOf(index.terms, s), index, vectors, true));
-    const section = matchTerms(terms, rowOf(index.sectionTerms, chunk), index, vectors, false);
+    const section = matchTerms(terms, rowOf(index.sectionTerms, chunk), index, vectors, true);
     const any = new Float64Array(nt);
     const support = new Float64Array(nt);
     for (let i = 0; i < nt; i++) {
@@ -290,7 +312,8 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     for (const id of sentenceNumbers) {
       if (questionLemmas.has(id)) continue;
       const value = Number((index.lemmas[id] ?? '').slice(1));
-      if (isYearValue(value)) novelYear = 1;
+      // Number words share lemmas with numerals ("thousand" is #1000): a year only if the sentence writes one.
+      if (isYearValue(value) && flags & FLAG.year) novelYear = 1;
       else novelNumber = 1;
     }
     const count = (index.chunkSentences[retrieved.position + 1] as number) - (index.chunkSentences[retrieved.position] as number);
@@ -306,6 +329,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = weighted(soft, rarity, rarityTotal);
     f[k++] = weighted(passageAny, idf, idfTotal);
     f[k++] = weighted(p.section.exact, idf, idfTotal);
+    f[k++] = weighted(p.section.soft.map((x) => (x >= TITLE_SOFT_MIN ? 1 : 0)), idf, idfTotal);
     f[k++] = prev ? weighted(prev.exact, idf, idfTotal) : 0;
     f[k++] = next ? weighted(next.exact, idf, idfTotal) : 0;
     f[k++] = p.bestFamily;
@@ -350,6 +374,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     }
     f[k++] = supportMin;
     f[k++] = supportMinPassage;
+    f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
     for (const name of FLAG_NAMES) f[k++] = flags & FLAG[name] ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
     CROSS_BITS.forEach((bit, j) => {
@@ -393,6 +418,7 @@ export function topFeatures(pair: ArrayLike<number>, scores: ArrayLike<number>):
   let maxSupport = 0;
   for (let i = 0; i < scores.length; i++) maxSupport = Math.max(maxSupport, pair[i * d + supportPassage] as number);
   f[k++] = maxSupport;
+  f[k++] = at('type_missing');
   return f;
 }
 

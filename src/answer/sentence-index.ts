@@ -15,7 +15,7 @@ import { mineAliases, type Aliases } from '../text/aliases.js';
 import { dot, type Lexicon } from './lexicon.js';
 
 /** Bumped whenever what is computed here changes; stored in the manifest. */
-export const SENTENCE_FEATURES_VERSION = 'sf-1';
+export const SENTENCE_FEATURES_VERSION = 'sf-2';
 
 /** Kinds of content a sentence holds, as bits of `flags`. */
 export const FLAG = Object.freeze({
@@ -65,7 +65,7 @@ export interface SentenceIndex {
   readonly terms: Rows;
   /** Lemma ids of the capitalised words past the first (names) of each sentence. */
   readonly names: Rows;
-  /** Lemma ids of the numerals of each sentence. */
+  /** Lemma ids of the numbers of each sentence (numerals and number words). */
   readonly numbers: Rows;
   /** Content lemma ids of each chunk's section title. */
   readonly sectionTerms: Rows;
@@ -220,7 +220,8 @@ export function buildSentenceIndex(chunks: readonly Chunk[], lexicon: Lexicon): 
       flags.push(sentenceFlags(text, tokens));
       terms.push(content);
       names.push(tokens.filter(isName).map(idOf));
-      numbers.push(tokens.filter((t) => t.number !== null && t.digits).map(idOf));
+      // Counts written as words ("three ships") answer "how many" as well as numerals do.
+      numbers.push(tokens.filter((t) => t.number !== null).map(idOf));
       vectorRows.push(lexicon.embedKeys(tokens.map((t) => t.key)));
     }
     chunkSentences.push(starts.length);

@@ -5,6 +5,7 @@
  * here; a test fails while an Express route has none.
  */
 import type { ApiOperation } from './openapi.js';
+import { feedbackBodySchema } from '../feedback/feedback.js';
 import {
   answerSchema,
   askBodySchema,
@@ -12,6 +13,8 @@ import {
   chatCompletionRequestSchema,
   chatCompletionSchema,
   chatCompletionStreamEventSchema,
+  clientConfigSchema,
+  feedbackReceiptSchema,
   healthResponseSchema,
   metricsTextSchema,
   modelListSchema,
@@ -71,6 +74,29 @@ export function apiOperations(opts: CatalogOptions): readonly ApiOperation[] {
       auth: 'none',
       responses: { 200: { description: 'Serving.', json: healthResponseSchema }, 503: { description: 'No index loaded yet.', json: healthResponseSchema } },
       errors: [],
+    },
+    {
+      method: 'get',
+      path: '/config',
+      operationId: 'clientConfig',
+      summary: 'The limits a client must respect (question length, history, body size, feedback note)',
+      tag: 'operations',
+      auth: 'none',
+      responses: { 200: { description: 'The limits.', json: clientConfigSchema } },
+      errors: [],
+    },
+    {
+      method: 'post',
+      path: '/feedback',
+      operationId: 'feedback',
+      summary: 'A reader’s thumbs up or down on an answer, with an optional note',
+      description: 'Stored append-only as one JSON line under FEEDBACK_DIR; `npm run feedback -- --export` turns the thumbs-down ones into a draft question set.',
+      tag: 'answers',
+      auth: 'none',
+      body: feedbackBodySchema,
+      responses: { 201: { description: 'Stored.', json: feedbackReceiptSchema } },
+      errors: [400, 413, 415, 500, 503],
+      rateLimited: true,
     },
     {
       method: 'post',

@@ -72,6 +72,11 @@ export const citationSchema = z
     section: z.string(),
     text: z.string().meta({ description: 'The passage, an exact slice of its source file.' }),
     score: z.number(),
+    quotes: z
+      .array(z.strictObject({ start: z.number().int().min(0), end: z.number().int().min(0) }).readonly())
+      .readonly()
+      .optional()
+      .meta({ description: 'Offsets in `text` (UTF-16, end exclusive) of the sentences an extractive answer quotes from this passage.' }),
   })
   .meta({ id: 'Citation' });
 
@@ -81,6 +86,10 @@ const answerMeta = {
   indexVersion: z.string().meta({ description: 'The index generation the citations came from.' }),
   question: z.string().meta({ description: 'The standalone question actually searched (follow-ups rewritten).' }),
   fallback: z.string().optional().meta({ description: 'Present when LLM mode failed and the answer is extractive: why.' }),
+  related: z
+    .array(citationSchema)
+    .optional()
+    .meta({ description: 'On a refusal: the passages that came closest (numbered 1..3; nothing in `answer` cites them).' }),
 };
 
 export const answerSchema = z
@@ -104,10 +113,24 @@ export const searchResponseSchema = z
   })
   .meta({ id: 'SearchResponse' });
 
+const reindexRecordSchema = z
+  .strictObject({
+    at: z.string().meta({ description: 'When it finished (ISO 8601).' }),
+    ok: z.boolean(),
+    ms: z.number().min(0),
+    generation: z.string().optional(),
+    changed: z.boolean().optional(),
+    repaired: z.boolean().optional(),
+    error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  })
+  .nullable()
+  .meta({ description: 'The last re-index of this server: result and time (null before the first).' });
+
 export const healthResponseSchema = z
   .union([
     z.strictObject({
-      status: z.literal('ok'),
+      status: z.enum(['ok', 'degraded']).meta({ description: '"degraded": the served generation is not the one CURRENT names (see `reason`).' }),
+      reason: z.string().optional(),
       mode: z.enum(['extractive', 'llm']),
       index: z.strictObject({
         version: z.string(),
@@ -117,8 +140,9 @@ export const healthResponseSchema = z
         createdAt: z.string(),
         sources: z.number().int().min(0),
       }),
+      lastReindex: reindexRecordSchema,
     }),
-    z.strictObject({ status: z.literal('starting'), mode: z.enum(['extractive', 'llm']), index: z.null() }),
+    z.strictObject({ status: z.literal('starting'), mode: z.enum(['extractive', 'llm']), index: z.null(), lastReindex: reindexRecordSchema }),
   ])
   .meta({ id: 'Health' });
 
@@ -127,6 +151,7 @@ export const reindexSummarySchema = z
     version: z.string(),
     generation: z.string(),
     changed: z.boolean().meta({ description: 'False when the corpus was unchanged and the live generation was kept.' }),
+    repaired: z.boolean().meta({ description: 'True when the live generation could not be loaded and this run replaced it.' }),
     files: z.number().int().min(0),
     chunks: z.number().int().min(0),
     added: z.number().int().min(0),
@@ -137,6 +162,20 @@ export const reindexSummarySchema = z
     ms: z.number().min(0),
   })
   .meta({ id: 'ReindexSummary' });
+
+export const clientConfigSchema = z
+  .strictObject({
+    limits: z.strictObject({
+      questionChars: z.number().int(),
+      historyTurns: z.number().int(),
+      historyContentChars: z.number().int(),
+      bodyBytes: z.number().int(),
+      feedbackNoteChars: z.number().int(),
+    }),
+  })
+  .meta({ id: 'ClientConfig', description: 'The limits a client must respect.' });
+
+export const feedbackReceiptSchema = z.strictObject({ id: z.string(), receivedAt: z.string() }).meta({ id: 'FeedbackReceipt' });
 
 export const openApiDocumentSchema = z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument', description: 'This document.' });
 

@@ -43,8 +43,14 @@ export type EvalCase = z.infer<typeof evalCaseSchema>;
 export interface LabelledQuestion {
   readonly id: string;
   readonly question: string;
-  /** The article (or question set) the question is about: whole articles are left out together. */
+  /** The article the question is about (its corpus document). */
   readonly article: string;
+  /**
+   * The validation fold: the article, for articles left out whole (their questions and every
+   * corpus holding them); or a question set of one article (the Heihe sets), left out as a set
+   * while the corpus stays, to measure new questions on a known corpus.
+   */
+  readonly fold: string;
   /** Unanswerable although on topic (SQuAD's adversarial questions), or off the corpus. */
   readonly impossible: boolean;
   /** Answer spans as [start, end) offsets in the article's document. */
@@ -81,6 +87,7 @@ export function squadArticles(json: unknown): Article[] {
           id: qa.id,
           question: qa.question,
           article: a.title,
+          fold: a.title,
           impossible: qa.is_impossible === true || answers.length === 0,
           spans: answers.map((ans) => [offset + ans.answer_start, offset + ans.answer_start + ans.text.length] as const),
           evidence: [],
@@ -92,12 +99,12 @@ export function squadArticles(json: unknown): Article[] {
   });
 }
 
-/** Questions of an eval-format set, all about one corpus (`article`). */
-export function questionSet(lines: string, article: string): LabelledQuestion[] {
+/** Questions of an eval-format set, all about one corpus (`article`), validated as fold `fold`. */
+export function questionSet(lines: string, article: string, fold: string): LabelledQuestion[] {
   return lines
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => evalCaseSchema.parse(JSON.parse(l)))
     .filter((c) => !c.history)
-    .map((c) => ({ id: c.id, question: c.question, article, impossible: c.oos === true, spans: [], evidence: c.evidence ?? [], facts: c.facts ?? [] }));
+    .map((c) => ({ id: c.id, question: c.question, article, fold, impossible: c.oos === true, spans: [], evidence: c.evidence ?? [], facts: c.facts ?? [] }));
 }

@@ -27,7 +27,7 @@ export interface TrainInput {
   readonly corpora: readonly CorpusInfo[];
   /** Articles whose questions make up the off-topic bank. */
   readonly bankArticles: ReadonlySet<string>;
-  /** Articles left out one at a time for validation. */
+  /** Folds left out one at a time for validation (see LabelledQuestion.fold). */
   readonly folds: readonly string[];
   /** L2 strengths tried (chosen by held-out accuracy / log-loss). */
   readonly rankerL2: readonly number[];
@@ -52,6 +52,7 @@ interface FittedRefusal {
   readonly bias: number;
 }
 
+/** The ranker's training questions: answerable runs with the answer among their candidates, weighing the same. */
 const rankGroups = (runs: readonly Run[]): RankGroup[] => runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1)).map((r) => ({ rows: r.pair, labels: r.labels, weight: 1 }));
 
 function fitRankerOn(train: readonly Run[], all: readonly Run[], l2: number): FittedRanker {
@@ -228,8 +229,9 @@ const logLoss = (held: readonly HeldOut[]): number => {
 export function train(input: TrainInput, overlap: (run: Run, a: number, b: number) => number, duplicateOverlap: number, maxChars: number): TrainResult {
   const log = input.log ?? (() => {});
   const kindOf = new Map(input.corpora.map((c) => [c.name, c]));
-  const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.article !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
-  const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.article === fold)]));
+  // A whole-article fold also leaves out every corpus holding the article; a question-set fold only its questions.
+  const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
+  const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold)]));
   const rankersFor = (l2: number): Map<string, FittedRanker> => new Map(input.folds.map((fold) => [fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, l2)]));
   const heldFor = (rankers: Map<string, FittedRanker>, refusalL2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {
