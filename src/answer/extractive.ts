@@ -69,7 +69,7 @@ export function scoreQuestion(q: AnalyzedQuestion, passages: readonly Retrieved[
   const read = passages.slice(0, READ_PASSAGES);
   const candidates = candidatesOf(read, ctx.index);
   const pair = pairFeatures(q, read, candidates, ctx.index, ctx.vectors);
-  const scores = scoreRows(ctx.model.ranker, pair, PAIR_FEATURES.length);
+  const scores = ctx.model.rank(pair);
   const top = topFeatures(pair, scores);
   const question = Float64Array.from([...top, ...corpusFeatures(q, ctx.index, ctx.lexiconSize), ctx.calibration.relative(top[0] ?? 0)]);
   const answerable = candidates.length && q.terms.length ? sigmoid(scoreRows(ctx.model.refusal, question, question.length)[0] as number) : 0;

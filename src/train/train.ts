@@ -10,7 +10,9 @@ import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '
 import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
 import { calibrationFrom } from '../answer/calibration.js';
-import { fitLogistic, fitRanker, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
+import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
+import { fitBoostedRanker, type BoostParams } from './boost.js';
+import { forestScores, type Forest } from '../answer/forest.js';
 import type { Run } from './dataset.js';
 
 const D = PAIR_FEATURES.length;
@@ -29,8 +31,9 @@ export interface TrainInput {
   readonly bankArticles: ReadonlySet<string>;
   /** Folds left out one at a time for validation (see LabelledQuestion.fold). */
   readonly folds: readonly string[];
-  /** L2 strengths tried (chosen by held-out accuracy / log-loss). */
-  readonly rankerL2: readonly number[];
+  /** The boosted ranker's settings. */
+  readonly boost: BoostParams;
+  /** L2 strengths of the refusal classifier tried (chosen by held-out log-loss). */
   readonly refusalL2: readonly number[];
   /** Refusals must be right this often (on held-out folds, equal shares of answerable and not). */
   readonly targetPrecision: number;
@@ -40,8 +43,7 @@ export interface TrainInput {
 }
 
 interface FittedRanker {
-  readonly st: Standardisation;
-  readonly weights: Float64Array;
+  readonly forest: Forest;
   /** Scores of every run's candidates under this ranker. */
   readonly scores: Map<Run, Float64Array>;
 }
@@ -55,11 +57,9 @@ interface FittedRefusal {
 /** The ranker's training questions: answerable runs with the answer among their candidates, weighing the same. */
 const rankGroups = (runs: readonly Run[]): RankGroup[] => runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1)).map((r) => ({ rows: r.pair, labels: r.labels, weight: 1 }));
 
-function fitRankerOn(train: readonly Run[], all: readonly Run[], l2: number): FittedRanker {
-  const groups = rankGroups(train);
-  const st = standardisation(groups.map((g) => g.rows), D);
-  const weights = fitRanker(groups, D, l2, st);
-  return { st, weights, scores: new Map(all.map((r) => [r, linearScores(r.pair, D, weights, st)])) };
+function fitRankerOn(train: readonly Run[], all: readonly Run[], params: BoostParams): FittedRanker {
+  const forest = fitBoostedRanker(rankGroups(train), D, params);
+  return { forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) };
 }
 
 /**
@@ -232,7 +232,6 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   // A whole-article fold also leaves out every corpus holding the article; a question-set fold only its questions.
   const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
   const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold)]));
-  const rankersFor = (l2: number): Map<string, FittedRanker> => new Map(input.folds.map((fold) => [fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, l2)]));
   const heldFor = (rankers: Map<string, FittedRanker>, refusalL2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {
       const ranker = rankers.get(fold) as FittedRanker;
@@ -240,27 +239,17 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold);
     });
 
-  // The ranker's strength first (refusal at its first value), then the refusal's.
-  let bestRanker = input.rankerL2[0] as number;
-  let bestRankers: Map<string, FittedRanker> | null = null;
-  let bestTop1 = -1;
   const tried: Record<string, unknown> = {};
-  for (const l2 of input.rankerL2) {
-    const rankers = rankersFor(l2);
-    const figures = rankingFigures(heldFor(rankers, input.refusalL2[0] as number));
-    tried[`ranker_l2_${l2}`] = figures;
-    log(`ranker l2=${l2}: held-out top-1 ${figures.top1.toFixed(3)}, top-2 ${figures.top2.toFixed(3)} (retrievable ${figures.retrievable.toFixed(3)})`);
-    if (figures.top1 > bestTop1) {
-      bestTop1 = figures.top1;
-      bestRanker = l2;
-      bestRankers = rankers;
-    }
+  const rankers = new Map<string, FittedRanker>();
+  for (const fold of input.folds) {
+    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost));
+    log(`ranker fitted without ${fold}`);
   }
   let bestRefusal = input.refusalL2[0] as number;
   let bestLoss = Infinity;
   let held: HeldOut[] = [];
   for (const l2 of input.refusalL2) {
-    const h = heldFor(bestRankers as Map<string, FittedRanker>, l2);
+    const h = heldFor(rankers, l2);
     const loss = logLoss(h);
     tried[`refusal_l2_${l2}`] = { logLoss: loss };
     log(`refusal l2=${l2}: held-out log-loss ${loss.toFixed(4)}`);
@@ -325,18 +314,18 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     byFold[fold] = { ranking: rankingFigures(h), ...Object.fromEntries(kinds.map((k) => [k, setFigures(h.filter((x) => kindOf.get(x.run.corpus)?.kind === k), threshold, secondMinProb, overlap, duplicateOverlap, maxChars)])) };
   }
 
-  const finalRanker = fitRankerOn(input.runs, input.runs, bestRanker);
+  const finalRanker = fitRankerOn(input.runs, input.runs, input.boost);
   const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, bestRefusal, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
     format: MODEL_FORMAT,
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
-    ranker: { mean: [...finalRanker.st.mean], scale: [...finalRanker.st.scale], weights: [...finalRanker.weights], bias: 0 },
+    ranker: { kind: 'forest', trees: finalRanker.forest.trees.map((t) => ({ feature: [...t.feature], threshold: [...t.threshold], left: [...t.left], right: [...t.right], value: [...t.value] })) },
     refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision },
     compose: { secondMinProb, duplicateOverlap },
     validation: {
       method: 'leave one article out: each model fitted without the article’s questions and without corpora holding it, scored on the article’s questions',
       folds: input.folds,
-      rankerL2: bestRanker,
+      ranker: input.boost,
       refusalL2: bestRefusal,
       ranking: rankingFigures(held),
       byCorpusKind: byKind,
