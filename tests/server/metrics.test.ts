@@ -146,7 +146,7 @@ describe('re-indexing and the index', () => {
 });
 
 describe('units', () => {
-  const label = routeLabeller(apiOperations({ metricsRequireApiKey: true }).map((op) => op.path));
+  const label = routeLabeller(apiOperations({ metricsRequireApiKey: true }));
   const req = (method: string, originalUrl: string, status = 200) => ({ method, originalUrl, res: { statusCode: status } }) as unknown as Request;
 
   test('routeLabeller matches as Express does and keeps everything else to two values', () => {
