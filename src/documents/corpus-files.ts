@@ -14,6 +14,7 @@ import path from 'node:path';
 import { AppError, ReindexError } from '../errors.js';
 import { decodeSourceText, listFiles } from '../ingest/read-corpus.js';
 import { fsCause } from '../ingest/reindex.js';
+import { fsyncDir } from '../index-store/layout.js';
 import type { DocumentPath } from './document-path.js';
 
 /** What the API says about a stored document. */
@@ -138,19 +139,8 @@ export const infoOf = (relative: string, bytes: Uint8Array, stats: Stats): Docum
   modified: stats.mtime.toISOString(),
 });
 
-/** Makes a folder's entries (a rename, an unlink) durable; some file systems refuse, and the rename is atomic anyway. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, constants.O_RDONLY);
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // EINVAL/EISDIR on file systems without directory fsync: nothing more can be done.
-  }
-}
+/** Makes a folder's entries (a rename, an unlink) durable; some file systems refuse (EINVAL), and the rename is atomic anyway. */
+const syncDir = (dir: string): Promise<void> => fsyncDir(dir).catch(() => {});
 
 /** Removes temp files that writes killed half-way left in `dir` (callers hold the write lock, so none is in use). */
 async function sweepTemps(dir: string): Promise<void> {

@@ -29,15 +29,15 @@ const invalidPath = (why: string): AppError => new AppError('invalid_path', 400,
 
 // C0 and C1 controls and DEL.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-// Reserved in names on Windows (and `\` is a separator there); refused so a corpus can move between systems.
-const RESERVED = /[<>:"|?*\\]/;
+// Reserved in names on Windows; refused so a corpus can move between systems.
+const RESERVED = /[<>:"|?*]/;
 
 function checkSegment(segment: string): void {
   if (segment === '.' || segment === '..') throw invalidPath('"." and ".." segments are not allowed');
-  if (segment.startsWith('.')) throw invalidPath('hidden files and folders (names starting with ".") are not allowed');
   if (segment.includes('/')) throw invalidPath('an encoded "/" (%2F) is not allowed: separate folders with a plain "/"');
-  if (CONTROL.test(segment)) throw invalidPath('control characters (NUL, line breaks, ...) are not allowed');
   if (segment.includes('\\')) throw invalidPath('backslashes are not allowed: separate folders with "/"');
+  if (CONTROL.test(segment)) throw invalidPath('control characters (NUL, line breaks, ...) are not allowed');
+  if (segment.startsWith('.')) throw invalidPath('hidden files and folders (names starting with ".") are not allowed');
   if (RESERVED.test(segment)) throw invalidPath('the characters < > : " | ? * are not allowed');
   if (segment.includes('%')) throw invalidPath('"%" is not allowed once the path is decoded (was it encoded twice?)');
   if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw invalidPath(`a name is longer than ${MAX_SEGMENT_BYTES} bytes`);
