@@ -93,7 +93,7 @@ interface PutOptions {
 }
 
 const put = (doc: string, body: string | Buffer, opts: PutOptions = {}): Promise<Response> =>
-  fetch(`${srv.url}/documents/${doc}${opts.query ?? ''}`, { method: 'PUT', headers: { ...auth, 'content-type': opts.type ?? 'text/markdown', ...opts.headers }, body });
+  fetch(`${srv.url}/documents/${doc}${opts.query ?? ''}`, { method: 'PUT', headers: { ...auth, 'content-type': opts.type ?? 'text/markdown', ...opts.headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 const del = (doc: string, opts: Omit<PutOptions, 'type'> = {}): Promise<Response> =>
   fetch(`${srv.url}/documents/${doc}${opts.query ?? ''}`, { method: 'DELETE', headers: { ...auth, ...opts.headers } });
 async function json<T>(res: Response, status: number): Promise<T> {
