@@ -32,6 +32,8 @@ export interface StoredDocument extends DocumentInfo {
   readonly textSha256: string | null;
 }
 
+const LIST_CONCURRENCY = 8;
+
 /** Temp files of writes in progress (hidden, so neither the ingest nor the listing sees them). */
 const TEMP_PREFIX = '.heihe-upload-';
 
@@ -196,18 +198,24 @@ export async function listStored(corpusDir: string): Promise<StoredDocument[]> {
   } catch (err) {
     throw new ReindexError('corpus_unreadable', 422, `The corpus directory "${corpusDir}" cannot be read (${fsCause(err)}).`, { cause: err });
   }
-  const out: StoredDocument[] = [];
-  for (const rel of files) {
+  const read = async (rel: string): Promise<StoredDocument | null> => {
     // Gone since it was listed, or replaced by a link meanwhile: not a document.
     const fh = await openFile(path.join(root, rel)).catch((err: unknown) => {
       if (code(err) === 'ELOOP') return null;
       throw err;
     });
-    if (!fh) continue;
+    if (!fh) return null;
     const { bytes, stats } = await readOpened(fh);
-    if (!stats.isFile()) continue;
+    if (!stats.isFile()) return null;
     const decoded = decodeSourceText(bytes);
-    out.push({ ...infoOf(rel, bytes, stats), textSha256: 'text' in decoded ? sha256Hex(decoded.text) : null });
-  }
-  return out;
+    return { ...infoOf(rel, bytes, stats), textSha256: 'text' in decoded ? sha256Hex(decoded.text) : null };
+  };
+  // A few files at a time: the reads overlap (libuv's pool has 4 threads), memory stays bounded.
+  const out: Array<StoredDocument | null> = new Array<StoredDocument | null>(files.length).fill(null);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) out[i] = await read(files[i] ?? '');
+  };
+  await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, files.length) }, worker));
+  return out.filter((d): d is StoredDocument => d !== null);
 }
