@@ -6,7 +6,8 @@
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { LoadedGeneration } from '../index-store/generation.js';
-import { hybridRetrieverSteps, type Query, type Retriever } from '../retrieval/hybrid.js';
+import { hybridRetrieverSteps, TOPICAL_SHARE, type Query, type Retriever } from '../retrieval/hybrid.js';
+import type { FollowUpVocabulary } from './condense.js';
 import { runNow, runSliced, type Steps } from '../sliced.js';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { IndexManifest } from '../types.js';
@@ -29,6 +30,8 @@ export interface ServingIndex {
   readonly answering: AnswerContext;
   /** Analyses a question against this corpus (once per question). */
   analyze(text: string): AnalyzedQuestion;
+  /** What offline follow-up handling asks of the corpus's vocabulary. */
+  readonly followUps: FollowUpVocabulary;
 }
 
 export interface ServingDeps {
@@ -78,6 +81,15 @@ export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answe
   );
 }
 
+/** Which words the corpus uses, and which it is about (in at least TOPICAL_SHARE of its chunks). */
+export function followUpVocabulary(index: SentenceIndex, vocabulary: Vocabulary): FollowUpVocabulary {
+  const df = (lemma: string): number => {
+    const id = vocabulary.lemmaId(lemma);
+    return id >= 0 ? (index.lemmaDf[id] as number) : 0;
+  };
+  return { knows: (lemma) => df(lemma) > 0, topical: (lemma) => index.chunkCount >= 4 && df(lemma) / index.chunkCount >= TOPICAL_SHARE };
+}
+
 /** The synchronous part of toServingIndex, pausing at safe points. */
 function* retrieverSteps(gen: LoadedGeneration, deps: ServingDeps): Steps<{ sentences: SentenceIndex; retriever: Retriever }> {
   const sentences = sentenceIndexOf(gen, deps.lexicon, deps.log);
@@ -97,6 +109,7 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
     sentences,
     vocabulary,
     analyze: (text: string) => analyzeQuestion(text, sentences, vocabulary, deps.lexicon),
+    followUps: followUpVocabulary(sentences, vocabulary),
   };
   const uncalibrated: AnswerContext = { index: sentences, vectors: new LemmaVectors(sentences, deps.lexicon), model: deps.model, calibration: UNCALIBRATED, lexiconSize: deps.lexicon.size };
   const calibration = deps.bank && gen.chunks.length > 0 ? await calibrate({ ...base, answering: uncalibrated }, deps.bank, deps.sliced) : UNCALIBRATED;
