@@ -39,6 +39,8 @@ export const modelFileSchema = z.object({
     threshold: z.number().min(0).max(1),
     /** The precision of refusal the threshold was chosen for, on held-out folds. */
     targetPrecision: z.number(),
+    /** A corpus also refuses below this quantile of its off-topic bank's P(answerable). */
+    bankQuantile: z.number().min(0).max(1),
   }),
   compose: z.object({
     /** A second sentence joins the answer when its probability among the candidates is at least this. */
@@ -139,7 +141,7 @@ export function untrainedModel(): AnswererModel {
     createdAt: new Date(0).toISOString(),
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
     ranker: { kind: 'linear', ...zeros(PAIR_FEATURES.length) },
-    refusal: { ...zeros(q), threshold: 0, targetPrecision: 0 },
+    refusal: { ...zeros(q), threshold: 0, targetPrecision: 0, bankQuantile: 0 },
     compose: { secondMinProb: 1, duplicateOverlap: 1 },
     training: { dataHash: '', sources: [], questions: 0, candidates: 0 },
     validation: {},

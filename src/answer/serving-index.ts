@@ -16,7 +16,8 @@ import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary }
 import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
 import type { AnswererModel } from './model.js';
-import { articlesInCorpus, calibrationFrom, fingerprint, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
+import { articlesInCorpus, calibrationFrom, fingerprint, quantile, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
+import { scoreRows, sigmoid } from './model.js';
 import { READ_PASSAGES, scoreQuestion, type AnswerContext } from './extractive.js';
 
 export interface ServingIndex {
@@ -65,19 +66,33 @@ export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answe
   const present = articlesInCorpus(bank, corpus);
   const articles = bank.articles.filter((a) => !present.has(a.title));
   const ctx: AnswerContext = { ...index.answering, calibration: UNCALIBRATED };
-  const tops: number[] = [];
+  const scored: Array<{ top: number; question: Float64Array }> = [];
   for (const a of articles) {
     for (const text of a.questions) {
       const q = index.analyze(text);
       const passages = await index.retriever.retrieve({ text, tokens: q.tokens } satisfies Query, READ_PASSAGES);
-      const { candidates } = scoreQuestion(q, passages, ctx);
-      if (candidates.length) tops.push(Math.max(...candidates.map((c) => c.score)));
+      const { candidates, question } = scoreQuestion(q, passages, ctx);
+      if (candidates.length) scored.push({ top: Math.max(...candidates.map((c) => c.score)), question });
       if (sliced) await nextMacrotask();
     }
   }
+  const titles = articles.map((a) => a.title);
+  const level = calibrationFrom(
+    scored.map((s) => s.top),
+    titles,
+  );
+  // The bank's own P(answerable), its score now taken relative to the level just found: the
+  // corpus answers only above the model's quantile of them.
+  const model = index.answering.model;
+  const ps = scored.map(({ top, question }) => {
+    const row = Float64Array.from(question);
+    row[row.length - 1] = level.relative(top);
+    return sigmoid(scoreRows(model.refusal, row, row.length)[0] as number);
+  });
   return calibrationFrom(
-    tops,
-    articles.map((a) => a.title),
+    scored.map((s) => s.top),
+    titles,
+    ps.length ? quantile(ps, model.file.refusal.bankQuantile) : -Infinity,
   );
 }
 

@@ -122,6 +122,8 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       folds: [...new Set(articles.flatMap((a) => a.questions.map((q) => q.fold)))],
       boost: input.boost,
       refusalL2: input.refusalL2,
+      // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
+      bankQuantile: 0.9,
       // A refusal should be right 19 times in 20 when answerable and off-topic questions are equally common.
       targetPrecision: 0.95,
       // The limit is a median of 450 characters; keep a margin for markers and the second sentence.

@@ -9,7 +9,7 @@
 import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '../answer/features.js';
 import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
-import { calibrationFrom } from '../answer/calibration.js';
+import { calibrationFrom, quantile } from '../answer/calibration.js';
 import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
 import { fitBoostedRanker, type BoostParams } from './boost.js';
 import { forestScores, type Forest } from '../answer/forest.js';
@@ -37,6 +37,8 @@ export interface TrainInput {
   readonly refusalL2: readonly number[];
   /** Refusals must be right this often (on held-out folds, equal shares of answerable and not). */
   readonly targetPrecision: number;
+  /** A corpus answers only above this quantile of P(answerable) of its off-topic bank (see calibration.ts). */
+  readonly bankQuantile: number;
   /** Median answer length the second-sentence rule must keep to. */
   readonly maxMedianChars: number;
   readonly log?: (m: string) => void;
@@ -124,6 +126,26 @@ export interface HeldOut {
   readonly order: Int32Array;
   readonly probs: Float64Array;
   readonly answerable: number;
+  /** The corpus's off-topic level: the bank quantile of held-out P(answerable) of other articles' bank questions on it. */
+  bankLevel: number;
+}
+
+/** Whether a held-out run is answered at floor threshold `t` (and its corpus's bank level). */
+export const answers = (h: HeldOut, t: number): boolean => h.answerable >= Math.max(t, h.bankLevel);
+
+/** Sets each run's bank level from the held-out P(answerable) of the bank questions on its corpus. */
+function setBankLevels(held: readonly HeldOut[], bankArticles: ReadonlySet<string>, q: number): void {
+  const byCorpus = new Map<string, Array<{ article: string; p: number }>>();
+  for (const h of held) {
+    if (h.run.role !== 'offtopic' || !bankArticles.has(h.run.question.article)) continue;
+    const list = byCorpus.get(h.run.corpus) ?? [];
+    list.push({ article: h.run.question.article, p: h.answerable });
+    byCorpus.set(h.run.corpus, list);
+  }
+  for (const h of held) {
+    const ps = (byCorpus.get(h.run.corpus) ?? []).filter((b) => b.article !== h.run.question.article).map((b) => b.p);
+    h.bankLevel = ps.length ? quantile(ps, q) : -Infinity;
+  }
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -137,7 +159,7 @@ function predict(runs: readonly Run[], all: readonly Run[], ranker: FittedRanker
     const max = s.length ? Math.max(...s) : 0;
     const e = s.map((x) => Math.exp(x - max));
     const z = e.reduce((a, b) => a + b, 0) || 1;
-    return { run, fold, order, probs: e.map((x) => x / z), answerable: s.length && run.corpusFeatures[CORPUS_NO_TERMS] !== 1 ? sigmoid(p[i] as number) : 0 };
+    return { run, fold, order, probs: e.map((x) => x / z), answerable: s.length && run.corpusFeatures[CORPUS_NO_TERMS] !== 1 ? sigmoid(p[i] as number) : 0, bankLevel: -Infinity };
   });
 }
 const CORPUS_NO_TERMS = CORPUS_FEATURES.indexOf('no_terms');
@@ -189,7 +211,7 @@ export function setFigures(held: readonly HeldOut[], threshold: number, secondMi
   let facts = 0;
   let answered = 0;
   for (const h of ans) {
-    if (h.answerable < threshold) continue;
+    if (!answers(h, threshold)) continue;
     answered++;
     const picked = composed(h, secondMinProb, overlap, duplicateOverlap, maxChars);
     const full = (1 << h.run.question.facts.length) - 1;
@@ -207,9 +229,9 @@ export function setFigures(held: readonly HeldOut[], threshold: number, secondMi
     adversarial: adv.length,
     answered: share(answered, ans.length),
     factRecall: share(facts, ans.length),
-    oosRefusal: share(oos.filter((h) => h.answerable < threshold).length, oos.length),
-    unanswerableRefusal: share(unans.filter((h) => h.answerable < threshold).length, unans.length),
-    adversarialRefusal: share(adv.filter((h) => h.answerable < threshold).length, adv.length),
+    oosRefusal: share(oos.filter((h) => !answers(h, threshold)).length, oos.length),
+    unanswerableRefusal: share(unans.filter((h) => !answers(h, threshold)).length, unans.length),
+    adversarialRefusal: share(adv.filter((h) => !answers(h, threshold)).length, adv.length),
     medianChars: lengths[lengths.length >> 1] ?? 0,
   };
 }
@@ -260,6 +282,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     }
   }
 
+  setBankLevels(held, input.bankArticles, input.bankQuantile);
   // The refusal threshold: the lowest that refuses correctly at least `targetPrecision` of the
   // time, with answerable and off-topic questions weighing the same in every corpus kind.
   const kinds = [...new Set(input.corpora.map((c) => c.kind))];
@@ -272,8 +295,8 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       const ans = inKind.filter((h) => h.run.role === 'answerable');
       const oos = inKind.filter((h) => h.run.role === 'offtopic');
       if (!ans.length || !oos.length) continue;
-      answeredSum += ans.filter((h) => h.answerable >= t).length / ans.length;
-      refusedSum += oos.filter((h) => h.answerable < t).length / oos.length;
+      answeredSum += ans.filter((h) => answers(h, t)).length / ans.length;
+      refusedSum += oos.filter((h) => !answers(h, t)).length / oos.length;
       n++;
     }
     const answered = answeredSum / n;
@@ -320,7 +343,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     format: MODEL_FORMAT,
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
     ranker: { kind: 'forest', trees: finalRanker.forest.trees.map((t) => ({ feature: [...t.feature], threshold: [...t.threshold], left: [...t.left], right: [...t.right], value: [...t.value] })) },
-    refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision },
+    refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision, bankQuantile: input.bankQuantile },
     compose: { secondMinProb, duplicateOverlap },
     validation: {
       method: 'leave one article out: each model fitted without the article’s questions and without corpora holding it, scored on the article’s questions',

@@ -83,7 +83,7 @@ export function handModel(opts: { ranker: Record<string, number>; refusal: Recor
     createdAt: '2026-12-01T00:00:00.000Z',
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: questionNames },
     ranker: { kind: 'linear', ...linear(PAIR_FEATURES, opts.ranker, 0) },
-    refusal: { ...linear(questionNames, opts.refusal, opts.refusalBias), threshold: opts.threshold, targetPrecision: 0.95 },
+    refusal: { ...linear(questionNames, opts.refusal, opts.refusalBias), threshold: opts.threshold, targetPrecision: 0.95, bankQuantile: 0.9 },
     compose: { secondMinProb: opts.secondMinProb, duplicateOverlap: opts.duplicateOverlap ?? 0.8 },
     training: { dataHash: 'test', sources: [], questions: 0, candidates: 0 },
     validation: {},
