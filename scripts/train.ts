@@ -56,6 +56,7 @@ const sharedQuestions = new Set(
     .filter((f) => f && existsSync(f))
     .flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => evalCaseSchema.parse(JSON.parse(l)).question.trim().toLowerCase())),
 );
+const t0 = performance.now();
 const glove = await loadLocalEmbeddings(opts.cache, log);
 const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await trainPipeline({
   squad,
@@ -72,7 +73,6 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   refusalL2: opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1],
   log,
 });
-const t0 = performance.now();
 
 if (opts.exportRuns) {
   mkdirSync(opts.exportRuns, { recursive: true });

@@ -140,6 +140,13 @@ export const healthResponseSchema = z
         createdAt: z.string(),
         sources: z.number().int().min(0),
       }),
+      answerer: z
+        .strictObject({
+          model: z.string().meta({ description: 'Id of the answerer model (models/answerer.json).' }),
+          bankQuestions: z.number().int().min(0).meta({ description: 'Off-topic bank questions this corpus was calibrated with.' }),
+          answerLevel: z.number().nullable().meta({ description: 'P(answerable) this corpus must reach to answer, from its bank (null: none).' }),
+        })
+        .meta({ description: 'The offline answerer and its calibration for the served corpus.' }),
       lastReindex: reindexRecordSchema,
     }),
     z.strictObject({ status: z.literal('starting'), mode: z.enum(['extractive', 'llm']), index: z.null(), lastReindex: reindexRecordSchema }),

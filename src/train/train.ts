@@ -304,13 +304,16 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     const wrongRefusals = 1 - answered;
     return { precision: refused + wrongRefusals > 0 ? refused / (refused + wrongRefusals) : 1, answered, refused };
   };
-  let threshold = 0.5;
+  let threshold: number;
   const grid = Array.from({ length: 199 }, (_v, i) => (i + 1) / 200);
   const curve: Array<{ threshold: number; precision: number; answered: number; refused: number }> = [];
   for (const t of grid) curve.push({ threshold: t, ...balancedPrecision(t) });
-  // Among thresholds meeting the precision, the one refusing most off-topic questions.
+  // Among thresholds meeting the precision, the one refusing most off-topic questions; when
+  // none meets it (the corpora's bank levels already refuse much), the most precise one.
   const meeting = curve.filter((c) => c.precision >= input.targetPrecision);
-  if (meeting.length) threshold = meeting.reduce((a, b) => (b.refused > a.refused ? b : a)).threshold;
+  const mostPrecise = Math.max(...curve.map((c) => c.precision));
+  const candidates = meeting.length ? meeting : curve.filter((c) => c.precision >= mostPrecise - 1e-9);
+  threshold = candidates.reduce((a, b) => (b.refused > a.refused ? b : a)).threshold;
   log(`refusal threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision})`);
 
   // The second-sentence rule: the threshold with the best held-out fact recall whose median answer keeps to the limit.

@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { fitLogistic, lbfgs, linearScores, standardisation } from '../../src/train/fit.js';
 import { fitBoostedRanker } from '../../src/train/boost.js';
 import { forestScores } from '../../src/answer/forest.js';
+import { prng } from '../hardening/lib.js';
 
-/** A deterministic uniform in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = prng;
 
 describe('lbfgs', () => {
   it('finds the minimum of a convex quadratic', () => {

@@ -24,6 +24,7 @@ export function healthRouter(deps: { index: IndexHolder; status: IndexStatus; mo
       ...(problem ? { reason: publicMessage(problem) } : {}),
       mode: deps.mode,
       index: { version: m.version, generation: live.name, chunks: m.chunkCount, embedding: m.embedding, createdAt: m.createdAt, sources: m.sources.length },
+      answerer: { model: live.answering.model.id, bankQuestions: live.answering.calibration.questions, answerLevel: Number.isFinite(live.answering.calibration.answerLevel) ? live.answering.calibration.answerLevel : null },
       lastReindex,
     });
   });
