@@ -158,13 +158,13 @@ export function candidatesOf(passages: readonly Retrieved[], index: SentenceInde
   return out;
 }
 
-interface TermMatches {
+export interface TermMatches {
   exact: Float64Array;
   family: Float64Array;
   soft: Float64Array;
 }
 
-function matchTerms(terms: readonly QuestionTerm[], sentenceTerms: Int32Array, index: SentenceIndex, vectors: LemmaVectors, withSoft: boolean): TermMatches {
+export function matchTerms(terms: readonly QuestionTerm[], sentenceTerms: Int32Array, index: SentenceIndex, vectors: LemmaVectors, withSoft: boolean): TermMatches {
   const n = terms.length;
   const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n) };
   const present = new Set(sentenceTerms);
