@@ -15,12 +15,11 @@
  */
 import type { AnswerChecks, CheckReason } from '../types.js';
 import { tokenize, type Token } from '../text/tokenize.js';
-import type { QuestionTerm } from './question.js';
 import type { ServingIndex } from './serving-index.js';
 import { rowOf, type SentenceIndex } from './sentence-index.js';
 import { answerSentences, checkSentenceCitations } from './citation-check.js';
-import { nameBag, nameIn, quantities, quantityIn, type NameBag, type Quantity } from './claim-facts.js';
-import { claimSupport, passageLemmas, type SupportParams } from './claim-support.js';
+import { isCommonWord, nameBag, nameIn, quantities, quantityIn, type NameBag, type Quantity } from './claim-facts.js';
+import { claimSupport, passageWindows, type SupportParams } from './claim-support.js';
 
 export interface ClaimCheckSettings extends SupportParams {
   /** Sentences whose support score is below this are unsupported. */
@@ -54,10 +53,9 @@ export interface SentenceVerdict {
   readonly trimmed: boolean;
 }
 
-// A capitalised first word is a name when the corpus writes it as one, or when it is a word
-// the corpus never uses and general English rarely does ("Harbin", "Khabarovsk"; "Visitors" is
-// neither). Mid-sentence, every capitalised word is a name (as in the sentence index).
-const FIRST_WORD_NAME_RANK = 5000;
+// A capitalised first word is a name when the corpus writes it as one, or when the corpus
+// never uses it and it is not a common English word ("Harbin", "Moscow"; not "Festivals").
+// Mid-sentence, every capitalised word is a name (as in the sentence index).
 // A name in at least this share of its source's chunks is what the whole source is about.
 const TOPIC_SHARE = 0.75;
 const MIN_TOPIC_CHUNKS = 4;
@@ -92,7 +90,8 @@ export function partsOf(sentence: string): Part[] {
 interface PassageFacts {
   readonly quantities: readonly Quantity[];
   readonly names: NameBag;
-  readonly lemmas: Int32Array;
+  /** Lemma ids of each run of sentences a claim may draw on (see SupportParams.window). */
+  readonly windows: readonly Int32Array[];
 }
 
 // Per sentence index: the lemma ids the corpus writes as names, and each source's topic names.
@@ -141,7 +140,7 @@ function topicsOf(index: ServingIndex, source: string): Set<string> {
 }
 
 /** Which tokens of a part are names. `initial`: the part starts the sentence. */
-function namesIn(tokens: readonly Token[], initial: boolean, text: string, ctx: ClaimContext, terms: readonly QuestionTerm[]): Token[] {
+function namesIn(tokens: readonly Token[], initial: boolean, text: string, ctx: ClaimContext): Token[] {
   const s = ctx.index.sentences;
   return tokens.filter((t, i) => {
     if (!t.capitalized || t.stop || t.number !== null || t.key.length < 2) return false;
@@ -150,8 +149,7 @@ function namesIn(tokens: readonly Token[], initial: boolean, text: string, ctx: 
     if (/^\p{Lu}{2,}/u.test(text.slice(t.start, t.end))) return true;
     const id = ctx.index.vocabulary.lemmaId(t.lemma);
     if (id >= 0) return namesOfCorpus(s).has(id);
-    const rank = terms.find((q) => q.lemma === t.lemma)?.rank ?? Infinity;
-    return rank >= FIRST_WORD_NAME_RANK;
+    return !isCommonWord(t.key) && !isCommonWord(t.lemma);
   });
 }
 
@@ -170,7 +168,7 @@ export class ClaimChecker {
     let f = this.facts.get(n);
     if (!f) {
       const p = this.byNumber.get(n) as GivenPassage;
-      f = { quantities: [...quantities(p.text), ...quantities(p.section)], names: nameBag([p.text, p.section]), lemmas: passageLemmas(this.ctx.index.sentences, [p.position]) };
+      f = { quantities: [...quantities(p.text), ...quantities(p.section)], names: nameBag([p.text, p.section]), windows: passageWindows(this.ctx.index.sentences, p.position, this.ctx.settings.window) };
       this.facts.set(n, f);
     }
     return f;
@@ -181,7 +179,7 @@ export class ClaimChecker {
     const facts = [...new Set(cites)].map((n) => this.factsOf(n));
     const tokens = tokenize(text);
     const analysed = this.ctx.index.analyze(text);
-    const names = namesIn(tokens, initial, text, this.ctx, analysed.terms);
+    const names = namesIn(tokens, initial, text, this.ctx);
     let fact: 'number' | 'name' | null = null;
     if (quantities(text, tokens).some((q) => !facts.some((f) => quantityIn(q, f.quantities)))) fact = 'number';
     else {
@@ -189,15 +187,19 @@ export class ClaimChecker {
       const aliases = this.ctx.index.sentences.aliases;
       if (names.some((name) => !topics.has(name.lemma) && !facts.some((f) => nameIn(name, f.names, aliases)))) fact = 'name';
     }
-    // Names and numbers are checked above; the support score weighs the rest of what is said.
-    const nameLemmas = new Set(names.map((t) => t.lemma));
+    // Names and numbers that hold count as matched (a topic name is implied by the passage);
+    // the other words are matched by the scorer's term matching.
+    const held = fact ? new Set<string>() : new Set([...names.map((t) => t.lemma), ...analysed.terms.filter((t) => t.lemma.startsWith('#')).map((t) => t.lemma)]);
     const first = initial ? tokens[0] : undefined;
     const content = analysed.terms
-      .filter((t) => !nameLemmas.has(t.lemma) && !t.lemma.startsWith('#'))
       // A capitalised first word the corpus never uses matches only itself, like a name.
       .map((t) => (first?.capitalized && t.lemma === first.lemma && t.lemmaId < 0 ? { ...t, name: true } : t));
-    const lemmas = facts.length === 1 ? (facts[0] as PassageFacts).lemmas : Int32Array.from(facts.flatMap((f) => [...f.lemmas]));
-    return { fact, support: claimSupport(content, lemmas, this.ctx.index.sentences, this.ctx.index.answering.vectors, this.ctx.settings).score };
+    // The best support of any run of sentences of a cited passage, or of one run from each of two.
+    const runs = facts.flatMap((f) => f.windows);
+    for (let a = 0; a < facts.length; a++) for (let b = a + 1; b < facts.length; b++) for (const x of (facts[a] as PassageFacts).windows) for (const y of (facts[b] as PassageFacts).windows) runs.push(Int32Array.from([...x, ...y]));
+    let support = 0;
+    for (const run of runs) support = Math.max(support, claimSupport(content, run, this.ctx.index.sentences, this.ctx.index.answering.vectors, this.ctx.settings, held).score);
+    return { fact, support };
   }
 
   /** Why a part fails against the passages it cites, or null when it holds. */

@@ -7,8 +7,18 @@
  * defines ("Heihe" / "Anheihe") and as their demonyms ("Russia" / "Russian").
  * Pure: text in, facts out.
  */
+import commonEnglish from 'wink-lexicon/src/lexicon.js';
 import { tokenize, type Token } from '../text/tokenize.js';
 import type { Aliases } from '../text/aliases.js';
+
+/**
+ * Whether a folded word is a common English word (wink-lexicon's 13k-word tagged lexicon,
+ * which holds no proper nouns): a capitalised first word that is not one is a name.
+ */
+export function isCommonWord(key: string): boolean {
+  const tags = Object.hasOwn(commonEnglish, key) ? commonEnglish[key] : undefined;
+  return tags !== undefined && !tags.every((t) => t.startsWith('NNP'));
+}
 
 /** A number as stated: its value (magnitude applied) and its unit, if any. */
 export interface Quantity {

@@ -14,6 +14,7 @@ export const claimSettingsFileSchema = z.object({
   threshold: z.number().min(0).max(1),
   softFloor: z.number().min(-1).max(1),
   softCeil: z.number().min(-1).max(1),
+  window: z.number().int().min(1),
   chosenOn: z.string(),
   figures: z.object({ tune: rates, test: rates }),
 });
@@ -24,7 +25,7 @@ export type ClaimSettingsFile = z.infer<typeof claimSettingsFileSchema>;
 export function parseClaimSettings(json: unknown, file: string): ClaimCheckSettings {
   const parsed = claimSettingsFileSchema.safeParse(json);
   if (!parsed.success) throw new ConfigError(`${file} is not a claim-check settings file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const { threshold, softFloor, softCeil } = parsed.data;
+  const { threshold, softFloor, softCeil, window } = parsed.data;
   if (!(softCeil > softFloor)) throw new ConfigError(`${file}: softCeil must be above softFloor`);
-  return { threshold, softFloor, softCeil };
+  return { threshold, softFloor, softCeil, window };
 }

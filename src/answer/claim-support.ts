@@ -17,6 +17,11 @@ export interface SupportParams {
   readonly softFloor: number;
   /** ... and at or above this as a full match (near-synonyms). */
   readonly softCeil: number;
+  /**
+   * How many consecutive sentences of a passage a claim may draw on (with the section title):
+   * a claim restates one or two sentences, while a made-up one borrows a word here and there.
+   */
+  readonly window: number;
 }
 
 export interface Support {
@@ -30,18 +35,23 @@ export interface Support {
   readonly terms: number;
 }
 
-/** The content lemma ids of chunks (their sentences and section titles), for matching claims against. */
-export function passageLemmas(index: SentenceIndex, positions: readonly number[]): Int32Array {
-  const ids: number[] = [];
-  for (const c of positions) {
-    for (let s = index.chunkSentences[c] as number; s < (index.chunkSentences[c + 1] as number); s++) ids.push(...rowOf(index.terms, s));
-    ids.push(...rowOf(index.sectionTerms, c));
+/** The content lemma ids of each run of up to `window` consecutive sentences of a chunk, with its section title. */
+export function passageWindows(index: SentenceIndex, position: number, window: number): Int32Array[] {
+  const from = index.chunkSentences[position] as number;
+  const to = index.chunkSentences[position + 1] as number;
+  const title = rowOf(index.sectionTerms, position);
+  const size = Math.max(1, Math.min(window, to - from));
+  const out: Int32Array[] = [];
+  for (let s = from; s + size <= to || (s === from && to - from < size); s++) {
+    const ids: number[] = [...title];
+    for (let k = s; k < Math.min(to, s + size); k++) ids.push(...rowOf(index.terms, k));
+    out.push(Int32Array.from(ids));
   }
-  return Int32Array.from(ids);
+  return out.length ? out : [Int32Array.from(title)];
 }
 
-/** The support of a claim (its analysed terms) by passages (their lemma ids). */
-export function claimSupport(terms: readonly QuestionTerm[], lemmas: Int32Array, index: SentenceIndex, vectors: LemmaVectors, params: SupportParams): Support {
+/** The support of a claim (its analysed terms) by passages (their lemma ids); `held`: lemmas known to be in them (names and numbers checked). */
+export function claimSupport(terms: readonly QuestionTerm[], lemmas: Int32Array, index: SentenceIndex, vectors: LemmaVectors, params: SupportParams, held: ReadonlySet<string> = new Set()): Support {
   if (terms.length === 0) return { score: 1, exact: 1, family: 1, min: 1, terms: 0 };
   const m = matchTerms(terms, lemmas, index, vectors, true);
   const span = Math.max(1e-6, params.softCeil - params.softFloor);
@@ -51,7 +61,7 @@ export function claimSupport(terms: readonly QuestionTerm[], lemmas: Int32Array,
   let family = 0;
   let min = 1;
   terms.forEach((t, i) => {
-    const value = (m.family[i] as number) > 0 ? 1 : Math.min(1, Math.max(0, ((m.soft[i] as number) - params.softFloor) / span));
+    const value = (m.family[i] as number) > 0 || held.has(t.lemma) ? 1 : Math.min(1, Math.max(0, ((m.soft[i] as number) - params.softFloor) / span));
     total += t.idf;
     score += t.idf * value;
     exact += t.idf * (m.exact[i] as number);
