@@ -21,7 +21,7 @@ describe('retryable', () => {
     expect(retryable(httpError(429))).toBe(true);
     expect(retryable(httpError(500))).toBe(true);
     expect(retryable(httpError(503))).toBe(true);
-    expect(retryable(new Error('ECONNRESET'))).toBe(true);
+    expect(retryable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
   });
 
   it('does not retry client errors, aborts, timeouts or final errors', () => {

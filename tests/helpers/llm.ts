@@ -42,3 +42,20 @@ export function questionOf(messages: readonly StubMessage[]): string {
 export function defaultFallback(answer = 'Heihe is a city in Heilongjiang province [1].'): (messages: StubMessage[]) => StubReply {
   return (messages) => (isCondense(messages) ? { kind: 'text', text: questionOf(messages) } : { kind: 'text', text: answer });
 }
+
+/** A model's reply that quotes the first sentence of passage `n` of the prompt, citing it: supported whatever was retrieved. */
+export function quoting(messages: readonly StubMessage[], n = 1): string {
+  const text = passagesOf(messages).find((p) => p.n === n)?.text ?? '';
+  return `${(text.split(/(?<=[.!?])\s+/)[0] ?? text).replace(/[.!?]$/, '')} [${n}].`;
+}
+
+/**
+ * A model's reply to an answer prompt that cites, for each `[*]`, the passage holding
+ * `evidence` (as numbered in that prompt): scripted answers that are supported by what they
+ * cite, whatever order retrieval put the passages in. Throws when no passage holds it.
+ */
+export function citing(messages: readonly StubMessage[], claim: string, evidence: string): string {
+  const passage = passagesOf(messages).find((p) => p.text.includes(evidence));
+  if (!passage) throw new Error(`no passage of the prompt holds "${evidence}"`);
+  return claim.replaceAll('[*]', `[${passage.n}]`);
+}
