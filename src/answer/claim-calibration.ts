@@ -10,8 +10,7 @@
  */
 import { z } from 'zod';
 import type { Chunk } from '../types.js';
-import type { ServingIndex } from './serving-index.js';
-import { ClaimChecker, type ClaimCheckSettings } from './claim-check.js';
+import { ClaimChecker, type ClaimCheckSettings, type ClaimIndex } from './claim-check.js';
 
 export const PLANTED_LABELS = ['wrong_number', 'absent_name', 'wrong_passage', 'unsupported'] as const;
 export const CLAIM_LABELS = ['supported', ...PLANTED_LABELS, 'contradiction'] as const;
@@ -59,7 +58,7 @@ export interface ClaimOutcome {
 }
 
 /** Checks every labelled claim against its passage, cited as [1]. */
-export function checkLabelled(index: ServingIndex, claims: readonly LabelledClaim[], settings: ClaimCheckSettings): ClaimOutcome[] {
+export function checkLabelled(index: ClaimIndex, claims: readonly LabelledClaim[], settings: ClaimCheckSettings): ClaimOutcome[] {
   const chunks = index.retriever.chunks;
   return claims.map((claim) => {
     const position = evidenceChunk(chunks, claim.evidence);
@@ -132,7 +131,7 @@ export interface Choice {
  * ones, then the most supported ones kept, then the widest margin; the threshold sits midway
  * between the scores on either side of it.
  */
-export function chooseSettings(index: ServingIndex, claims: readonly LabelledClaim[]): Choice {
+export function chooseSettings(index: ClaimIndex, claims: readonly LabelledClaim[]): Choice {
   let best: Choice | null = null;
   for (const window of SETTINGS_GRID.window)
     for (const softFloor of SETTINGS_GRID.softFloor)

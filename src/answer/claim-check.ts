@@ -36,8 +36,17 @@ export interface GivenPassage {
   readonly position: number;
 }
 
+/** What the check needs of a serving index: its sentence features, vocabulary, word vectors and chunks. */
+export interface ClaimIndex {
+  readonly sentences: ServingIndex['sentences'];
+  readonly vocabulary: ServingIndex['vocabulary'];
+  readonly answering: Pick<ServingIndex['answering'], 'vectors'>;
+  readonly retriever: Pick<ServingIndex['retriever'], 'chunks'>;
+  analyze: ServingIndex['analyze'];
+}
+
 export interface ClaimContext {
-  readonly index: ServingIndex;
+  readonly index: ClaimIndex;
   readonly passages: readonly GivenPassage[];
   readonly settings: ClaimCheckSettings;
   /** The system prompt, which no kept sentence may repeat. */
@@ -108,7 +117,7 @@ function namesOfCorpus(index: SentenceIndex): Set<number> {
 }
 
 /** Names (lemmas) in at least TOPIC_SHARE of the chunks of `source`, counting their aliases. */
-function topicsOf(index: ServingIndex, source: string): Set<string> {
+function topicsOf(index: ClaimIndex, source: string): Set<string> {
   const s = index.sentences;
   let bySource = topicNames.get(s);
   if (!bySource) {
