@@ -3,10 +3,11 @@
  * stub received (messages, the numbered passages of the answer prompt, condense prompts).
  */
 import type { RecordedRequest, StubMessage, StubReply } from './openai-stub.js';
+import type { Logger } from 'pino';
 import { startTestServer, type TestServer } from './test-server.js';
 
-export function startLlmServer(stubUrl: string, env: Record<string, string> = {}): Promise<TestServer> {
-  return startTestServer({ env: { OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: `${stubUrl}/v1`, ...env } });
+export function startLlmServer(stubUrl: string, env: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<TestServer> {
+  return startTestServer({ env: { OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: `${stubUrl}/v1`, ...env }, ...opts });
 }
 
 export function messagesOf(req: RecordedRequest | undefined): StubMessage[] {
