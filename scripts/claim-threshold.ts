@@ -1,7 +1,7 @@
 /**
  * npm run claims:threshold: chooses LLM mode's claim-check settings (support threshold,
- * soft-match band, sentence window) on the "tune" half of tests/fixtures/llm-claims.jsonl,
- * reports the figures on both halves, and writes them with the settings to
+ * soft-match band, sentence window) on the "tune" split of tests/fixtures/llm-claims.jsonl,
+ * reports the figures on every split (tune, test, blind), and writes them with the settings to
  * models/claim-check.json (the file the server reads). `--check` only compares: it exits 1
  * when the committed file's settings or figures are not what the examples give.
  */
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { parseConfig } from '../src/config.js';
 import { createRuntime, DEFAULT_CLAIM_CHECK_FILE } from '../src/runtime.js';
-import { checkLabelled, chooseSettings, claimFigures, parseLabelledClaims, SETTINGS_GRID, MIN_SUPPORTED_KEPT } from '../src/answer/claim-calibration.js';
+import { checkLabelled, chooseSettings, claimFigures, parseLabelledClaims, SETTINGS_GRID, SPLITS, MIN_SUPPORTED_KEPT } from '../src/answer/claim-calibration.js';
 
 const program = new Command()
   .option('--set <file>', 'labelled claims (JSONL)', 'tests/fixtures/llm-claims.jsonl')
@@ -27,9 +27,8 @@ try {
   const index = await runtime.loadServingIndex();
   const claims = parseLabelledClaims(readFileSync(opts.set, 'utf8'));
   const tune = claims.filter((c) => c.split === 'tune');
-  const test = claims.filter((c) => c.split === 'test');
   const choice = chooseSettings(index, tune);
-  const figures = { tune: claimFigures(checkLabelled(index, tune, choice.settings)), test: claimFigures(checkLabelled(index, test, choice.settings)) };
+  const figures = Object.fromEntries(SPLITS.map((split) => [split, claimFigures(checkLabelled(index, claims.filter((c) => c.split === split), choice.settings))]));
   for (const [split, f] of Object.entries(figures)) {
     console.log(
       `${split}: supported kept ${f.supported.kept}/${f.supported.total} (${(100 * f.supported.rate).toFixed(1)}%, ${f.supported.trimmed} trimmed), ` +

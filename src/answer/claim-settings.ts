@@ -16,7 +16,7 @@ export const claimSettingsFileSchema = z.object({
   softCeil: z.number().min(-1).max(1),
   window: z.number().int().min(1),
   chosenOn: z.string(),
-  figures: z.object({ tune: rates, test: rates }),
+  figures: z.record(z.string(), rates),
 });
 
 export type ClaimSettingsFile = z.infer<typeof claimSettingsFileSchema>;

@@ -107,7 +107,7 @@ describe('one scripted sentence per answer, JSON and streamed', () => {
       `claims over HTTP: planted unsupported claims reaching the client ${reachedRuns.length}/${planted.length} (${Object.entries(byLabel)
         .map(([l, v]) => `${l} ${v}`)
         .join(', ')})${reachedRuns.length ? `: ${reachedRuns.map((r) => r.claim.id).join(', ')}` : ''}; ` +
-        `supported sentences kept ${rate(supported)}, held-out split ${rate(split('test'))}, tune split ${rate(split('tune'))}; ` +
+        `supported sentences kept ${rate(supported)}: tune split ${rate(split('tune'))}, held-out split ${rate(split('test'))}, blind split ${rate(split('blind'))}; ` +
         `contradictions in the passage's own words kept ${kept(contradictions).length}/${contradictions.length} (beyond a word-level check)`,
     );
     // Numbers, names and wrong citations: none gets through.
