@@ -262,8 +262,6 @@ export class ClaimChecker {
 
 const finalStop = (sentence: string): string => /[.!?]$/.exec(sentence.replace(/["'”’)\]]+$/, ''))?.[0] ?? '.';
 
-export const NO_CHECKS: AnswerChecks = Object.freeze({ sentences: 0, dropped: 0, trimmed: 0, reasons: {} });
-
 /**
  * Checks an answer as it streams in: text is pushed as it arrives, and each sentence is checked
  * once it is complete (the next one has begun, or the answer has ended), so that only checked

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createOpenAILlm, fromUpstream, retryAfterMs, retryable, withRetries } from '../../src/answer/llm-client.js';
 import { UpstreamError } from '../../src/errors.js';
-import { startOpenAIStub } from '../helpers/openai-stub.js';
+import { startOpenAIStub, type OpenAIStub } from '../helpers/openai-stub.js';
 
 const httpError = (status: number): Error => Object.assign(new Error(`HTTP ${status}`), { status });
 
@@ -209,10 +209,19 @@ describe('withRetries', () => {
   });
 });
 
+/** Runs `fn` against a fresh OpenAI stub, closed afterwards. */
+async function withStub(fn: (stub: OpenAIStub) => Promise<void>): Promise<void> {
+  const stub = await startOpenAIStub();
+  try {
+    await fn(stub);
+  } finally {
+    await stub.close();
+  }
+}
+
 describe('the OpenAI client against the stub', () => {
-  it('reads Retry-After off the real error of a 429, retries and answers', async () => {
-    const stub = await startOpenAIStub();
-    try {
+  it('reads Retry-After off the real error of a 429, retries and answers', () =>
+    withStub(async (stub) => {
       stub.enqueue({ kind: 'error', status: 429, retryAfterSeconds: 1 });
       const once = createOpenAILlm({ apiKey: 'sk-test', baseURL: `${stub.url}/v1`, model: 'stub', timeoutMs: 10_000, maxRetries: 0 });
       const err = await once.answer('Q?', [], {}).catch((e: unknown) => e);
@@ -223,26 +232,18 @@ describe('the OpenAI client against the stub', () => {
       const llm = createOpenAILlm({ apiKey: 'sk-test', baseURL: `${stub.url}/v1`, model: 'stub', timeoutMs: 10_000, maxRetries: 2 });
       await expect(llm.answer('Q?', [], {})).resolves.toBe('Heihe is in Heilongjiang [1].');
       expect(stub.chatRequests()).toHaveLength(3);
-    } finally {
-      await stub.close();
-    }
-  });
+    }));
 
-  it('falls back at once when Retry-After is past the deadline', async () => {
-    const stub = await startOpenAIStub();
-    try {
+  it('falls back at once when Retry-After is past the deadline', () =>
+    withStub(async (stub) => {
       stub.enqueue({ kind: 'error', status: 429, retryAfterSeconds: 120 }, { kind: 'text', text: 'never asked for' });
       const llm = createOpenAILlm({ apiKey: 'sk-test', baseURL: `${stub.url}/v1`, model: 'stub', timeoutMs: 10_000, maxRetries: 2 });
       await expect(llm.answer('Q?', [], { deadlineAt: performance.now() + 5000 })).rejects.toBeInstanceOf(UpstreamError);
       expect(stub.chatRequests()).toHaveLength(1);
-    } finally {
-      await stub.close();
-    }
-  });
+    }));
 
-  it('rethrows a bug in the caller as it is: no retry, no UpstreamError (so no silent fallback)', async () => {
-    const stub = await startOpenAIStub();
-    try {
+  it('rethrows a bug in the caller as it is: no retry, no UpstreamError (so no silent fallback)', () =>
+    withStub(async (stub) => {
       stub.setFallback(() => ({ kind: 'text', text: 'Heihe is in Heilongjiang [1].' }));
       const llm = createOpenAILlm({ apiKey: 'sk-test', baseURL: `${stub.url}/v1`, model: 'stub', timeoutMs: 10_000, maxRetries: 2 });
       const bug = new TypeError('onText is broken');
@@ -254,8 +255,5 @@ describe('the OpenAI client against the stub', () => {
         }),
       ).rejects.toBe(bug);
       expect(stub.chatRequests()).toHaveLength(1);
-    } finally {
-      await stub.close();
-    }
-  });
+    }));
 });
