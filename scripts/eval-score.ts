@@ -2,14 +2,26 @@
  * The scoring rules of ../shared/eval/ask-eval.mjs, applied to in-process answers, so
  * `npm run eval` and the black-box scorer report the same figures.
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Answer } from '../src/types.js';
+import type { EvalCase } from '../src/train/labelled.js';
 
-export interface EvalCase {
-  readonly id: string;
-  readonly question: string;
-  readonly evidence?: readonly string[];
-  readonly facts?: readonly string[];
-  readonly oos?: boolean;
+export type { EvalCase };
+
+/** The corpus as the scorer reads it: one file, or a directory's .txt/.md files (recursively, sorted). */
+export function corpusText(p: string): string {
+  const files = (dir: string, top: boolean): string[] =>
+    statSync(dir).isDirectory()
+      ? readdirSync(dir)
+          .sort()
+          .flatMap((n) => files(path.join(dir, n), false))
+      : top || /\.(txt|md)$/i.test(dir)
+        ? [dir]
+        : [];
+  return files(p, true)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
 }
 
 export interface Figures {
@@ -20,14 +32,10 @@ export interface Figures {
   oos_refusal: number;
   faithful: number;
   markers_valid: number;
+  /** Median length of grounded answers, markers included. */
+  answer_chars: number;
   p50_ms: number;
   p95_ms: number;
-}
-
-export const TARGETS = Object.freeze({ retrieval_hit: 0.95, fact_recall: 0.85, answered: 0.9, oos_refusal: 0.8, faithful: 1, markers_valid: 1 });
-
-export function meetsTargets(f: Figures): boolean {
-  return (Object.keys(TARGETS) as Array<keyof typeof TARGETS>).every((k) => Number.isNaN(f[k]) || f[k] >= TARGETS[k]);
 }
 
 const norm = (s: string): string => s.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ').trim();
@@ -37,7 +45,9 @@ export function scoreAnswers(results: ReadonlyArray<{ c: EvalCase; answer: Answe
   const corpus = norm(corpusText);
   const t = { inScope: 0, hit: 0, facts: 0, answered: 0, oos: 0, refused: 0, cites: 0, faithful: 0, markersOk: 0 };
   const misses: string[] = [];
+  const chars: number[] = [];
   for (const { c, answer } of results) {
+    if (answer.grounded) chars.push(answer.answer.length);
     for (const cit of answer.citations) {
       t.cites++;
       if (cit.text.trim() && corpus.includes(norm(cit.text))) t.faithful++;
@@ -70,6 +80,7 @@ export function scoreAnswers(results: ReadonlyArray<{ c: EvalCase; answer: Answe
       oos_refusal: ratio(t.refused, t.oos),
       faithful: ratio(t.faithful, t.cites),
       markers_valid: ratio(t.markersOk, results.length),
+      answer_chars: chars.sort((a, b) => a - b)[Math.floor(chars.length / 2)] ?? Number.NaN,
       p50_ms: pct(50),
       p95_ms: pct(95),
     },

@@ -42,6 +42,7 @@ const schema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   REINDEX_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 64kb').default('64kb'),
+  DOCUMENT_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 1mb').default('1mb'),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -69,6 +70,8 @@ export type Config = Readonly<{
   rateLimitPerMinute: number;
   reindexRateLimitPerMinute: number;
   bodyLimit: string;
+  /** Largest document accepted by PUT /documents/{path}. */
+  documentBodyLimit: string;
   requestTimeoutMs: number;
   shutdownGraceMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -118,6 +121,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     reindexRateLimitPerMinute: e.REINDEX_RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
+    documentBodyLimit: e.DOCUMENT_BODY_LIMIT,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,

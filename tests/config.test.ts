@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       rateLimitPerMinute: 60,
       reindexRateLimitPerMinute: 6,
       bodyLimit: '64kb',
+      documentBodyLimit: '1mb',
       requestTimeoutMs: 30_000,
       shutdownGraceMs: 10_000,
       logLevel: 'info',
@@ -49,6 +50,7 @@ describe('parseConfig', () => {
       ADMIN_TOKEN: '',
       LOG_LEVEL: 'debug',
       DEFAULT_K: '8',
+      DOCUMENT_BODY_LIMIT: '256kb',
     });
     expect(config.port).toBe(8080);
     expect(config.watchCorpus).toBe(true);
@@ -58,6 +60,7 @@ describe('parseConfig', () => {
     expect(config.adminToken).toBeUndefined();
     expect(config.logLevel).toBe('debug');
     expect(config.defaultK).toBe(8);
+    expect(config.documentBodyLimit).toBe('256kb');
     expect(parseConfig({ WATCH_CORPUS: '1' }).watchCorpus).toBe(true);
     expect(parseConfig({ WATCH_CORPUS: '0' }).watchCorpus).toBe(false);
   });
@@ -75,6 +78,7 @@ describe('parseConfig', () => {
     ['WATCH_CORPUS', 'yes'],
     ['LOG_LEVEL', 'verbose'],
     ['BODY_LIMIT', 'lots'],
+    ['DOCUMENT_BODY_LIMIT', '1 gigabyte'],
     ['DEFAULT_K', '0'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     const err = configError({ [name]: value });

@@ -56,7 +56,7 @@ export function pieces(text: string): string[] {
   return text.match(/\S+\s*/g) ?? [];
 }
 
-async function standaloneQuestion(input: AskInput, deps: AskDeps): Promise<string> {
+async function standaloneQuestion(input: AskInput, index: ServingIndex, deps: AskDeps): Promise<string> {
   if (input.history.length === 0) return input.question;
   if (deps.llm) {
     try {
@@ -65,7 +65,7 @@ async function standaloneQuestion(input: AskInput, deps: AskDeps): Promise<strin
       deps.onWarning?.('condensing the follow-up with the LLM failed; carrying the subject offline', err);
     }
   }
-  return condenseOffline(input.question, input.history);
+  return condenseOffline(input.question, input.history, index.followUps);
 }
 
 function extractive(q: AnalyzedQuestion, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {
@@ -144,7 +144,7 @@ export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, e
   const modelSignal = deadline && input.signal ? AbortSignal.any([input.signal, deadline]) : (deadline ?? input.signal);
   const modelInput: AskInput = modelSignal ? { ...input, signal: modelSignal, ...(deadline ? { deadlineAt: performance.now() + (deps.llmDeadlineMs as number) } : {}) } : input;
   // Invisible characters (zero-width spaces, bidi controls) would split words and echo back.
-  const question = stripInvisible(await standaloneQuestion({ ...modelInput, question: stripInvisible(input.question) }, deps));
+  const question = stripInvisible(await standaloneQuestion({ ...modelInput, question: stripInvisible(input.question) }, index, deps));
   // The question is analysed once; retrieval and the answerer share its tokens.
   const q = index.analyze(question);
   // The extractive answerer reads a few more passages than it cites, to find the best sentence.

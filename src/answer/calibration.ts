@@ -29,6 +29,8 @@ export interface Calibration {
   readonly articles: readonly string[];
   readonly median: number;
   readonly spread: number;
+  /** P(answerable) the corpus must reach to answer: the model's quantile of its bank's (-Infinity: none). */
+  readonly answerLevel: number;
   /** A best-candidate score relative to the corpus's off-topic level. */
   relative(topScore: number): number;
 }
@@ -54,6 +56,16 @@ export function articlesInCorpus(bank: OffTopicBank, corpusFingerprints: Readonl
   return present;
 }
 
+/** The q-quantile of values (linear interpolation between order statistics). */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const at = Math.min(1, Math.max(0, q)) * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return (sorted[lo] as number) + (at - lo) * ((sorted[hi] as number) - (sorted[lo] as number));
+}
+
 /** The median and a robust spread (1.4826 × median absolute deviation: the standard deviation for normal data). */
 export function robustSpread(values: readonly number[]): { median: number; spread: number } {
   if (values.length === 0) return { median: 0, spread: 1 };
@@ -69,10 +81,10 @@ export function robustSpread(values: readonly number[]): { median: number; sprea
   return { median, spread: Math.max(1, 1.4826 * mad) };
 }
 
-export function calibrationFrom(topScores: readonly number[], articles: readonly string[]): Calibration {
+export function calibrationFrom(topScores: readonly number[], articles: readonly string[], answerLevel = -Infinity): Calibration {
   const { median, spread } = robustSpread(topScores);
   const questions = topScores.length;
-  return { questions, articles, median, spread, relative: (s) => (questions ? (s - median) / spread : 0) };
+  return { questions, articles, median, spread, answerLevel, relative: (s) => (questions ? (s - median) / spread : 0) };
 }
 
 export const UNCALIBRATED: Calibration = calibrationFrom([], []);

@@ -19,7 +19,7 @@ import type { ServingIndex } from './serving-index.js';
 import { rowOf, type SentenceIndex } from './sentence-index.js';
 import { answerSentences, checkSentenceCitations } from './citation-check.js';
 import { isCommonWord, nameBag, nameIn, quantities, quantityIn, type NameBag, type Quantity } from './claim-facts.js';
-import { claimSupport, passageWindows, type SupportParams } from './claim-support.js';
+import { claimMatcher, claimSupport, passageWindows, type SupportParams } from './claim-support.js';
 
 export interface ClaimCheckSettings extends SupportParams {
   /** Sentences whose support score is below this are unsupported. */
@@ -206,8 +206,9 @@ export class ClaimChecker {
     // The best support of any run of sentences of a cited passage, or of one run from each of two.
     const runs = facts.flatMap((f) => f.windows);
     for (let a = 0; a < facts.length; a++) for (let b = a + 1; b < facts.length; b++) for (const x of (facts[a] as PassageFacts).windows) for (const y of (facts[b] as PassageFacts).windows) runs.push(Int32Array.from([...x, ...y]));
+    const matcher = claimMatcher(content, this.ctx.index.sentences, this.ctx.index.answering.vectors);
     let support = 0;
-    for (const run of runs) support = Math.max(support, claimSupport(content, run, this.ctx.index.sentences, this.ctx.index.answering.vectors, this.ctx.settings, held).score);
+    for (const run of runs) support = Math.max(support, claimSupport(content, run, matcher, this.ctx.settings, held).score);
     return { fact, support };
   }
 

@@ -8,7 +8,7 @@
  * passage covers, in [0, 1]; the threshold that separates supported claims from unsupported
  * ones is chosen on labelled examples (scripts/claim-threshold.ts, models/claim-check.json).
  */
-import { matchTerms, type LemmaVectors } from './features.js';
+import { TermMatcher, type LemmaVectors } from './features.js';
 import type { QuestionTerm } from './question.js';
 import { rowOf, type SentenceIndex } from './sentence-index.js';
 
@@ -50,10 +50,13 @@ export function passageWindows(index: SentenceIndex, position: number, window: n
   return out.length ? out : [Int32Array.from(title)];
 }
 
-/** The support of a claim (its analysed terms) by passages (their lemma ids); `held`: lemmas known to be in them (names and numbers checked). */
-export function claimSupport(terms: readonly QuestionTerm[], lemmas: Int32Array, index: SentenceIndex, vectors: LemmaVectors, params: SupportParams, held: ReadonlySet<string> = new Set()): Support {
+/** A claim's terms, ready to be matched against runs of passage lemmas (word cosines are remembered across runs). */
+export const claimMatcher = (terms: readonly QuestionTerm[], index: SentenceIndex, vectors: LemmaVectors): TermMatcher => new TermMatcher(terms, index, vectors);
+
+/** The support of a claim (its analysed terms) by a run of passage lemma ids; `held`: lemmas known to be in it (names and numbers checked). */
+export function claimSupport(terms: readonly QuestionTerm[], lemmas: Int32Array, matcher: TermMatcher, params: SupportParams, held: ReadonlySet<string> = new Set()): Support {
   if (terms.length === 0) return { score: 1, exact: 1, family: 1, min: 1, terms: 0 };
-  const m = matchTerms(terms, lemmas, index, vectors, true);
+  const m = matcher.match(lemmas, true);
   const span = Math.max(1e-6, params.softCeil - params.softFloor);
   let total = 0;
   let score = 0;

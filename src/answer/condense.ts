@@ -1,10 +1,14 @@
 /**
  * Offline follow-up handling: makes a question that leans on earlier turns standalone before
- * it is searched, deciding from the question's own form what it takes from them.
+ * it is searched, deciding from the question's own form (and which of its words the corpus
+ * knows) what it takes from them.
  *  - A full question with a name of its own ("When did the Normans reach Italy?") stands alone.
- *  - A full question without one ("Is there a university?", "What religion were they?") and a
- *    "what about ..." with its own topic ("What about its population?") keep their words and
- *    get only the conversation's subject added: the names of the latest user turn that has any.
+ *  - A question with a topic of its own that the corpus knows ("Is there a university?", "What
+ *    about its population?": a possessive points at the subject) keeps its words and gets only
+ *    the conversation's subject added: the names of the latest user turn that has any.
+ *  - A question that points back at the earlier topic ("When was it signed?", "Which ones?",
+ *    "How many beds does it have?") or whose own words the corpus does not know ("What about
+ *    wildlife?") also gets the earlier question's topic words.
  *  - A fragment that only swaps the subject ("And Blagoveshchensk?") takes the previous
  *    question with the new name in place of the old.
  *  - A fragment that only adds a modifier ("And in summer?") takes the previous question with
@@ -59,9 +63,35 @@ function replaceModifier(previous: string, preposition: string, phrase: string):
 
 const wordsOf = (text: string): string[] => tokenize(text).map((t) => t.key);
 
-/** The previous question about other names: its first name replaced by them, its other names dropped. */
-function swapSubject(previous: string, names: readonly string[]): string {
-  const old = namesOf(previous);
+/** Pronouns that stand for the earlier topic; possessives ("its", "their") point at the subject instead. */
+const TOPIC_PRONOUNS = new Set(['it', 'they', 'them', 'this', 'that', 'these', 'those', 'ones', 'one']);
+
+/** What the corpus knows of a word, so a follow-up can tell its own topic from a reference. */
+export interface FollowUpVocabulary {
+  /** The corpus uses the word (by lemma). */
+  knows(lemma: string): boolean;
+  /** The word is what the whole corpus is about (the city's name in the Heihe corpus). */
+  topical(lemma: string): boolean;
+}
+
+const KNOWS_EVERYTHING: FollowUpVocabulary = { knows: () => true, topical: () => false };
+
+/** The earlier question's topic: its content words that are not names. */
+function topicOf(turn: string): string[] {
+  const names = new Set(namesOf(turn).flatMap(wordsOf));
+  return contentOf(tokenize(turn))
+    .filter((t) => !names.has(t.key) && t.number === null)
+    .map((t) => turn.slice(t.start, t.end));
+}
+
+/**
+ * The previous question about other names: its names replaced by them, except names the corpus
+ * is about (the subject stays: "Is there a Russian community in Heihe?" + "And the Manchu?").
+ */
+function swapSubject(previous: string, names: readonly string[], vocabulary: FollowUpVocabulary): string {
+  const all = namesOf(previous);
+  const kept = all.filter((n) => tokenize(n).every((t) => vocabulary.topical(t.lemma)));
+  const old = all.length > kept.length ? all.filter((n) => !kept.includes(n)) : all.slice(-1);
   if (old.length === 0) return `${trimEnd(previous)} (${names.join(' ')})?`;
   const tokens = tokenize(previous);
   const oldKeys = new Set(old.flatMap(wordsOf));
@@ -82,7 +112,7 @@ function swapSubject(previous: string, names: readonly string[]): string {
     .trim();
 }
 
-export function condenseOffline(question: string, history: readonly ChatTurn[]): string {
+export function condenseOffline(question: string, history: readonly ChatTurn[], vocabulary: FollowUpVocabulary = KNOWS_EVERYTHING): string {
   const q = question.trim();
   const userTurns = history.filter((t) => t.role === 'user').map((t) => t.content.trim()).filter(Boolean);
   if (userTurns.length === 0) return q;
@@ -103,8 +133,17 @@ export function condenseOffline(question: string, history: readonly ChatTurn[]):
     const first = restTokens[0] as Token;
     if (PREPOSITIONS.has(first.key)) return withSubject(replaceModifier(previous, first.key, trimEnd(rest))); // "And in summer?"
     const names = namesOf(rest, true);
-    if (names.length > 0 && content.every((t) => names.some((n) => wordsOf(n).includes(t.key)))) return swapSubject(previous, names); // "And Blagoveshchensk?"
+    if (names.length > 0 && content.every((t) => names.some((n) => wordsOf(n).includes(t.key)))) return swapSubject(previous, names, vocabulary); // "And Blagoveshchensk?"
   }
-  // A question (or "what about X") with a topic of its own: its words, and the subject when it names none.
-  return namesOf(q, !startsAsQuestion).length > 0 ? q : withSubject(q);
+  if (namesOf(q, !startsAsQuestion).length > 0) return q;
+  const tokens = tokenize(q);
+  const own = contentOf(tokens).filter((t) => !TOPIC_PRONOUNS.has(t.key));
+  const pointsBack = tokens.some((t) => TOPIC_PRONOUNS.has(t.key)) || !own.some((t) => vocabulary.knows(t.lemma) && !vocabulary.topical(t.lemma));
+  if (!pointsBack) return withSubject(q);
+  // "When was it signed?" after a treaty question: the treaty's words, and the subject.
+  const ownKeys = new Set(tokens.map((t) => t.key));
+  const topic = topicOf(previous).filter((w) => !ownKeys.has(wordsOf(w)[0] ?? ''));
+  const missing = subject.filter((n) => !q.toLowerCase().includes(n.toLowerCase()));
+  const carried = [...topic, ...missing];
+  return carried.length ? `${trimEnd(q)} (${carried.join(' ')})?` : q;
 }

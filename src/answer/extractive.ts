@@ -69,7 +69,7 @@ export function scoreQuestion(q: AnalyzedQuestion, passages: readonly Retrieved[
   const read = passages.slice(0, READ_PASSAGES);
   const candidates = candidatesOf(read, ctx.index);
   const pair = pairFeatures(q, read, candidates, ctx.index, ctx.vectors);
-  const scores = scoreRows(ctx.model.ranker, pair, PAIR_FEATURES.length);
+  const scores = ctx.model.rank(pair);
   const top = topFeatures(pair, scores);
   const question = Float64Array.from([...top, ...corpusFeatures(q, ctx.index, ctx.lexiconSize), ctx.calibration.relative(top[0] ?? 0)]);
   const answerable = candidates.length && q.terms.length ? sigmoid(scoreRows(ctx.model.refusal, question, question.length)[0] as number) : 0;
@@ -111,7 +111,8 @@ export function pickSentences(ranked: readonly ScoredCandidate[], ctx: AnswerCon
 export function answerExtractively(q: AnalyzedQuestion, passages: readonly Retrieved[], ctx: AnswerContext, options: ExtractiveOptions = DEFAULT_EXTRACTIVE): ExtractiveResult {
   const { candidates, answerable } = scoreQuestion(q, passages, ctx);
   const ranked = [...candidates].sort((a, b) => b.score - a.score || a.passage - b.passage || a.position - b.position);
-  if (ranked.length === 0 || answerable < ctx.model.file.refusal.threshold) {
+  // The model's threshold, or the corpus's off-topic level when that is higher (see calibration.ts).
+  if (ranked.length === 0 || answerable < Math.max(ctx.model.file.refusal.threshold, ctx.calibration.answerLevel)) {
     return { answer: NOT_IN_CORPUS, grounded: false, citations: [], answerable, candidates: ranked };
   }
   const picked = pickSentences(ranked, ctx, options.maxChars);

@@ -164,29 +164,66 @@ export interface TermMatches {
   soft: Float64Array;
 }
 
-export function matchTerms(terms: readonly QuestionTerm[], sentenceTerms: Int32Array, index: SentenceIndex, vectors: LemmaVectors, withSoft: boolean): TermMatches {
-  const n = terms.length;
-  const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n) };
-  const present = new Set(sentenceTerms);
-  const stems = new Set<number>();
-  for (const id of sentenceTerms) stems.add(index.stemOf[id] as number);
-  terms.forEach((t, i) => {
-    const exact = (t.lemmaId >= 0 && present.has(t.lemmaId)) || t.alternates.some((ids) => ids.every((id) => present.has(id)));
-    const family = exact || (t.stemId >= 0 && stems.has(t.stemId));
-    m.exact[i] = exact ? 1 : 0;
-    m.family[i] = family ? 1 : 0;
-    if (family) m.soft[i] = 1;
-    else if (withSoft && t.vector && !t.name && !t.number) {
-      // Names and numbers match only themselves; other words also by similar meaning.
-      let best = 0;
-      for (const id of present) {
-        const v = vectors.get(id);
-        if (v) best = Math.max(best, dot(t.vector, v));
-      }
-      m.soft[i] = best;
+/**
+ * Matches a question's terms against runs of lemma ids (sentences, titles). Built once per
+ * question: which terms each lemma and word family stands for, and, per lemma met, its
+ * word-vector cosine with every term (remembered: the same words recur across a question's
+ * candidates).
+ */
+export class TermMatcher {
+  private readonly byLemma = new Map<number, number[]>();
+  private readonly byStem = new Map<number, number[]>();
+  private readonly sims = new Map<number, Float64Array>();
+  private readonly withAlternates: number[] = [];
+  constructor(
+    private readonly terms: readonly QuestionTerm[],
+    private readonly index: SentenceIndex,
+    private readonly vectors: LemmaVectors,
+  ) {
+    terms.forEach((t, i) => {
+      if (t.lemmaId >= 0) this.byLemma.set(t.lemmaId, [...(this.byLemma.get(t.lemmaId) ?? []), i]);
+      if (t.stemId >= 0) this.byStem.set(t.stemId, [...(this.byStem.get(t.stemId) ?? []), i]);
+      if (t.alternates.length) this.withAlternates.push(i);
+    });
+  }
+
+  /** Cosines of lemma `id` with every term that may match softly (names and numbers match only themselves). */
+  private simsOf(id: number): Float64Array {
+    let out = this.sims.get(id);
+    if (out) return out;
+    out = new Float64Array(this.terms.length);
+    const v = this.vectors.get(id);
+    if (v) {
+      this.terms.forEach((t, i) => {
+        if (t.vector && !t.name && !t.number) out![i] = dot(t.vector, v);
+      });
     }
-  });
-  return m;
+    this.sims.set(id, out);
+    return out;
+  }
+
+  match(run: Int32Array, withSoft: boolean): TermMatches {
+    const n = this.terms.length;
+    const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n) };
+    for (let k = 0; k < run.length; k++) {
+      const id = run[k] as number;
+      for (const i of this.byLemma.get(id) ?? []) m.exact[i] = 1;
+      for (const i of this.byStem.get(this.index.stemOf[id] as number) ?? []) m.family[i] = 1;
+      if (withSoft) {
+        const sims = this.simsOf(id);
+        for (let i = 0; i < n; i++) if ((sims[i] as number) > (m.soft[i] as number)) m.soft[i] = sims[i] as number;
+      }
+    }
+    if (this.withAlternates.length) {
+      const present = new Set(run);
+      for (const i of this.withAlternates) if (!m.exact[i] && (this.terms[i] as QuestionTerm).alternates.some((ids) => ids.every((id) => present.has(id)))) m.exact[i] = 1;
+    }
+    for (let i = 0; i < n; i++) {
+      if (m.exact[i]) m.family[i] = 1;
+      if (m.family[i]) m.soft[i] = 1;
+    }
+    return m;
+  }
 }
 
 const weighted = (values: Float64Array, weights: Float64Array, total: number): number => {
@@ -197,6 +234,14 @@ const weighted = (values: Float64Array, weights: Float64Array, total: number): n
 };
 
 const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+
+/** The weighted share of values at least `min` (as `weighted` of their 0/1 indicators). */
+const weightedAtLeast = (values: Float64Array, min: number, weights: Float64Array, total: number): number => {
+  if (total <= 0) return 0;
+  let s = 0;
+  for (let i = 0; i < values.length; i++) if ((values[i] as number) >= min) s += weights[i] as number;
+  return s / total;
+};
 
 /** Whether a sentence lacks what the question's answer kind needs: a number, a date, a name (one it does not repeat). */
 function typeMissing(kind: AnalyzedQuestion['kind'], flags: number, novelName: number, novelNumber: number, novelYear: number): number {
@@ -247,6 +292,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   const qv = q.vector;
   const kind = ANSWER_KINDS.indexOf(q.kind);
 
+  const matcher = new TermMatcher(terms, index, vectors);
   // Per passage: matches of every sentence and of the section title, and the passage's union.
   const byPassage = new Map<number, { sentences: TermMatches[]; section: TermMatches; any: Float64Array; support: Float64Array; bestFamily: number }>();
   const passageOf = (p: number): NonNullable<ReturnType<typeof byPassage.get>> => {
@@ -256,8 +302,8 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     const from = index.chunkSentences[chunk] as number;
     const to = index.chunkSentences[chunk + 1] as number;
     const sentences: TermMatches[] = [];
-    for (let s = from; s < to; s++) sentences.push(matchTerms(terms, rowOf(index.terms, s), index, vectors, true));
-    const section = matchTerms(terms, rowOf(index.sectionTerms, chunk), index, vectors, true);
+    for (let s = from; s < to; s++) sentences.push(matcher.match(rowOf(index.terms, s), true));
+    const section = matcher.match(rowOf(index.sectionTerms, chunk), true);
     const any = new Float64Array(nt);
     const support = new Float64Array(nt);
     for (let i = 0; i < nt; i++) {
@@ -278,6 +324,12 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   const families = candidates.map((c) => weighted(passageOf(c.passage).sentences[c.position]?.family ?? new Float64Array(nt), idf, idfTotal));
   const bestFamilyAll = Math.max(0, ...families);
 
+  // Scratch rows per term, reused by every candidate (a question has tens of candidates).
+  const soft = new Float64Array(nt);
+  const passageAny = new Float64Array(nt);
+  const unmatched = new Float64Array(nt);
+  const window = new Float64Array(nt);
+  const share = (idx: readonly number[], values: Float64Array): number => (idx.length === 0 ? 1 : idx.reduce((a, i) => a + (values[i] as number), 0) / idx.length);
   candidates.forEach((c, row) => {
     const p = passageOf(c.passage);
     const m = p.sentences[c.position] as TermMatches;
@@ -286,12 +338,12 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     const retrieved = passages[c.passage] as Retrieved;
     const sTerms = rowOf(index.terms, c.sentence);
     const flags = index.flags[c.sentence] as number;
-    const soft = new Float64Array(nt);
-    for (let i = 0; i < nt; i++) soft[i] = Math.max(m.family[i] as number, Math.max(0, m.soft[i] as number));
-    const passageAny = new Float64Array(nt);
-    for (let i = 0; i < nt; i++) passageAny[i] = Math.max(p.any[i] as number, m.family[i] as number);
-    const unmatched = new Float64Array(nt);
-    for (let i = 0; i < nt; i++) unmatched[i] = 1 - Math.max(passageAny[i] as number, soft[i] as number);
+    for (let i = 0; i < nt; i++) {
+      soft[i] = Math.max(m.family[i] as number, Math.max(0, m.soft[i] as number));
+      passageAny[i] = Math.max(p.any[i] as number, m.family[i] as number);
+      unmatched[i] = 1 - Math.max(passageAny[i] as number, soft[i] as number);
+      window[i] = Math.max(m.family[i] as number, prev ? (prev.family[i] as number) : 0);
+    }
     let bigramHits = 0;
     for (const [a, b] of q.bigrams) {
       const ta = terms[a] as QuestionTerm;
@@ -317,19 +369,18 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
       else novelNumber = 1;
     }
     const count = (index.chunkSentences[retrieved.position + 1] as number) - (index.chunkSentences[retrieved.position] as number);
-    const share = (idx: readonly number[], values: Float64Array): number => (idx.length === 0 ? 1 : idx.reduce((a, i) => a + (values[i] as number), 0) / idx.length);
 
     const f = out.subarray(row * d, (row + 1) * d);
     let k = 0;
     f[k++] = weighted(m.exact, idf, idfTotal);
     f[k++] = families[row] as number;
     f[k++] = weighted(soft, idf, idfTotal);
-    for (const band of SOFT_BANDS) f[k++] = weighted(soft.map((x) => (x >= band ? 1 : 0)), idf, idfTotal);
+    for (const band of SOFT_BANDS) f[k++] = weightedAtLeast(soft, band, idf, idfTotal);
     f[k++] = weighted(m.exact, rarity, rarityTotal);
     f[k++] = weighted(soft, rarity, rarityTotal);
     f[k++] = weighted(passageAny, idf, idfTotal);
     f[k++] = weighted(p.section.exact, idf, idfTotal);
-    f[k++] = weighted(p.section.soft.map((x) => (x >= TITLE_SOFT_MIN ? 1 : 0)), idf, idfTotal);
+    f[k++] = weightedAtLeast(p.section.soft, TITLE_SOFT_MIN, idf, idfTotal);
     f[k++] = prev ? weighted(prev.exact, idf, idfTotal) : 0;
     f[k++] = next ? weighted(next.exact, idf, idfTotal) : 0;
     f[k++] = p.bestFamily;
@@ -356,8 +407,6 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = novelYear;
     const family = families[row] as number;
     const prevCov = prev ? weighted(prev.exact, idf, idfTotal) : 0;
-    const window = new Float64Array(nt);
-    for (let i = 0; i < nt; i++) window[i] = Math.max(m.family[i] as number, prev ? (prev.family[i] as number) : 0);
     f[k++] = weighted(window, idf, idfTotal);
     f[k++] = Math.log1p(sum(m.family));
     f[k++] = nt ? longestRun(terms, sTerms) / nt : 0;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PAIR_FEATURES, QUESTION_FEATURES } from './features.js';
 import { SENTENCE_FEATURES_VERSION } from './sentence-index.js';
+import { forestScores, type Forest } from './forest.js';
 
 export const MODEL_FORMAT = 'heihe-answerer/1';
 
@@ -20,16 +21,26 @@ const linear = z.object({
   bias: z.number(),
 });
 
+const treeSchema = z.object({ feature: z.array(z.number().int().min(-1)), threshold: z.array(z.number()), left: z.array(z.number().int()), right: z.array(z.number().int()), value: z.array(z.number()) });
+
+/** The ranker: boosted trees (what training makes), or linear weights (readable, for tests). */
+const rankerSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('forest'), trees: z.array(treeSchema) }),
+  linear.extend({ kind: z.literal('linear') }),
+]);
+
 export const modelFileSchema = z.object({
   format: z.literal(MODEL_FORMAT),
   createdAt: z.string(),
   features: z.object({ version: z.string(), pair: z.array(z.string()), question: z.array(z.string()) }),
-  ranker: linear,
+  ranker: rankerSchema,
   refusal: linear.extend({
     /** Answer when P(answerable) is at least this. */
     threshold: z.number().min(0).max(1),
     /** The precision of refusal the threshold was chosen for, on held-out folds. */
     targetPrecision: z.number(),
+    /** A corpus also refuses below this quantile of its off-topic bank's P(answerable). */
+    bankQuantile: z.number().min(0).max(1),
   }),
   compose: z.object({
     /** A second sentence joins the answer when its probability among the candidates is at least this. */
@@ -57,8 +68,23 @@ export function foldLinear(l: z.infer<typeof linear>): FoldedLinear {
 export interface AnswererModel {
   readonly id: string;
   readonly file: ModelFile;
-  readonly ranker: FoldedLinear;
+  /** Scores of every candidate row (PAIR_FEATURES wide). */
+  rank(rows: Float64Array): Float64Array;
   readonly refusal: FoldedLinear;
+}
+
+function forestOf(trees: ReadonlyArray<z.infer<typeof treeSchema>>, width: number): Forest {
+  return {
+    trees: trees.map((t, k) => {
+      const n = t.feature.length;
+      if (t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n) throw new ModelError(`tree ${k} of the ranker has arrays of different lengths`);
+      t.feature.forEach((f, i) => {
+        const inRange = (c: number | undefined): boolean => c !== undefined && c > i && c < n;
+        if (f >= width || (f >= 0 && !(inRange(t.left[i]) && inRange(t.right[i])))) throw new ModelError(`tree ${k} of the ranker is malformed at node ${i}`);
+      });
+      return { feature: Int32Array.from(t.feature), threshold: Float64Array.from(t.threshold), left: Int32Array.from(t.left), right: Int32Array.from(t.right), value: Float64Array.from(t.value) };
+    }),
+  };
 }
 
 export class ModelError extends Error {}
@@ -72,11 +98,16 @@ export function parseModel(json: unknown): AnswererModel {
   if (file.features.version !== SENTENCE_FEATURES_VERSION || !same(file.features.pair, PAIR_FEATURES) || !same(file.features.question, [...QUESTION_FEATURES, ...CALIBRATED_FEATURES])) {
     throw new ModelError('the answerer model was trained on other features than this code computes: run `npm run train`.');
   }
-  if (file.ranker.weights.length !== PAIR_FEATURES.length || file.refusal.weights.length !== QUESTION_FEATURES.length + CALIBRATED_FEATURES.length) {
+  const width = PAIR_FEATURES.length;
+  if ((file.ranker.kind === 'linear' && file.ranker.weights.length !== width) || file.refusal.weights.length !== QUESTION_FEATURES.length + CALIBRATED_FEATURES.length) {
     throw new ModelError('the answerer model has the wrong number of weights: run `npm run train`.');
   }
   const id = createHash('sha256').update(JSON.stringify({ r: file.ranker, f: file.refusal, c: file.compose })).digest('hex').slice(0, 12);
-  return { id, file, ranker: foldLinear(file.ranker), refusal: foldLinear(file.refusal) };
+  const rank =
+    file.ranker.kind === 'forest'
+      ? ((forest: Forest) => (rows: Float64Array) => forestScores(forest, rows, width))(forestOf(file.ranker.trees, width))
+      : ((l: FoldedLinear) => (rows: Float64Array) => scoreRows(l, rows, width))(foldLinear(file.ranker));
+  return { id, file, rank, refusal: foldLinear(file.refusal) };
 }
 
 /** Features the refusal classifier adds from the corpus's calibration (see calibration.ts). */
@@ -109,8 +140,8 @@ export function untrainedModel(): AnswererModel {
     format: MODEL_FORMAT,
     createdAt: new Date(0).toISOString(),
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
-    ranker: zeros(PAIR_FEATURES.length),
-    refusal: { ...zeros(q), threshold: 0, targetPrecision: 0 },
+    ranker: { kind: 'linear', ...zeros(PAIR_FEATURES.length) },
+    refusal: { ...zeros(q), threshold: 0, targetPrecision: 0, bankQuantile: 0 },
     compose: { secondMinProb: 1, duplicateOverlap: 1 },
     training: { dataHash: '', sources: [], questions: 0, candidates: 0 },
     validation: {},

@@ -6,7 +6,8 @@
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { LoadedGeneration } from '../index-store/generation.js';
-import { hybridRetrieverSteps, type Query, type Retriever } from '../retrieval/hybrid.js';
+import { hybridRetrieverSteps, TOPICAL_SHARE, type Query, type Retriever } from '../retrieval/hybrid.js';
+import type { FollowUpVocabulary } from './condense.js';
 import { runNow, runSliced, type Steps } from '../sliced.js';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { IndexManifest } from '../types.js';
@@ -15,7 +16,8 @@ import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary }
 import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
 import type { AnswererModel } from './model.js';
-import { articlesInCorpus, calibrationFrom, fingerprint, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
+import { articlesInCorpus, calibrationFrom, fingerprint, quantile, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
+import { scoreRows, sigmoid } from './model.js';
 import { READ_PASSAGES, scoreQuestion, type AnswerContext } from './extractive.js';
 
 export interface ServingIndex {
@@ -29,6 +31,8 @@ export interface ServingIndex {
   readonly answering: AnswerContext;
   /** Analyses a question against this corpus (once per question). */
   analyze(text: string): AnalyzedQuestion;
+  /** What offline follow-up handling asks of the corpus's vocabulary. */
+  readonly followUps: FollowUpVocabulary;
 }
 
 export interface ServingDeps {
@@ -62,20 +66,43 @@ export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answe
   const present = articlesInCorpus(bank, corpus);
   const articles = bank.articles.filter((a) => !present.has(a.title));
   const ctx: AnswerContext = { ...index.answering, calibration: UNCALIBRATED };
-  const tops: number[] = [];
+  const scored: Array<{ top: number; question: Float64Array }> = [];
   for (const a of articles) {
     for (const text of a.questions) {
       const q = index.analyze(text);
       const passages = await index.retriever.retrieve({ text, tokens: q.tokens } satisfies Query, READ_PASSAGES);
-      const { candidates } = scoreQuestion(q, passages, ctx);
-      if (candidates.length) tops.push(Math.max(...candidates.map((c) => c.score)));
+      const { candidates, question } = scoreQuestion(q, passages, ctx);
+      if (candidates.length) scored.push({ top: Math.max(...candidates.map((c) => c.score)), question });
       if (sliced) await nextMacrotask();
     }
   }
-  return calibrationFrom(
-    tops,
-    articles.map((a) => a.title),
+  const titles = articles.map((a) => a.title);
+  const level = calibrationFrom(
+    scored.map((s) => s.top),
+    titles,
   );
+  // The bank's own P(answerable), its score now taken relative to the level just found: the
+  // corpus answers only above the model's quantile of them.
+  const model = index.answering.model;
+  const ps = scored.map(({ top, question }) => {
+    const row = Float64Array.from(question);
+    row[row.length - 1] = level.relative(top);
+    return sigmoid(scoreRows(model.refusal, row, row.length)[0] as number);
+  });
+  return calibrationFrom(
+    scored.map((s) => s.top),
+    titles,
+    ps.length ? quantile(ps, model.file.refusal.bankQuantile) : -Infinity,
+  );
+}
+
+/** Which words the corpus uses, and which it is about (in at least TOPICAL_SHARE of its chunks). */
+export function followUpVocabulary(index: SentenceIndex, vocabulary: Vocabulary): FollowUpVocabulary {
+  const df = (lemma: string): number => {
+    const id = vocabulary.lemmaId(lemma);
+    return id >= 0 ? (index.lemmaDf[id] as number) : 0;
+  };
+  return { knows: (lemma) => df(lemma) > 0, topical: (lemma) => index.chunkCount >= 4 && df(lemma) / index.chunkCount >= TOPICAL_SHARE };
 }
 
 /** The synchronous part of toServingIndex, pausing at safe points. */
@@ -97,6 +124,7 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
     sentences,
     vocabulary,
     analyze: (text: string) => analyzeQuestion(text, sentences, vocabulary, deps.lexicon),
+    followUps: followUpVocabulary(sentences, vocabulary),
   };
   const uncalibrated: AnswerContext = { index: sentences, vectors: new LemmaVectors(sentences, deps.lexicon), model: deps.model, calibration: UNCALIBRATED, lexiconSize: deps.lexicon.size };
   const calibration = deps.bank && gen.chunks.length > 0 ? await calibrate({ ...base, answering: uncalibrated }, deps.bank, deps.sliced) : UNCALIBRATED;

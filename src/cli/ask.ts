@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     const scored = scoreQuestion(q, passages, index.answering);
     const ranked = [...scored.candidates].sort((a, b) => b.score - a.score).slice(0, 5);
     console.log(`kind: ${q.kind}; terms: ${q.terms.map((t) => `${t.lemma}${t.name ? '*' : ''}(idf ${t.idf.toFixed(2)}${t.df ? '' : ', unknown'})`).join(' ')}`);
-    console.log(`P(answerable) ${scored.answerable.toFixed(3)} (threshold ${index.answering.model.file.refusal.threshold}); question features:`);
+    const { calibration, model } = index.answering;
+    console.log(`P(answerable) ${scored.answerable.toFixed(3)} (threshold ${model.file.refusal.threshold}, this corpus's off-topic level ${calibration.answerLevel.toFixed(3)} from ${calibration.questions} bank questions); question features:`);
     console.log(`  ${[...QUESTION_FEATURES, ...CALIBRATED_FEATURES].map((f, i) => `${f}=${(scored.question[i] ?? 0).toFixed(2)}`).join(' ')}`);
     for (const c of ranked) {
       const chunk = (passages[c.passage] as Retrieved).chunk;

@@ -10,9 +10,14 @@ import path from 'node:path';
 import { ReindexError } from '../errors.js';
 import type { SourceDoc } from '../types.js';
 
-const SOURCE_FILE = /\.(txt|md|markdown)$/i;
+/** The names the ingest treats as sources (the documents API accepts the same). */
+export const SOURCE_FILE = /\.(txt|md|markdown)$/i;
 
-async function listFiles(dir: string, rel = ''): Promise<string[]> {
+/**
+ * The source files below `dir` (relative paths with `/`), unsorted: regular files with a
+ * source extension; hidden entries and symbolic links are skipped. Throws what readdir throws.
+ */
+export async function listFiles(dir: string, rel = ''): Promise<string[]> {
   const entries = await readdir(path.join(dir, rel), { withFileTypes: true });
   const out: string[] = [];
   for (const e of entries) {
@@ -51,6 +56,21 @@ function unreadable(file: string, err: unknown): ReindexError {
   return new ReindexError('corpus_unreadable', 422, `The corpus file "${file}" ${why}.`, { cause: err });
 }
 
+/**
+ * The text of a source file's bytes, or why it is not text: the one rule for what the ingest
+ * indexes, which PUT /documents applies before writing (so an upload cannot break re-indexing).
+ * A leading byte-order mark is not part of the text.
+ */
+export function decodeSourceText(bytes: Uint8Array): { readonly text: string } | { readonly problem: 'binary' | 'not_utf8' } {
+  // UTF-8 text never holds a NUL byte; binary files (images, archives, zeroed files) do.
+  if (bytes.includes(0)) return { problem: 'binary' };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '') };
+  } catch {
+    return { problem: 'not_utf8' };
+  }
+}
+
 /** One source file, decoded and checked. */
 export async function readSource(corpusDir: string, file: string): Promise<SourceDoc> {
   let bytes: Buffer;
@@ -59,15 +79,15 @@ export async function readSource(corpusDir: string, file: string): Promise<Sourc
   } catch (err) {
     throw unreadable(file, err);
   }
-  // UTF-8 text never holds a NUL byte; binary files (images, archives, zeroed files) do.
-  if (bytes.includes(0)) throw new ReindexError('corpus_unreadable', 422, `The corpus file "${file}" is binary (it contains NUL bytes); only UTF-8 text is indexed.`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (err) {
-    throw new ReindexError('corpus_unreadable', 422, `The corpus file "${file}" is not valid UTF-8 text.`, { cause: err });
+  const decoded = decodeSourceText(bytes);
+  if ('problem' in decoded) {
+    throw new ReindexError(
+      'corpus_unreadable',
+      422,
+      decoded.problem === 'binary' ? `The corpus file "${file}" is binary (it contains NUL bytes); only UTF-8 text is indexed.` : `The corpus file "${file}" is not valid UTF-8 text.`,
+    );
   }
-  return { path: file, text: text.replace(/^\uFEFF/, '') };
+  return { path: file, text: decoded.text };
 }
 
 /** The sources, read one at a time as they are consumed. */

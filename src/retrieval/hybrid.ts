@@ -38,7 +38,7 @@ const embedsKeys = (e: EmbeddingsInterface): e is EmbeddingsInterface & KeyEmbed
  * in the Heihe corpus), not a clue to which passage answers: as a rare word it would dominate
  * the dense query vector, so the dense query leaves it out (BM25 already gives it little weight).
  */
-const TOPICAL_SHARE = 0.3;
+export const TOPICAL_SHARE = 0.3;
 
 export interface HybridOptions {
   /** How many candidates each list contributes before fusion (at least k). */

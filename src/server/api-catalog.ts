@@ -1,10 +1,11 @@
 /**
  * The catalog of the HTTP API: one entry per route, naming the zod schemas its requests are
  * validated with and its responses follow. GET /openapi.json is generated from it, and the
- * metrics label requests by its paths. A new route (e.g. /feedback, /documents) adds one entry
- * here; a test fails while an Express route has none.
+ * metrics label requests by its paths. A new route adds one entry here; a test fails while an
+ * Express route has none.
  */
 import type { ApiOperation } from './openapi.js';
+import { DOCUMENT_MEDIA_TYPES } from './routes/documents.js';
 import { feedbackBodySchema } from '../feedback/feedback.js';
 import {
   answerSchema,
@@ -14,6 +15,13 @@ import {
   chatCompletionSchema,
   chatCompletionStreamEventSchema,
   clientConfigSchema,
+  documentConditionHeadersSchema,
+  documentDeleteSchema,
+  documentListSchema,
+  documentPathParamsSchema,
+  documentTextSchema,
+  documentWriteQuerySchema,
+  documentWriteSchema,
   feedbackReceiptSchema,
   healthResponseSchema,
   metricsTextSchema,
@@ -108,6 +116,79 @@ export function apiOperations(opts: CatalogOptions): readonly ApiOperation[] {
       auth: 'adminToken',
       responses: { 200: { description: 'The run.', json: reindexSummarySchema } },
       errors: [403, 409, 422, 500, 502],
+      rateLimited: true,
+    },
+    {
+      method: 'get',
+      path: '/documents',
+      operationId: 'listDocuments',
+      summary: 'The documents of the corpus, and whether the live index is up to date with each',
+      description: 'Every source under CORPUS_DIR (as the ingest lists them) with size, sha256, modification time, its chunks in the live generation and whether that generation holds exactly its text.',
+      tag: 'documents',
+      auth: 'apiKey',
+      responses: { 200: { description: 'The documents.', json: documentListSchema } },
+      errors: [422, 500],
+    },
+    {
+      method: 'get',
+      path: '/documents/{path}',
+      operationId: 'getDocument',
+      summary: 'The stored text of one document',
+      description: 'As stored, with `ETag: "<sha256>"` (send it back as If-Match to replace or delete only that version).',
+      tag: 'documents',
+      auth: 'apiKey',
+      params: documentPathParamsSchema,
+      lastParamSpansSegments: true,
+      responses: { 200: { description: 'The text: text/plain for .txt, text/markdown for .md.', text: { mediaType: DOCUMENT_MEDIA_TYPES, schema: documentTextSchema } } },
+      errors: [400, 404, 422, 500],
+      errorDescriptions: { 400: 'The path is not a valid document path (see the parameter).' },
+    },
+    {
+      method: 'put',
+      path: '/documents/{path}',
+      operationId: 'putDocument',
+      summary: 'Create or replace a document, then re-index',
+      description:
+        'Written atomically (temp file, fsync, rename), then re-indexed incrementally (only text not embedded before is embedded): 201 created or 200 replaced once the live index has it, with the run. 202 when the document is written but not indexed: re-indexing deferred (`reindex=false`) or failed (`reindexError`; the previous generation keeps serving). Subfolders are made as needed.',
+      tag: 'documents',
+      auth: 'adminToken',
+      params: documentPathParamsSchema,
+      lastParamSpansSegments: true,
+      query: documentWriteQuerySchema,
+      headers: documentConditionHeadersSchema,
+      textBody: { mediaTypes: DOCUMENT_MEDIA_TYPES, schema: documentTextSchema },
+      responses: {
+        200: { description: 'Replaced and indexed.', json: documentWriteSchema },
+        201: { description: 'Created and indexed.', json: documentWriteSchema },
+        202: { description: 'Written, not indexed yet (deferred, or the re-index failed).', json: documentWriteSchema },
+      },
+      errors: [400, 403, 409, 412, 413, 415, 422, 500, 503],
+      errorDescriptions: {
+        400: 'An invalid path, query or body: not UTF-8 text (binary, invalid bytes) or empty.',
+        413: 'The body is larger than DOCUMENT_BODY_LIMIT.',
+        415: 'The body is not text/plain or text/markdown in UTF-8.',
+        503: 'The corpus cannot be written (permissions, disk full); nothing was changed.',
+      },
+      rateLimited: true,
+    },
+    {
+      method: 'delete',
+      path: '/documents/{path}',
+      operationId: 'deleteDocument',
+      summary: 'Delete a document, then re-index',
+      description: '200 once the live index no longer has it, with the run; 202 when deleted but not re-indexed (deferred or failed, as for PUT).',
+      tag: 'documents',
+      auth: 'adminToken',
+      params: documentPathParamsSchema,
+      lastParamSpansSegments: true,
+      query: documentWriteQuerySchema,
+      headers: documentConditionHeadersSchema.pick({ 'if-match': true }),
+      responses: {
+        200: { description: 'Deleted and re-indexed.', json: documentDeleteSchema },
+        202: { description: 'Deleted, not re-indexed yet (deferred, or the re-index failed).', json: documentDeleteSchema },
+      },
+      errors: [400, 403, 404, 409, 412, 422, 500, 503],
+      errorDescriptions: { 503: 'The corpus cannot be written (permissions); nothing was changed.' },
       rateLimited: true,
     },
     {

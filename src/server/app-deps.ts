@@ -8,6 +8,7 @@ import type { AppDeps } from './app.js';
 import type { Serving } from './serving.js';
 import { createMetrics } from './metrics.js';
 import { createFeedbackStore } from '../feedback/store.js';
+import { createDocuments } from '../documents/documents.js';
 
 export function appDepsFrom(runtime: Runtime, serving: Serving, opts: { logger: Logger; publicDir: string }): AppDeps {
   const { config } = runtime;
@@ -25,6 +26,15 @@ export function appDepsFrom(runtime: Runtime, serving: Serving, opts: { logger: 
     bodyLimit: config.bodyLimit,
     rateLimitPerMinute: config.rateLimitPerMinute,
     reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
+    documents: createDocuments({
+      corpusDir: config.corpusDir,
+      indexDir: config.indexDir,
+      liveManifest: () => serving.holder.peek()?.manifest ?? null,
+      // The runs after document changes are counted with the others.
+      exclusive: (work) => serving.exclusive((reindex) => work(metrics.countReindexes(reindex))),
+      log: opts.logger,
+    }),
+    documentBodyLimit: config.documentBodyLimit,
     feedback: createFeedbackStore(config.feedbackDir),
     feedbackRateLimitPerMinute: config.feedbackRateLimitPerMinute,
     publicDir: opts.publicDir,

@@ -1,8 +1,8 @@
 /**
  * createApp(deps) builds the Express app: metrics, security headers, request ids and logs,
- * rate limits, API keys, JSON body parsing with a limit, the API routes (ours and the
- * OpenAI-compatible /v1), the OpenAPI document, the static chat page, and the one error
- * handler. It does not listen; the entry point (main.ts) does.
+ * rate limits, API keys, JSON body parsing with a limit, the API routes (ours, the documents
+ * of the corpus and the OpenAI-compatible /v1), the OpenAPI document, the static chat page,
+ * and the one error handler. It does not listen; the entry point (main.ts) does.
  */
 import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
@@ -24,6 +24,8 @@ import { openApiRouter } from './routes/openapi.js';
 import { metricsRouter } from './routes/metrics.js';
 import { feedbackRouter } from './routes/feedback.js';
 import { clientConfigRouter } from './routes/client-config.js';
+import { documentsRouter } from './routes/documents.js';
+import type { Documents } from '../documents/documents.js';
 import type { FeedbackStore } from '../feedback/store.js';
 import type { ReindexSummary } from './reindexer.js';
 import { errorHandler, notFound } from './errors-http.js';
@@ -47,6 +49,10 @@ export interface AppDeps {
   /** Requests per minute per client on /ask; 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
   readonly reindexRateLimitPerMinute: number;
+  /** The corpus as documents (GET/PUT/DELETE /documents). */
+  readonly documents: Documents;
+  /** DOCUMENT_BODY_LIMIT: the largest PUT /documents body. */
+  readonly documentBodyLimit: string;
   /** Where POST /feedback stores what readers say about answers. */
   readonly feedback: FeedbackStore;
   readonly feedbackRateLimitPerMinute: number;
@@ -83,6 +89,8 @@ function limiter(perMinute: number): express.RequestHandler {
   });
 }
 
+const isRead = (req: express.Request): boolean => req.method === 'GET' || req.method === 'HEAD';
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -94,7 +102,7 @@ export function createApp(deps: AppDeps): Express {
   const operations = apiOperations({ metricsRequireApiKey });
   const metrics = deps.metrics ?? createMetrics({ index: deps.index });
   // First, so every request is timed and counted, including those refused further on.
-  app.use(metrics.requests(routeLabeller(operations.map((op) => op.path))));
+  app.use(metrics.requests(routeLabeller(operations)));
 
   app.use(
     pinoHttp({
@@ -137,9 +145,15 @@ export function createApp(deps: AppDeps): Express {
   // parsing. /ask and /v1/chat/completions do the same work and share one budget per client.
   const askLimit = limiter(deps.rateLimitPerMinute);
   app.use(['/ask', '/v1/chat/completions'], askLimit);
-  app.use('/reindex', limiter(deps.reindexRateLimitPerMinute));
+  // A document change re-indexes like POST /reindex and shares its budget (unless deferred).
+  const reindexLimit = limiter(deps.reindexRateLimitPerMinute);
+  app.use('/reindex', reindexLimit);
+  app.use('/documents', (req, res, next) => (isRead(req) || req.query['reindex'] === 'false' ? next() : reindexLimit(req, res, next)));
   if (apiKeys.length > 0) {
     app.use(['/ask', '/search', '/v1'], requireApiKey(apiKeys));
+    // Reads give out the corpus as /search does; writes take the admin token instead (one Authorization header).
+    const documentReads = requireApiKey(apiKeys);
+    app.use('/documents', (req, res, next) => (isRead(req) ? documentReads(req, res, next) : next()));
     if (metricsRequireApiKey) app.use('/metrics', requireApiKey(apiKeys));
   }
   app.use('/feedback', limiter(deps.feedbackRateLimitPerMinute));
@@ -170,6 +184,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRouter({ registry: metrics.registry }));
   app.use(feedbackRouter({ store: deps.feedback }));
   app.use(clientConfigRouter({ bodyLimit: deps.bodyLimit }));
+  app.use(documentsRouter({ documents: deps.documents, adminToken: deps.adminToken, bodyLimit: deps.documentBodyLimit }));
   app.use(express.static(path.resolve(deps.publicDir), { index: 'index.html', fallthrough: true, maxAge: '5m' }));
 
   app.use(notFound);

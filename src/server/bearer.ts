@@ -1,7 +1,7 @@
 /**
  * Bearer tokens: reading `Authorization: Bearer <token>` and checking it against the configured
- * secrets in constant time. Shared by the admin token (POST /reindex) and the API keys
- * (API_KEYS: /ask, /search, /v1/*, /metrics).
+ * secrets in constant time. Shared by the admin token (POST /reindex, document changes) and the
+ * API keys (API_KEYS: /ask, /search, /documents reads, /v1/*, /metrics).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
@@ -36,5 +36,17 @@ export function requireApiKey(keys: readonly string[]): RequestHandler {
     if (keys.length === 0 || tokenMatches(bearerToken(req), keys)) return next();
     res.setHeader('www-authenticate', 'Bearer');
     next(invalidApiKey());
+  };
+}
+
+/**
+ * Requires ADMIN_TOKEN as the bearer token: `disabled()` (a 403 naming the feature) while none
+ * is configured, 401 unauthorized for a missing or wrong one.
+ */
+export function requireAdminToken(adminToken: string | undefined, disabled: () => AppError): RequestHandler {
+  return (req, _res, next) => {
+    if (!adminToken) return next(disabled());
+    if (!tokenMatches(bearerToken(req), [adminToken])) return next(new AppError('unauthorized', 401, 'A valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>).'));
+    next();
   };
 }

@@ -146,16 +146,26 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   };
 }
 
+/** A route as the labeller needs it: a catalog path, and whether its last parameter may hold `/`. */
+export interface RouteTemplate {
+  readonly path: string;
+  readonly lastParamSpansSegments?: boolean | undefined;
+}
+
 /**
  * Maps a request to its route label: the catalog path it matches (as Express matches:
  * case-insensitive, an optional trailing slash), else `static` for a successful GET/HEAD (the
  * chat page's files), else `unmatched`. So the label has at most catalog + 2 values.
  */
-export function routeLabeller(paths: readonly string[]): (req: Request) => string {
-  const patterns = [...new Set(paths)].map((p) => ({
-    path: p,
-    re: new RegExp(`^${p.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/}]+\}/g, '[^/]+')}/?$`, 'i'),
-  }));
+export function routeLabeller(routes: readonly RouteTemplate[]): (req: Request) => string {
+  // One pattern per path (its methods share it).
+  const spans = new Map<string, boolean>();
+  for (const r of routes) spans.set(r.path, (spans.get(r.path) ?? false) || r.lastParamSpansSegments === true);
+  const patterns = [...spans].map(([path, rest]) => {
+    const escaped = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    const source = rest ? escaped.replace(/\{[^/}]+\}$/, '.+') : escaped;
+    return { path, re: new RegExp(`^${source.replace(/\{[^/}]+\}/g, '[^/]+')}/?$`, 'i') };
+  });
   return (req) => {
     // originalUrl: routers mounted under a prefix rewrite req.url while they run.
     const pathname = req.originalUrl.split('?', 1)[0] ?? '';

@@ -20,14 +20,19 @@ export interface ApiResponse {
   readonly json?: ZodType;
   /** Server-Sent Events: the schema of each event's `data:` (OpenAI's own document does the same). */
   readonly eventStream?: ZodType;
-  /** A plain-text body, e.g. the Prometheus exposition format. */
-  readonly text?: { readonly mediaType: string; readonly schema: ZodType };
+  /** A plain-text body, e.g. the Prometheus exposition format (several media types: one of them). */
+  readonly text?: { readonly mediaType: string | readonly string[]; readonly schema: ZodType };
 }
 
 export interface ApiOperation {
   readonly method: HttpMethod;
   /** OpenAPI path template, e.g. `/v1/models/{model}` (Express: `/v1/models/:model`). */
   readonly path: string;
+  /**
+   * The last path parameter may hold `/` (Express: `/documents/*path`): `/documents/{path}`
+   * matches `/documents/a/b.md`. OpenAPI cannot say so; the parameter's description does.
+   */
+  readonly lastParamSpansSegments?: boolean;
   readonly operationId: string;
   readonly summary: string;
   readonly description?: string;
@@ -35,11 +40,18 @@ export interface ApiOperation {
   readonly auth: OperationAuth;
   readonly query?: ZodObject;
   readonly params?: ZodObject;
+  /** Request headers the operation reads (e.g. If-Match). */
+  readonly headers?: ZodObject;
+  /** A JSON request body. */
   readonly body?: ZodType;
+  /** A text request body, in any of `mediaTypes`. */
+  readonly textBody?: { readonly mediaTypes: readonly string[]; readonly schema: ZodType };
   /** Successful (and other route-specific) responses by status. */
   readonly responses: Readonly<Record<number, ApiResponse>>;
   /** Error statuses the route itself can answer; 401 and 429 are added from auth and limits. */
   readonly errors: readonly number[];
+  /** What an error status means for this operation, where the shared description does not fit. */
+  readonly errorDescriptions?: Readonly<Record<number, string>>;
   /** Rate-limited per client (RATE_LIMIT_PER_MINUTE or REINDEX_RATE_LIMIT_PER_MINUTE). */
   readonly rateLimited?: boolean;
 }
@@ -57,7 +69,8 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   401: 'Missing or wrong bearer token.',
   403: 'Forbidden: the feature is disabled by configuration.',
   404: 'Not found.',
-  409: 'Conflict: another run is in progress.',
+  409: 'Conflict: another re-index (or change to the documents) is in progress.',
+  412: 'A precondition (If-Match, If-None-Match) does not hold.',
   413: 'The body is larger than BODY_LIMIT.',
   415: 'The body is not application/json in a UTF encoding.',
   422: 'The corpus cannot be read.',
@@ -73,7 +86,7 @@ function responsesOf(op: ApiOperation, opts: DocumentOptions): ZodOpenApiRespons
     const content: Record<string, { schema: ZodType }> = {};
     if (r.json) content['application/json'] = { schema: r.json };
     if (r.eventStream) content['text/event-stream'] = { schema: r.eventStream };
-    if (r.text) content[r.text.mediaType] = { schema: r.text.schema };
+    if (r.text) for (const mediaType of [r.text.mediaType].flat()) content[mediaType] = { schema: r.text.schema };
     responses[status as `${1 | 2 | 3 | 4 | 5}${string}`] = { description: r.description, content };
   }
   const errorSchema = usesOpenAIErrors(op.path) ? openAIErrorSchema : errorBodySchema;
@@ -81,12 +94,14 @@ function responsesOf(op: ApiOperation, opts: DocumentOptions): ZodOpenApiRespons
   if ((op.auth === 'apiKey' && opts.apiKeysRequired) || op.auth === 'adminToken') statuses.add(401);
   if (op.rateLimited) statuses.add(429);
   for (const status of [...statuses].sort((a, b) => a - b)) {
-    responses[String(status) as `4${string}`] = { description: ERROR_DESCRIPTIONS[status] ?? 'Error.', content: { 'application/json': { schema: errorSchema } } };
+    const description = op.errorDescriptions?.[status] ?? ERROR_DESCRIPTIONS[status] ?? 'Error.';
+    responses[String(status) as `4${string}`] = { description, content: { 'application/json': { schema: errorSchema } } };
   }
   return responses;
 }
 
 function operationOf(op: ApiOperation, opts: DocumentOptions): ZodOpenApiOperationObject {
+  const { textBody } = op;
   const security = op.auth === 'adminToken' ? [{ adminToken: [] }] : op.auth === 'apiKey' && opts.apiKeysRequired ? [{ apiKey: [] }] : [];
   return {
     operationId: op.operationId,
@@ -94,8 +109,11 @@ function operationOf(op: ApiOperation, opts: DocumentOptions): ZodOpenApiOperati
     ...(op.description ? { description: op.description } : {}),
     tags: [op.tag],
     security,
-    ...(op.query || op.params ? { requestParams: { ...(op.query ? { query: op.query } : {}), ...(op.params ? { path: op.params } : {}) } } : {}),
+    ...(op.query || op.params || op.headers
+      ? { requestParams: { ...(op.query ? { query: op.query } : {}), ...(op.params ? { path: op.params } : {}), ...(op.headers ? { header: op.headers } : {}) } }
+      : {}),
     ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
+    ...(textBody ? { requestBody: { required: true, content: Object.fromEntries(textBody.mediaTypes.map((m) => [m, { schema: textBody.schema }])) } } : {}),
     responses: responsesOf(op, opts),
   };
 }

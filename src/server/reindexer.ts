@@ -5,6 +5,10 @@
  * written, verified and made current. If this server cannot load what the run wrote, the run
  * is reported as failed (500 reindex_failed) and /health says "degraded". Every run's result
  * and time are kept for /health.
+ *
+ * The same lock serialises changes to the corpus made over HTTP (PUT/DELETE /documents): a
+ * write and the re-index after it run as one exclusive step, so a second write, a POST
+ * /reindex or a watch-mode run meanwhile gets 409 instead of interleaving with it.
  */
 import { AppError, ReindexError } from '../errors.js';
 import type { ReindexSummary } from '../ingest/reindex.js';
@@ -15,6 +19,16 @@ import { publicMessage } from './errors-http.js';
 
 export type { ReindexSummary } from '../ingest/reindex.js';
 
+export interface Reindexer {
+  /** One re-index; 409 reindex_in_progress while another run or a corpus change holds the lock. */
+  readonly reindex: () => Promise<ReindexSummary>;
+  /**
+   * Runs `work` holding the lock (409 reindex_in_progress when it is held), handing it the
+   * re-index to run under that same lock once it has changed the corpus.
+   */
+  exclusive<T>(work: (reindex: () => Promise<ReindexSummary>) => Promise<T>): Promise<T>;
+}
+
 export function createReindexer(deps: {
   /** One re-index (in a child process, or in this process for tests with injected ports). */
   run: () => Promise<ReindexSummary>;
@@ -22,12 +36,10 @@ export function createReindexer(deps: {
   sync: () => Promise<FollowOutcome>;
   status: IndexStatus;
   log?: Log;
-}): () => Promise<ReindexSummary> {
+}): Reindexer {
   const log = deps.log ?? silentLog;
-  let running = false;
-  return async () => {
-    if (running) throw new ReindexError('reindex_in_progress', 409, 'A re-index is already running; try again when it has finished.');
-    running = true;
+  let held = false;
+  const runHeld = async (): Promise<ReindexSummary> => {
     const started = performance.now();
     const elapsed = (): number => Math.round(performance.now() - started);
     try {
@@ -45,8 +57,16 @@ export function createReindexer(deps: {
       const e = err instanceof AppError ? err : null;
       deps.status.recordReindex({ at: new Date().toISOString(), ok: false, ms: elapsed(), error: { code: e?.code ?? 'internal_error', message: e ? publicMessage(e.message) : 'Something went wrong on our side.' } });
       throw err;
-    } finally {
-      running = false;
     }
   };
+  const exclusive = async <T>(work: (reindex: () => Promise<ReindexSummary>) => Promise<T>): Promise<T> => {
+    if (held) throw new ReindexError('reindex_in_progress', 409, 'A re-index or a change to the documents is already running; try again when it has finished.');
+    held = true;
+    try {
+      return await work(runHeld);
+    } finally {
+      held = false;
+    }
+  };
+  return { reindex: () => exclusive((run) => run()), exclusive };
 }

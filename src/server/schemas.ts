@@ -181,6 +181,74 @@ export const reindexSummarySchema = z
   })
   .meta({ id: 'ReindexSummary' });
 
+// --- Documents (/documents) ---------------------------------------------------------------
+
+export const documentPathParamsSchema = z.object({
+  path: z.string().meta({
+    description:
+      'The document, relative to CORPUS_DIR: folders separated by plain "/" (not %2F), each segment percent-encoded once (encodeURIComponent). A .txt or .md (.markdown) name; no "." or ".." segments, no hidden names, no backslashes or control characters, at most 512 bytes.',
+    example: 'guides/river-port.md',
+  }),
+});
+
+export const documentWriteQuerySchema = z
+  .object({
+    reindex: z
+      .enum(['true', 'false'], { error: 'reindex must be "true" or "false"' })
+      .default('true')
+      .meta({ description: '"false" writes (or deletes) without re-indexing: the change is served after the next POST /reindex.' }),
+  })
+  .strict();
+
+export const documentConditionHeadersSchema = z.object({
+  'if-match': z.string().optional().meta({ description: 'Change only if the document is still this version: its sha256 (the ETag, quoted or bare), or * for "it exists". Else 412.' }),
+  'if-none-match': z.string().optional().meta({ description: 'PUT only: `*` creates the document only if it does not exist yet. Else 412.' }),
+});
+
+export const documentTextSchema = z.string().meta({ description: 'The document, UTF-8 text (no NUL bytes), as stored.' });
+
+const sha256Field = z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'sha256 of the bytes (hex); the ETag is this value in quotes.' });
+
+export const documentInfoSchema = z
+  .strictObject({
+    path: z.string().meta({ description: 'Relative to CORPUS_DIR, with "/".' }),
+    size: z.number().int().min(0).meta({ description: 'Bytes.' }),
+    sha256: sha256Field,
+    modified: z.string().meta({ description: 'Last modification (ISO 8601).' }),
+  })
+  .meta({ id: 'DocumentInfo' });
+
+export const documentListSchema = z
+  .strictObject({
+    indexVersion: z.string().nullable().meta({ description: 'The live generation; null while no index is loaded.' }),
+    upToDate: z.boolean().meta({ description: 'Every document is indexed as it is on disk, and the index holds no deleted one.' }),
+    documents: z.array(
+      documentInfoSchema.extend({
+        chunks: z.number().int().min(0).meta({ description: 'Chunks of this path in the live generation (0 when it has none).' }),
+        indexed: z.boolean().meta({ description: 'The live generation was built from exactly this text; false for a new or changed document not re-indexed yet.' }),
+      }),
+    ),
+    deleted: z
+      .array(z.strictObject({ path: z.string(), chunks: z.number().int().min(0) }))
+      .meta({ description: 'Sources the live generation still holds that are no longer on disk (deleted without a re-index).' }),
+  })
+  .meta({ id: 'DocumentList' });
+
+const reindexOutcome = {
+  indexed: z.boolean().meta({ description: 'The live index reflects the change. False: the re-index was deferred (reindex=false) or failed (see reindexError); the change itself was made.' }),
+  reindex: reindexSummarySchema.nullable().meta({ description: 'The re-index run; null when deferred or failed.' }),
+  reindexError: z
+    .strictObject({ code: z.string(), message: z.string() })
+    .optional()
+    .meta({ description: 'Why the re-index after the change failed; the previous index generation keeps serving. Fix the cause and POST /reindex.' }),
+};
+
+export const documentWriteSchema = z
+  .strictObject({ document: documentInfoSchema, created: z.boolean().meta({ description: 'True when there was no such document before.' }), ...reindexOutcome })
+  .meta({ id: 'DocumentWrite' });
+
+export const documentDeleteSchema = z.strictObject({ path: z.string(), sha256: sha256Field, ...reindexOutcome }).meta({ id: 'DocumentDelete' });
+
 export const clientConfigSchema = z
   .strictObject({
     limits: z.strictObject({

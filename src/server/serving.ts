@@ -1,7 +1,8 @@
 /**
  * The serving state of one server process, wired the same way by the entry point and the
  * integration tests: the index holder, its status (for /health), the CURRENT follower (the
- * one place that swaps generations in), and the re-indexer behind POST /reindex and watch mode.
+ * one place that swaps generations in), and the re-indexer behind POST /reindex, watch mode and
+ * the document writes.
  */
 import type { Runtime, StartupIndex } from '../runtime.js';
 import { loadGeneration } from '../index-store/generation.js';
@@ -11,13 +12,15 @@ import type { Log } from '../log.js';
 import { createIndexHolder, type IndexHolder } from './index-holder.js';
 import { createIndexStatus, type IndexStatus } from './index-status.js';
 import { followCurrent, type CurrentFollower } from './follow-current.js';
-import { createReindexer } from './reindexer.js';
+import { createReindexer, type Reindexer } from './reindexer.js';
 
 export interface Serving {
   readonly holder: IndexHolder;
   readonly status: IndexStatus;
   readonly follower: CurrentFollower;
   readonly reindex: () => Promise<ReindexSummary>;
+  /** Runs a change to the corpus and the re-index after it under the re-index lock (PUT/DELETE /documents). */
+  readonly exclusive: Reindexer['exclusive'];
   /** Stops following CURRENT and stops a running re-index child. */
   stop(): void;
 }
@@ -63,11 +66,13 @@ export function createServing(runtime: Runtime, startup: StartupIndex, opts: Ser
           child = null;
         }
       };
+  const reindexer = createReindexer({ run, sync: () => follower.sync(), status, log: opts.log });
   return {
     holder,
     status,
     follower,
-    reindex: createReindexer({ run, sync: () => follower.sync(), status, log: opts.log }),
+    reindex: reindexer.reindex,
+    exclusive: reindexer.exclusive,
     stop() {
       follower.stop();
       child?.kill();

@@ -1,10 +1,8 @@
 /**
- * Fitting the answerer's two linear models, by L-BFGS on convex, L2-regularised losses:
- *  - the ranker, listwise: per question, a softmax over its candidate sentences, maximising
- *    the probability of the candidates that hold the answer;
- *  - the refusal classifier: weighted logistic regression, answerable vs not.
- * Features are standardised with the training rows' mean and spread; the weights returned
- * apply to standardised features (model.ts folds them back).
+ * Fitting the refusal classifier: weighted, L2-regularised logistic regression (answerable vs
+ * not) by L-BFGS. Features are standardised with the training rows' mean and spread; the
+ * weights returned apply to standardised features (model.ts folds them back). The ranker is
+ * boosted trees (boost.ts).
  */
 
 export interface Standardisation {
@@ -123,94 +121,6 @@ export interface RankGroup {
   readonly rows: ArrayLike<number>;
   readonly labels: ArrayLike<number>;
   readonly weight: number;
-}
-
-/** A group's rows restricted to the columns any of its candidates uses (most crossed features are 0). */
-interface CompactGroup {
-  readonly cols: Int32Array;
-  readonly rows: Float64Array;
-  readonly n: number;
-  readonly labels: ArrayLike<number>;
-  readonly weight: number;
-}
-
-const compacted = new WeakMap<ArrayLike<number>, { cols: Int32Array; rows: Float64Array }>();
-
-function compact(g: RankGroup, d: number): CompactGroup {
-  const n = g.labels.length;
-  let hit = compacted.get(g.rows);
-  if (!hit) {
-    const used: number[] = [];
-    for (let j = 0; j < d; j++) {
-      for (let i = 0; i < n; i++) {
-        if ((g.rows[i * d + j] as number) !== 0) {
-          used.push(j);
-          break;
-        }
-      }
-    }
-    const cols = Int32Array.from(used);
-    const rows = new Float64Array(n * cols.length);
-    for (let i = 0; i < n; i++) for (let c = 0; c < cols.length; c++) rows[i * cols.length + c] = g.rows[i * d + (cols[c] as number)] as number;
-    hit = { cols, rows };
-    compacted.set(g.rows, hit);
-  }
-  return { ...hit, n, labels: g.labels, weight: g.weight };
-}
-
-/**
- * Fits the listwise ranker; returns weights over standardised features (no bias: it cancels in
- * a softmax). Scores use raw features with weights w / scale: the mean's share is the same for
- * every candidate of a question, so it cancels too, and so does its share of the gradient.
- */
-export function fitRanker(groups: readonly RankGroup[], d: number, l2: number, st: Standardisation): Float64Array {
-  const totalWeight = groups.reduce((a, g) => a + g.weight, 0) || 1;
-  const compactGroups = groups.map((g) => compact(g, d));
-  const objective: Objective = (w, grad) => {
-    grad.fill(0);
-    let loss = 0;
-    const v = new Float64Array(d);
-    for (let j = 0; j < d; j++) v[j] = (w[j] as number) / (st.scale[j] as number);
-    const rawGrad = new Float64Array(d);
-    for (const g of compactGroups) {
-      const { n, cols, rows } = g;
-      const m = cols.length;
-      const scores = new Float64Array(n);
-      let max = -Infinity;
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        const o = i * m;
-        for (let c = 0; c < m; c++) s += (v[cols[c] as number] as number) * (rows[o + c] as number);
-        scores[i] = s;
-        if (s > max) max = s;
-      }
-      let all = 0;
-      let pos = 0;
-      for (let i = 0; i < n; i++) {
-        const e = Math.exp((scores[i] as number) - max);
-        scores[i] = e;
-        all += e;
-        if (g.labels[i]) pos += e;
-      }
-      if (pos <= 0) continue;
-      loss -= g.weight * Math.log(pos / all);
-      // d(-log(pos/all))/ds_i = p_i - [pos_i] e_i / pos
-      for (let i = 0; i < n; i++) {
-        const e = scores[i] as number;
-        const coef = g.weight * (e / all - (g.labels[i] ? e / pos : 0));
-        if (coef === 0) continue;
-        const o = i * m;
-        for (let c = 0; c < m; c++) rawGrad[cols[c] as number] = (rawGrad[cols[c] as number] as number) + coef * (rows[o + c] as number);
-      }
-    }
-    loss /= totalWeight;
-    for (let j = 0; j < d; j++) {
-      grad[j] = (rawGrad[j] as number) / (st.scale[j] as number) / totalWeight + l2 * (w[j] as number);
-      loss += 0.5 * l2 * (w[j] as number) ** 2;
-    }
-    return loss;
-  };
-  return lbfgs(objective, new Float64Array(d));
 }
 
 /** Fits weighted, L2-regularised logistic regression; returns [weights over standardised features, bias]. */

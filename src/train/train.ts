@@ -9,8 +9,10 @@
 import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '../answer/features.js';
 import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
-import { calibrationFrom } from '../answer/calibration.js';
-import { fitLogistic, fitRanker, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
+import { calibrationFrom, quantile } from '../answer/calibration.js';
+import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
+import { fitBoostedRanker, type BoostParams } from './boost.js';
+import { forestScores, type Forest } from '../answer/forest.js';
 import type { Run } from './dataset.js';
 
 const D = PAIR_FEATURES.length;
@@ -29,19 +31,21 @@ export interface TrainInput {
   readonly bankArticles: ReadonlySet<string>;
   /** Folds left out one at a time for validation (see LabelledQuestion.fold). */
   readonly folds: readonly string[];
-  /** L2 strengths tried (chosen by held-out accuracy / log-loss). */
-  readonly rankerL2: readonly number[];
+  /** The boosted ranker's settings. */
+  readonly boost: BoostParams;
+  /** L2 strengths of the refusal classifier tried (chosen by held-out log-loss). */
   readonly refusalL2: readonly number[];
   /** Refusals must be right this often (on held-out folds, equal shares of answerable and not). */
   readonly targetPrecision: number;
+  /** A corpus answers only above this quantile of P(answerable) of its off-topic bank (see calibration.ts). */
+  readonly bankQuantile: number;
   /** Median answer length the second-sentence rule must keep to. */
   readonly maxMedianChars: number;
   readonly log?: (m: string) => void;
 }
 
 interface FittedRanker {
-  readonly st: Standardisation;
-  readonly weights: Float64Array;
+  readonly forest: Forest;
   /** Scores of every run's candidates under this ranker. */
   readonly scores: Map<Run, Float64Array>;
 }
@@ -55,11 +59,9 @@ interface FittedRefusal {
 /** The ranker's training questions: answerable runs with the answer among their candidates, weighing the same. */
 const rankGroups = (runs: readonly Run[]): RankGroup[] => runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1)).map((r) => ({ rows: r.pair, labels: r.labels, weight: 1 }));
 
-function fitRankerOn(train: readonly Run[], all: readonly Run[], l2: number): FittedRanker {
-  const groups = rankGroups(train);
-  const st = standardisation(groups.map((g) => g.rows), D);
-  const weights = fitRanker(groups, D, l2, st);
-  return { st, weights, scores: new Map(all.map((r) => [r, linearScores(r.pair, D, weights, st)])) };
+function fitRankerOn(train: readonly Run[], all: readonly Run[], params: BoostParams): FittedRanker {
+  const forest = fitBoostedRanker(rankGroups(train), D, params);
+  return { forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) };
 }
 
 /**
@@ -124,6 +126,26 @@ export interface HeldOut {
   readonly order: Int32Array;
   readonly probs: Float64Array;
   readonly answerable: number;
+  /** The corpus's off-topic level: the bank quantile of held-out P(answerable) of other articles' bank questions on it. */
+  bankLevel: number;
+}
+
+/** Whether a held-out run is answered at floor threshold `t` (and its corpus's bank level). */
+export const answers = (h: HeldOut, t: number): boolean => h.answerable >= Math.max(t, h.bankLevel);
+
+/** Sets each run's bank level from the held-out P(answerable) of the bank questions on its corpus. */
+function setBankLevels(held: readonly HeldOut[], bankArticles: ReadonlySet<string>, q: number): void {
+  const byCorpus = new Map<string, Array<{ article: string; p: number }>>();
+  for (const h of held) {
+    if (h.run.role !== 'offtopic' || !bankArticles.has(h.run.question.article)) continue;
+    const list = byCorpus.get(h.run.corpus) ?? [];
+    list.push({ article: h.run.question.article, p: h.answerable });
+    byCorpus.set(h.run.corpus, list);
+  }
+  for (const h of held) {
+    const ps = (byCorpus.get(h.run.corpus) ?? []).filter((b) => b.article !== h.run.question.article).map((b) => b.p);
+    h.bankLevel = ps.length ? quantile(ps, q) : -Infinity;
+  }
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -137,7 +159,7 @@ function predict(runs: readonly Run[], all: readonly Run[], ranker: FittedRanker
     const max = s.length ? Math.max(...s) : 0;
     const e = s.map((x) => Math.exp(x - max));
     const z = e.reduce((a, b) => a + b, 0) || 1;
-    return { run, fold, order, probs: e.map((x) => x / z), answerable: s.length && run.corpusFeatures[CORPUS_NO_TERMS] !== 1 ? sigmoid(p[i] as number) : 0 };
+    return { run, fold, order, probs: e.map((x) => x / z), answerable: s.length && run.corpusFeatures[CORPUS_NO_TERMS] !== 1 ? sigmoid(p[i] as number) : 0, bankLevel: -Infinity };
   });
 }
 const CORPUS_NO_TERMS = CORPUS_FEATURES.indexOf('no_terms');
@@ -189,7 +211,7 @@ export function setFigures(held: readonly HeldOut[], threshold: number, secondMi
   let facts = 0;
   let answered = 0;
   for (const h of ans) {
-    if (h.answerable < threshold) continue;
+    if (!answers(h, threshold)) continue;
     answered++;
     const picked = composed(h, secondMinProb, overlap, duplicateOverlap, maxChars);
     const full = (1 << h.run.question.facts.length) - 1;
@@ -207,9 +229,9 @@ export function setFigures(held: readonly HeldOut[], threshold: number, secondMi
     adversarial: adv.length,
     answered: share(answered, ans.length),
     factRecall: share(facts, ans.length),
-    oosRefusal: share(oos.filter((h) => h.answerable < threshold).length, oos.length),
-    unanswerableRefusal: share(unans.filter((h) => h.answerable < threshold).length, unans.length),
-    adversarialRefusal: share(adv.filter((h) => h.answerable < threshold).length, adv.length),
+    oosRefusal: share(oos.filter((h) => !answers(h, threshold)).length, oos.length),
+    unanswerableRefusal: share(unans.filter((h) => !answers(h, threshold)).length, unans.length),
+    adversarialRefusal: share(adv.filter((h) => !answers(h, threshold)).length, adv.length),
     medianChars: lengths[lengths.length >> 1] ?? 0,
   };
 }
@@ -232,7 +254,6 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   // A whole-article fold also leaves out every corpus holding the article; a question-set fold only its questions.
   const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
   const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold)]));
-  const rankersFor = (l2: number): Map<string, FittedRanker> => new Map(input.folds.map((fold) => [fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, l2)]));
   const heldFor = (rankers: Map<string, FittedRanker>, refusalL2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {
       const ranker = rankers.get(fold) as FittedRanker;
@@ -240,27 +261,17 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold);
     });
 
-  // The ranker's strength first (refusal at its first value), then the refusal's.
-  let bestRanker = input.rankerL2[0] as number;
-  let bestRankers: Map<string, FittedRanker> | null = null;
-  let bestTop1 = -1;
   const tried: Record<string, unknown> = {};
-  for (const l2 of input.rankerL2) {
-    const rankers = rankersFor(l2);
-    const figures = rankingFigures(heldFor(rankers, input.refusalL2[0] as number));
-    tried[`ranker_l2_${l2}`] = figures;
-    log(`ranker l2=${l2}: held-out top-1 ${figures.top1.toFixed(3)}, top-2 ${figures.top2.toFixed(3)} (retrievable ${figures.retrievable.toFixed(3)})`);
-    if (figures.top1 > bestTop1) {
-      bestTop1 = figures.top1;
-      bestRanker = l2;
-      bestRankers = rankers;
-    }
+  const rankers = new Map<string, FittedRanker>();
+  for (const fold of input.folds) {
+    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost));
+    log(`ranker fitted without ${fold}`);
   }
   let bestRefusal = input.refusalL2[0] as number;
   let bestLoss = Infinity;
   let held: HeldOut[] = [];
   for (const l2 of input.refusalL2) {
-    const h = heldFor(bestRankers as Map<string, FittedRanker>, l2);
+    const h = heldFor(rankers, l2);
     const loss = logLoss(h);
     tried[`refusal_l2_${l2}`] = { logLoss: loss };
     log(`refusal l2=${l2}: held-out log-loss ${loss.toFixed(4)}`);
@@ -271,6 +282,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     }
   }
 
+  setBankLevels(held, input.bankArticles, input.bankQuantile);
   // The refusal threshold: the lowest that refuses correctly at least `targetPrecision` of the
   // time, with answerable and off-topic questions weighing the same in every corpus kind.
   const kinds = [...new Set(input.corpora.map((c) => c.kind))];
@@ -283,8 +295,8 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       const ans = inKind.filter((h) => h.run.role === 'answerable');
       const oos = inKind.filter((h) => h.run.role === 'offtopic');
       if (!ans.length || !oos.length) continue;
-      answeredSum += ans.filter((h) => h.answerable >= t).length / ans.length;
-      refusedSum += oos.filter((h) => h.answerable < t).length / oos.length;
+      answeredSum += ans.filter((h) => answers(h, t)).length / ans.length;
+      refusedSum += oos.filter((h) => !answers(h, t)).length / oos.length;
       n++;
     }
     const answered = answeredSum / n;
@@ -325,18 +337,18 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     byFold[fold] = { ranking: rankingFigures(h), ...Object.fromEntries(kinds.map((k) => [k, setFigures(h.filter((x) => kindOf.get(x.run.corpus)?.kind === k), threshold, secondMinProb, overlap, duplicateOverlap, maxChars)])) };
   }
 
-  const finalRanker = fitRankerOn(input.runs, input.runs, bestRanker);
+  const finalRanker = fitRankerOn(input.runs, input.runs, input.boost);
   const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, bestRefusal, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
     format: MODEL_FORMAT,
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
-    ranker: { mean: [...finalRanker.st.mean], scale: [...finalRanker.st.scale], weights: [...finalRanker.weights], bias: 0 },
-    refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision },
+    ranker: { kind: 'forest', trees: finalRanker.forest.trees.map((t) => ({ feature: [...t.feature], threshold: [...t.threshold], left: [...t.left], right: [...t.right], value: [...t.value] })) },
+    refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision, bankQuantile: input.bankQuantile },
     compose: { secondMinProb, duplicateOverlap },
     validation: {
       method: 'leave one article out: each model fitted without the article’s questions and without corpora holding it, scored on the article’s questions',
       folds: input.folds,
-      rankerL2: bestRanker,
+      ranker: input.boost,
       refusalL2: bestRefusal,
       ranking: rankingFigures(held),
       byCorpusKind: byKind,

@@ -40,6 +40,20 @@ describe('condenseOffline', () => {
     expect(after('What is the climate of Heihe and Harbin?', 'And what about Harbin?')).toBe('What is the climate of Harbin?');
   });
 
+  it('borrows the earlier topic for a question that points back at it, or whose words the corpus does not know', () => {
+    const vocab = { knows: (l: string) => ['population', 'university', 'treaty', 'sign', 'border', 'landscape', 'heihe'].includes(l), topical: (l: string) => l === 'heihe' };
+    expect(condenseOffline('When was it signed?', [user('Was there a treaty that fixed the border?')], vocab)).toBe('When was it signed (treaty fixed border)?');
+    expect(condenseOffline('Which ones?', [user('Are there universities in Heihe?')], vocab)).toBe('Which ones (universities Heihe)?');
+    expect(condenseOffline('What about wildlife?', [user('What is the landscape like around Heihe?')], vocab)).toBe('What about wildlife (landscape like around Heihe)?');
+    // A possessive points at the subject, not the earlier topic.
+    expect(condenseOffline('What about its population?', [user('What is the climate like in Heihe?')], vocab)).toBe('What about its population (Heihe)?');
+  });
+
+  it('keeps the name the corpus is about when a fragment swaps another', () => {
+    const vocab = { knows: () => true, topical: (l: string) => l === 'heihe' };
+    expect(condenseOffline('What about the Manchu?', [user('Is there a Russian community in Heihe?')], vocab)).toBe('Is there a Manchu community in Heihe?');
+  });
+
   it('repeats the earlier question for a follow-up with no words of its own', () => {
     expect(after('Which river forms the border?', 'And?')).toBe('Which river forms the border?');
   });

@@ -19,8 +19,13 @@ describe('the model file', () => {
   it('refuses a model trained on other features, or with missing weights', () => {
     const features = committed['features'] as { pair: string[] };
     expect(() => parseModel({ ...committed, features: { ...features, pair: [...features.pair.slice(1), 'something_else'] } })).toThrow(ModelError);
-    const ranker = committed['ranker'] as { weights: number[] };
-    expect(() => parseModel({ ...committed, ranker: { ...ranker, weights: ranker.weights.slice(1) } })).toThrow(/weights/);
+    const refusal = committed['refusal'] as { weights: number[] };
+    expect(() => parseModel({ ...committed, refusal: { ...refusal, weights: refusal.weights.slice(1) } })).toThrow(/weights/);
+    const ranker = committed['ranker'] as { trees: Array<{ feature: number[] }> };
+    const [tree, ...rest] = ranker.trees;
+    // A split node whose children point backwards would loop forever: refused.
+    const broken = { ...tree, left: tree?.feature.map(() => 0) };
+    expect(() => parseModel({ ...committed, ranker: { ...ranker, trees: [broken, ...rest] } })).toThrow(/malformed/);
     expect(() => parseModel({ format: 'other' })).toThrow(ModelError);
   });
 });

@@ -3,9 +3,10 @@
  * so every line it can write is written) runs in LLM mode against the OpenAI stub with an
  * ADMIN_TOKEN and an OPENAI_API_KEY, and is driven through what logs the most: the admin token
  * in a query string (`POST /reindex?token=…`, with and without the header), a real re-index
- * (whose child process logs through the server), model failures and fallbacks, a cut stream,
- * searches and 404s carrying the token in their query. Then neither secret may appear anywhere
- * in its stdout or stderr, while the lines for those requests are there.
+ * (whose child process logs through the server), document writes over HTTP (each logged),
+ * model failures and fallbacks, a cut stream, searches and 404s carrying the token in their
+ * query. Then neither secret may appear anywhere in its stdout or stderr, while the lines for
+ * those requests are there.
  */
 import { cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -64,6 +65,12 @@ test('neither ADMIN_TOKEN nor OPENAI_API_KEY appears in any log line', { timeout
   await record('ask, streamed (stream cut: fallback)', post('/ask', { question: 'Which river forms the border?', stream: true }));
   await record('search with the token in the query', fetch(`${server.url}/search?q=Heihe&token=${ADMIN_TOKEN}`));
   await record('404 with the token in the query', fetch(`${server.url}/nowhere?token=${ADMIN_TOKEN}&key=${API_KEY}`));
+  const document = (method: string, headers: Record<string, string>, query = ''): Promise<Response> =>
+    fetch(`${server.url}/documents/notes/secrets-check.md${query}`, { method, headers: { 'content-type': 'text/markdown', ...headers }, ...(method === 'PUT' ? { body: '# Check\n\nThe Yselt bridge opens in May.\n' } : {}) });
+  await record('document PUT with the token', document('PUT', bearer));
+  await record('document PUT with the token also in the query', document('PUT', bearer, `?token=${ADMIN_TOKEN}`));
+  await record('document PUT with a wrong token', document('PUT', { authorization: `Bearer ${ADMIN_TOKEN}-wrong` }));
+  await record('document DELETE with the token', document('DELETE', bearer));
   const out = await server.stop();
 
   expect(statuses).toEqual({
@@ -75,6 +82,10 @@ test('neither ADMIN_TOKEN nor OPENAI_API_KEY appears in any log line', { timeout
     'ask, streamed (stream cut: fallback)': 200,
     'search with the token in the query': 400, // an unknown parameter
     '404 with the token in the query': 404,
+    'document PUT with the token': 201,
+    'document PUT with the token also in the query': 400, // an unknown parameter
+    'document PUT with a wrong token': 401,
+    'document DELETE with the token': 200,
   });
   // The key was in use: the model server received it.
   expect(stub.chatRequests().some((r) => r.headers['authorization'] === `Bearer ${API_KEY}`)).toBe(true);
@@ -87,6 +98,8 @@ test('neither ADMIN_TOKEN nor OPENAI_API_KEY appears in any log line', { timeout
     expect.arrayContaining(['POST /reindex?[query not logged]', 'POST /reindex', 'POST /ask', 'GET /search?[query not logged]', 'GET /nowhere?[query not logged]']),
   );
   expect(lines.some((l) => l.includes('re-index finished'))).toBe(true);
+  expect(lines.some((l) => l.includes('"document created"') && l.includes('notes/secrets-check.md'))).toBe(true);
+  expect(lines.some((l) => l.includes('"document deleted"'))).toBe(true);
   expect(lines.some((l) => l.includes('the LLM failed; answering extractively') || l.includes('fallback'))).toBe(true);
   // ... and hold no secret, in any form we write it.
   for (const secret of [ADMIN_TOKEN, API_KEY, encodeURIComponent(ADMIN_TOKEN)]) expect(log.includes(secret), `log contains ${secret}`).toBe(false);

@@ -1,9 +1,11 @@
 /**
  * Small HTTP helpers for the server tests: JSON requests, answer/event types, the checks every
  * answer must pass (markers name citations, citation text is an exact slice of its source
- * file), and a guard that fails tests which try to reach anything but loopback.
+ * file), requests whose paths are sent as written (not normalised), and a guard that fails
+ * tests which try to reach anything but loopback.
  */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Answer, AnswerChecks, Citation } from '../../src/types.js';
@@ -183,4 +185,28 @@ export function guardNetwork(): { refused: string[]; restore: () => void } {
     return original(input, init);
   }) as typeof fetch;
   return { refused, restore: () => void (globalThis.fetch = original) };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly text: string;
+}
+
+/**
+ * An HTTP request with its path sent exactly as given: fetch (the WHATWG URL parser) would
+ * resolve `..` and `%2e%2e` segments before sending, so path-traversal attempts need this.
+ */
+export function rawRequest(baseUrl: string, method: string, rawPath: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: hostname, port, method, path: rawPath, headers: opts.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

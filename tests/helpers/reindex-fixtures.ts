@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chunkSources } from '../../src/ingest/chunk.js';
 import { readCorpus } from '../../src/ingest/read-corpus.js';
 import { FILES, generationsDir } from '../../src/index-store/layout.js';
+import { chunkRecordSchema, type ChunkRecord } from '../../src/index-store/schemas.js';
 import { PROJECT_ROOT } from './test-server.js';
 import { writeVariantCorpus } from '../../bench/big-corpus.js';
 
@@ -38,10 +39,10 @@ export function generationEntries(indexDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-/** Records of a generation's chunk store (chunks.jsonl), read straight from disk. */
-export function generationChunks(indexDir: string, name: string): Array<{ id: string; text: string }> {
+/** Records of a generation's chunk store (chunks.jsonl: each chunk and its embedding key), read straight from disk. */
+export function generationChunks(indexDir: string, name: string): ChunkRecord[] {
   const lines = readFileSync(path.join(generationsDir(indexDir), name, FILES.chunkStore), 'utf8').split('\n').filter(Boolean);
-  return lines.map((l) => JSON.parse(l) as { id: string; text: string });
+  return lines.map((l) => chunkRecordSchema.parse(JSON.parse(l)));
 }
 
 /** Chunk ids stored in a generation's chunk store. */

@@ -126,6 +126,17 @@ export function fakeAppDeps(overrides: Partial<AppDeps> = {}): AppDeps {
     bodyLimit: '64kb',
     rateLimitPerMinute: 0,
     reindexRateLimitPerMinute: 0,
+    documents: {
+      list: async () => ({ indexVersion: null, upToDate: false, documents: [], deleted: [] }),
+      read: async () => null,
+      put: async () => {
+        throw new Error('not reached');
+      },
+      remove: async () => {
+        throw new Error('not reached');
+      },
+    },
+    documentBodyLimit: '1mb',
     feedback: {
       append: async () => {
         throw new Error('not reached');

@@ -167,7 +167,7 @@ describe('the re-indexer', () => {
   test('a run whose generation this server cannot load is 500 reindex_failed, recorded as the last re-index', async () => {
     const status = createIndexStatus();
     const summary = { generation: 'g-new', version: 'abc', changed: true, repaired: false, ms: 10, files: 1, chunks: 1, added: 1, unchanged: 0, removed: 0, embedded: 1, reused: 0 } satisfies ReindexSummary;
-    const run = createReindexer({ run: async () => summary, sync: async () => ({ kind: 'failed', name: 'g-new', error: new Error('damaged on the way') }), status });
+    const run = createReindexer({ run: async () => summary, sync: async () => ({ kind: 'failed', name: 'g-new', error: new Error('damaged on the way') }), status }).reindex;
     const err = await run().then(
       () => null,
       (e: unknown) => e,
@@ -177,7 +177,7 @@ describe('the re-indexer', () => {
     expect((err as AppError).message).toContain('g-new was written, but this server cannot load it: damaged on the way');
     expect(status.lastReindex()).toMatchObject({ ok: false, error: { code: 'reindex_failed' } });
     // A generation that loads: a success.
-    const ok = createReindexer({ run: async () => summary, sync: async () => ({ kind: 'switched', name: 'g-new' }), status });
+    const ok = createReindexer({ run: async () => summary, sync: async () => ({ kind: 'switched', name: 'g-new' }), status }).reindex;
     expect(await ok()).toMatchObject({ generation: 'g-new' });
     expect(status.lastReindex()).toMatchObject({ ok: true, generation: 'g-new' });
   });

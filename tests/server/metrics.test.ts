@@ -146,7 +146,7 @@ describe('re-indexing and the index', () => {
 });
 
 describe('units', () => {
-  const label = routeLabeller(apiOperations({ metricsRequireApiKey: true }).map((op) => op.path));
+  const label = routeLabeller(apiOperations({ metricsRequireApiKey: true }));
   const req = (method: string, originalUrl: string, status = 200) => ({ method, originalUrl, res: { statusCode: status } }) as unknown as Request;
 
   test('routeLabeller matches as Express does and keeps everything else to two values', () => {
@@ -157,6 +157,11 @@ describe('units', () => {
     expect(label(req('GET', '/app.js'))).toBe('static');
     expect(label(req('GET', '/missing.js', 404))).toBe('unmatched');
     expect(label(req('POST', '/ask/extra'))).toBe('unmatched');
+    // A document path spans segments: one label however deep, and never the path itself.
+    expect(label(req('GET', '/documents'))).toBe('/documents');
+    expect(label(req('GET', '/documents/'))).toBe('/documents');
+    expect(label(req('PUT', '/documents/heihe.txt'))).toBe('/documents/{path}');
+    expect(label(req('DELETE', '/documents/guides/2026/river%20port.md?reindex=false'))).toBe('/documents/{path}');
   });
 
   const summary: ReindexSummary = { version: 'v', generation: 'g', changed: true, repaired: false, files: 1, chunks: 1, added: 1, unchanged: 0, removed: 0, embedded: 1, reused: 0, ms: 1 };

@@ -95,7 +95,7 @@ function expressRoutes(app: Express): string[] {
   const out: string[] = [];
   const walk = (stack: Layer[]): void => {
     for (const layer of stack) {
-      if (layer.route) for (const m of Object.keys(layer.route.methods)) out.push(`${m} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+      if (layer.route) for (const m of Object.keys(layer.route.methods)) out.push(`${m} ${layer.route.path.replace(/[:*](\w+)/g, '{$1}')}`);
       else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };
@@ -117,7 +117,9 @@ describe('the document', () => {
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`))
       .sort();
     expect(expressRoutes(createApp(fakeAppDeps()))).toEqual(documented);
-    expect(documented).toEqual(expect.arrayContaining(['post /ask', 'get /search', 'get /health', 'post /reindex', 'get /v1/models', 'post /v1/chat/completions', 'get /openapi.json', 'get /metrics']));
+    expect(documented).toEqual(
+      expect.arrayContaining(['post /ask', 'get /search', 'get /health', 'post /reindex', 'get /documents', 'get /documents/{path}', 'put /documents/{path}', 'delete /documents/{path}', 'get /v1/models', 'post /v1/chat/completions', 'get /openapi.json', 'get /metrics']),
+    );
   });
 
   test('request bodies are the validating schemas: /ask refuses unknown fields, chat completions require a model and messages', () => {
@@ -128,10 +130,18 @@ describe('the document', () => {
     expect(chat.required?.sort()).toEqual(['messages', 'model']);
   });
 
-  test('without API_KEYS no operation needs a key; /reindex always needs the admin token', () => {
+  test('without API_KEYS no operation needs a key; /reindex and document changes always need the admin token', () => {
     expect(doc.paths['/ask']?.['post']?.security).toEqual([]);
     expect(doc.paths['/ask']?.['post']?.responses['401']).toBeUndefined();
     expect(doc.paths['/reindex']?.['post']?.security).toEqual([{ adminToken: [] }]);
+    for (const method of ['put', 'delete']) expect(doc.paths['/documents/{path}']?.[method]?.security).toEqual([{ adminToken: [] }]);
+    expect(doc.paths['/documents']?.['get']?.security).toEqual([]);
+  });
+
+  test('PUT /documents/{path} takes a text body (text/plain or text/markdown), the path, ?reindex and If-Match / If-None-Match', () => {
+    const put = doc.paths['/documents/{path}']?.['put'] as unknown as { requestBody: { content: Record<string, unknown> }; parameters: Array<{ in: string; name: string }> };
+    expect(Object.keys(put.requestBody.content).sort()).toEqual(['text/markdown', 'text/plain']);
+    expect(put.parameters.map((p) => `${p.in} ${p.name}`).sort()).toEqual(['header if-match', 'header if-none-match', 'path path', 'query reindex']);
   });
 });
 
@@ -211,6 +221,51 @@ describe('real responses match their declared schemas', () => {
       await llm.close();
       await stub.close();
     }
+  });
+
+  test('the /documents routes: the list, a document (text), writes (201, 200, 202) and their errors', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    const put = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${srv.url}/documents/${path}`, { method: 'PUT', headers: { ...auth, 'content-type': 'text/markdown', ...headers }, body });
+    await expectJsonMatches('get', '/documents', await fetch(`${srv.url}/documents`));
+    const text = await fetch(`${srv.url}/documents/heihe.txt`);
+    expect(text.status).toBe(200);
+    expect(text.headers.get('content-type')).toMatch(/^text\/plain/);
+    expectValid(declared('get', '/documents/{path}', 200, 'text/plain'), await text.text(), 'GET /documents/{path}');
+    const missing = await fetch(`${srv.url}/documents/none.md`);
+    expect(missing.status).toBe(404);
+    await expectJsonMatches('get', '/documents/{path}', missing);
+
+    const created = await put('api/spec.md', '# Spec\n\nThe Orvane clock tower chimes at noon.\n');
+    expect(created.status).toBe(201);
+    await expectJsonMatches('put', '/documents/{path}', created);
+    const md = await fetch(`${srv.url}/documents/api/spec.md`);
+    expect(md.headers.get('content-type')).toMatch(/^text\/markdown/);
+    expectValid(declared('get', '/documents/{path}', 200, 'text/markdown'), await md.text(), 'GET /documents/{path} (markdown)');
+    const replaced = await put('api/spec.md', '# Spec\n\nThe Orvane clock tower chimes at one.\n');
+    expect(replaced.status).toBe(200);
+    await expectJsonMatches('put', '/documents/{path}', replaced);
+    const deferred = await put('api/spec.md?reindex=false', '# Spec\n\nThe Orvane clock tower chimes at two.\n');
+    expect(deferred.status).toBe(202);
+    await expectJsonMatches('put', '/documents/{path}', deferred);
+    for (const [res, status] of [
+      [await put('api/.hidden.md', 'x'), 400],
+      [await put('api/binary.md', 'a\0b'), 400],
+      [await fetch(`${srv.url}/documents/api/x.md`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'x' }), 401],
+      [await put('api/spec.md', 'x', { 'if-match': `"${'0'.repeat(64)}"` }), 412],
+      [await put('api/big.md', 'x'.repeat(1024 * 1024 + 1)), 413],
+      [await put('api/x.md', 'x', { 'content-type': 'text/html' }), 415],
+    ] as const) {
+      expect(res.status).toBe(status);
+      await expectJsonMatches('put', '/documents/{path}', res);
+    }
+
+    const deleted = await fetch(`${srv.url}/documents/api/spec.md`, { method: 'DELETE', headers: auth });
+    expect(deleted.status).toBe(200);
+    await expectJsonMatches('delete', '/documents/{path}', deleted);
+    const gone = await fetch(`${srv.url}/documents/api/spec.md`, { method: 'DELETE', headers: auth });
+    expect(gone.status).toBe(404);
+    await expectJsonMatches('delete', '/documents/{path}', gone);
   });
 
   test('GET /openapi.json and GET /metrics', async () => {

@@ -1,0 +1,139 @@
+/**
+ * The training pipeline from labelled articles to a fitted model (npm run train, and the test
+ * that retrains on a small fixture): builds the off-topic bank, indexes every training corpus
+ * in memory, asks each its questions (answerable, off-topic, made unanswerable, adversarial),
+ * and fits and validates the model (train.ts). Deterministic for the same inputs.
+ */
+import { rowOf, type SentenceIndex } from '../answer/sentence-index.js';
+import type { LocalGloveEmbeddings } from '../embeddings/local-glove.js';
+import type { Lexicon } from '../answer/lexicon.js';
+import { untrainedModel } from '../answer/model.js';
+import { DEFAULT_EXTRACTIVE } from '../answer/extractive.js';
+import type { OffTopicBank } from '../answer/calibration.js';
+import type { Article } from './labelled.js';
+import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
+import { buildCorpus, runQuestion, type BuiltCorpus, type Run } from './dataset.js';
+import { train, type TrainResult } from './train.js';
+import { corruptQuestion } from './corrupt.js';
+import type { BoostParams } from './boost.js';
+
+export interface PipelineInput {
+  readonly squad: readonly Article[];
+  readonly heihe: Article;
+  /** Questions of the evaluation sets: never in the bank. */
+  readonly sharedQuestions: ReadonlySet<string>;
+  readonly glove: LocalGloveEmbeddings;
+  readonly lexicon: Lexicon;
+  readonly bankPerArticle: number;
+  readonly adversarialPerArticle: number;
+  readonly corruptEvery: number;
+  readonly boost: BoostParams;
+  readonly refusalL2: readonly number[];
+  readonly log?: (m: string) => void;
+}
+
+export interface PipelineResult {
+  readonly result: TrainResult;
+  readonly bank: OffTopicBank;
+  readonly runs: readonly Run[];
+  readonly built: readonly BuiltCorpus[];
+  readonly specs: ReadonlyArray<CorpusSpec | { readonly name: string; readonly kind: 'heihe'; readonly articles: readonly string[] }>;
+  /** Share of the smaller sentence's terms the other has (the near-duplicate test). */
+  readonly overlap: (run: Run, a: number, b: number) => number;
+  readonly duplicateOverlap: number;
+}
+
+// Two sentences sharing more than 80 % of the smaller one's terms say the same thing twice.
+export const DUPLICATE_OVERLAP = 0.8;
+
+export async function trainPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const { squad, heihe, glove, lexicon } = input;
+  const log = input.log ?? (() => {});
+  const opts = { adversarialPerArticle: input.adversarialPerArticle, corruptEvery: input.corruptEvery };
+  const sharedQuestions = input.sharedQuestions;
+  const bank = offTopicBank(squad, input.bankPerArticle, 30, sharedQuestions, 'SQuAD 2.0 (Rajpurkar et al. 2018), Wikipedia text, CC BY-SA 4.0: questions of ../shared/eval/squad/train-squad.json');
+  const bankQuestions = new Map(bank.articles.map((a) => [a.title, new Set(a.questions)]));
+
+  const placeholder = untrainedModel();
+  const articles = [...squad, heihe];
+  const byTitle = new Map(articles.map((a) => [a.title, a]));
+  const specs = [...corpusSpecs(squad.map((a) => a.title)), { name: 'heihe', kind: 'heihe', articles: ['Heihe'] } as const];
+
+  const t0 = performance.now();
+  const runs: Run[] = [];
+  const built: BuiltCorpus[] = [];
+  for (const spec of specs) {
+    const corpus = await buildCorpus(spec.name, spec.articles.map((t) => byTitle.get(t) as Article), glove, glove.info, lexicon, placeholder);
+    built.push(corpus);
+    const inCorpus = new Set(spec.articles);
+    let count = 0;
+    for (const a of articles) {
+      if (inCorpus.has(a.title)) {
+        let adversarial = 0;
+        let answerable = 0;
+        for (const q of a.questions) {
+          count++;
+          if (q.impossible) {
+            if (a.title === 'Heihe') runs.push(await runQuestion(corpus, q, 'unanswerable', lexicon.size));
+            else if (adversarial++ < Number(opts.adversarialPerArticle)) runs.push(await runQuestion(corpus, q, 'adversarial', lexicon.size));
+            continue;
+          }
+          const run = await runQuestion(corpus, q, 'answerable', lexicon.size);
+          runs.push(run);
+          if (answerable++ % Number(opts.corruptEvery) !== 0) continue;
+          const answerLemmas = new Set<number>();
+          run.labels.forEach((l, i) => l && rowOf(corpus.sentences.terms, run.sentence[i] as number).forEach((id) => answerLemmas.add(id)));
+          const corrupted = corruptQuestion(q.question, corpus.serving, answerLemmas, glove.table);
+          if (corrupted) runs.push(await runQuestion(corpus, { ...q, id: `${q.id}~unanswerable`, question: corrupted, impossible: true, spans: [], evidence: [], facts: [] }, 'unanswerable', lexicon.size));
+        }
+      } else {
+        // Off the corpus: the article's bank questions; Heihe's questions for the Heihe corpus
+        // only (many of them name no place: "How long are the summers?" is a fair question for
+        // any corpus about a city, so it is no off-topic example for one).
+        const bankOf = bankQuestions.get(a.title);
+        if (a.title === 'Heihe') continue;
+        for (const q of a.questions) {
+          if (bankOf?.has(q.question.trim()) && !q.impossible) {
+            runs.push(await runQuestion(corpus, q, 'offtopic', lexicon.size));
+            count++;
+          }
+        }
+      }
+    }
+    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+
+  const indexOf = new Map(built.map((c) => [c.name, c.sentences]));
+  const overlap = (run: Run, a: number, b: number): number => {
+    const index = indexOf.get(run.corpus) as SentenceIndex;
+    const ta = new Set(rowOf(index.terms, run.sentence[a] as number));
+    const tb = new Set(rowOf(index.terms, run.sentence[b] as number));
+    if (!ta.size || !tb.size) return 0;
+    let common = 0;
+    for (const t of ta) if (tb.has(t)) common++;
+    return common / Math.min(ta.size, tb.size);
+  };
+
+  const result = train(
+    {
+      runs,
+      corpora: specs.map((s) => ({ name: s.name, kind: s.kind, articles: new Set(s.articles) })),
+      bankArticles: new Set(squad.map((a) => a.title)),
+      folds: [...new Set(articles.flatMap((a) => a.questions.map((q) => q.fold)))],
+      boost: input.boost,
+      refusalL2: input.refusalL2,
+      // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
+      bankQuantile: 0.9,
+      // A refusal should be right 19 times in 20 when answerable and off-topic questions are equally common.
+      targetPrecision: 0.95,
+      // The issue's limit is a median of 450 characters; keep a margin for markers and the second sentence.
+      maxMedianChars: 400,
+      log,
+    },
+    overlap,
+    DUPLICATE_OVERLAP,
+    DEFAULT_EXTRACTIVE.maxChars,
+  );
+
+  return { result, bank, runs, built, specs, overlap, duplicateOverlap: DUPLICATE_OVERLAP };
+}

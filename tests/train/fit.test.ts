@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { fitLogistic, lbfgs, linearScores, standardisation } from '../../src/train/fit.js';
+import { fitBoostedRanker } from '../../src/train/boost.js';
+import { forestScores } from '../../src/answer/forest.js';
+
+/** A deterministic uniform in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('lbfgs', () => {
+  it('finds the minimum of a convex quadratic', () => {
+    const target = [3, -2, 0.5];
+    const w = lbfgs((x, g) => {
+      let f = 0;
+      x.forEach((v, i) => {
+        const d = v - (target[i] as number);
+        f += (i + 1) * d * d;
+        g[i] = 2 * (i + 1) * d;
+      });
+      return f;
+    }, new Float64Array(3));
+    for (let i = 0; i < 3; i++) expect(w[i]).toBeCloseTo(target[i] as number, 5);
+  });
+});
+
+describe('fitLogistic', () => {
+  it('recovers the direction of the true weights from sampled labels', () => {
+    const rnd = random(7);
+    const n = 4000;
+    const rows = new Float64Array(n * 2);
+    const labels = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = rnd() * 4 - 2;
+      const b = rnd() * 4 - 2;
+      rows[i * 2] = a;
+      rows[i * 2 + 1] = b;
+      labels[i] = rnd() < 1 / (1 + Math.exp(-(2 * a - b + 0.5))) ? 1 : 0;
+    }
+    const st = standardisation([rows], 2);
+    const { weights, bias } = fitLogistic(rows, labels, new Float64Array(n).fill(1), 2, 1e-4, st);
+    const raw = [(weights[0] as number) / (st.scale[0] as number), (weights[1] as number) / (st.scale[1] as number)];
+    expect(raw[0]).toBeGreaterThan(1.6);
+    expect(raw[0]).toBeLessThan(2.4);
+    expect(raw[1]).toBeLessThan(-0.7);
+    expect(raw[1]).toBeGreaterThan(-1.3);
+    const p = linearScores(Float64Array.from([1, 0]), 2, weights, st, bias)[0] as number;
+    expect(1 / (1 + Math.exp(-p))).toBeGreaterThan(0.85);
+  });
+});
+
+describe('fitBoostedRanker', () => {
+  it('learns an interaction a linear ranker cannot: the right candidate has feature 0 high only when feature 1 is on', () => {
+    const rnd = random(11);
+    const groups = Array.from({ length: 300 }, () => {
+      const n = 6;
+      const rows = new Float64Array(n * 3);
+      const labels = new Uint8Array(n);
+      const right = Math.floor(rnd() * n);
+      const gate = rnd() < 0.5 ? 1 : 0;
+      // With the gate on, the answer has the largest feature 0 and feature 2 is noise up to 2;
+      // with it off, the other way round. No weighted sum of features 0 and 2 ranks both right.
+      for (let i = 0; i < n; i++) {
+        rows[i * 3] = gate ? rnd() : 2 * rnd();
+        rows[i * 3 + 1] = gate;
+        rows[i * 3 + 2] = gate ? 2 * rnd() : rnd();
+      }
+      rows[right * 3 + (gate ? 0 : 2)] = 1.5;
+      labels[right] = 1;
+      return { rows, labels, weight: 1 };
+    });
+    const forest = fitBoostedRanker(groups.slice(0, 200), 3, { trees: 60, depth: 3, learningRate: 0.3, l2: 1, minHessian: 1, bins: 16 });
+    let hits = 0;
+    for (const g of groups.slice(200)) {
+      const s = forestScores(forest, g.rows, 3);
+      const best = [...s.keys()].reduce((a, b) => ((s[b] as number) > (s[a] as number) ? b : a));
+      if (g.labels[best]) hits++;
+    }
+    expect(hits / 100).toBeGreaterThan(0.9);
+  });
+
+  it('is deterministic', () => {
+    const groups = [{ rows: Float64Array.from([0, 1, 2, 3, 1, 1]), labels: Uint8Array.from([0, 1, 0]), weight: 1 }];
+    const params = { trees: 3, depth: 2, learningRate: 0.5, l2: 1, minHessian: 0, bins: 4 };
+    expect(fitBoostedRanker(groups, 2, params)).toEqual(fitBoostedRanker(groups, 2, params));
+  });
+});

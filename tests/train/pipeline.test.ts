@@ -1,0 +1,53 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLocalEmbeddings } from '../../src/embeddings/load-local.js';
+import { lexiconOf } from '../../src/embeddings/port.js';
+import type { LocalGloveEmbeddings } from '../../src/embeddings/local-glove.js';
+import { parseModel } from '../../src/answer/model.js';
+import { questionSet, squadArticles, type Article } from '../../src/train/labelled.js';
+import { trainPipeline } from '../../src/train/pipeline.js';
+
+// A small fixture: a few paragraphs of three SQuAD articles, ten Heihe questions.
+const DIR = path.join(import.meta.dirname, '../fixtures/train-mini');
+const GOLDEN = path.join(DIR, 'expected-model.json');
+
+let glove: LocalGloveEmbeddings;
+beforeAll(async () => {
+  glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
+});
+
+async function fit(): Promise<unknown> {
+  const squad = squadArticles(JSON.parse(readFileSync(path.join(DIR, 'squad.json'), 'utf8')));
+  const heihe: Article = { title: 'Heihe', doc: { path: 'heihe.txt', text: readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8') }, questions: questionSet(readFileSync(path.join(DIR, 'heihe.jsonl'), 'utf8'), 'Heihe', 'Heihe:mini') };
+  const { result } = await trainPipeline({
+    squad,
+    heihe,
+    sharedQuestions: new Set(),
+    glove,
+    lexicon: lexiconOf(glove),
+    bankPerArticle: 5,
+    adversarialPerArticle: 3,
+    corruptEvery: 3,
+    boost: { trees: 6, depth: 3, learningRate: 0.1, l2: 1, minHessian: 2, bins: 16 },
+    refusalL2: [1e-2],
+  });
+  // Round-trip through JSON, as the model file is written (Float64 noise is the same both ways).
+  return JSON.parse(JSON.stringify(result.model));
+}
+
+describe('npm run train on a small fixture', () => {
+  it('fits a valid model, validated by leaving each article and question set out, and retraining gives the same model', async () => {
+    const first = await fit();
+    const model = parseModel({ ...(first as object), createdAt: '2026-12-01T00:00:00.000Z', training: { dataHash: 'fixture', sources: [], questions: 0, candidates: 0 } });
+    expect(model.file.validation['folds']).toEqual(['Normans', 'Steam_engine', 'Warsaw', 'Heihe:mini']);
+    expect(model.file.ranker.kind).toBe('forest');
+    const second = await fit();
+    expect(second).toEqual(first);
+    if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(GOLDEN, `${JSON.stringify(first, null, 1)}\n`);
+    expect(existsSync(GOLDEN), 'tests/fixtures/train-mini/expected-model.json (make it with UPDATE_GOLDEN=1)').toBe(true);
+    // The committed result of the same training: changing features or fitting changes it (then
+    // rerun with UPDATE_GOLDEN=1 and review the diff).
+    expect(first).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
+  }, 300_000);
+});
