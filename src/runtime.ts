@@ -18,6 +18,8 @@ import { ask, type AskDeps, type AskInput } from './answer/ask.js';
 import { buildSentenceIndex } from './answer/sentence-index.js';
 import { ModelError, parseModel, type AnswererModel } from './answer/model.js';
 import { offTopicBankSchema, type OffTopicBank } from './answer/calibration.js';
+import { parseClaimSettings } from './answer/claim-settings.js';
+import type { ClaimCheckSettings } from './answer/claim-check.js';
 import { ConfigError } from './errors.js';
 import { PROJECT_ROOT } from './project-root.js';
 import { lineLog, silentLog, type Log } from './log.js';
@@ -55,6 +57,7 @@ export { lexiconOf };
 
 export const DEFAULT_MODEL_FILE = path.join(PROJECT_ROOT, 'models', 'answerer.json');
 export const DEFAULT_BANK_FILE = path.join(PROJECT_ROOT, 'models', 'offtopic-bank.json');
+export const DEFAULT_CLAIM_CHECK_FILE = path.join(PROJECT_ROOT, 'models', 'claim-check.json');
 
 async function readJson(file: string, what: string): Promise<unknown> {
   try {
@@ -80,8 +83,13 @@ export async function loadOffTopicBank(file: string = DEFAULT_BANK_FILE): Promis
   return parsed.data;
 }
 
+/** LLM mode's claim-check settings (threshold chosen by scripts/claim-threshold.ts), parsed and checked. */
+export async function loadClaimSettings(file: string = DEFAULT_CLAIM_CHECK_FILE): Promise<ClaimCheckSettings> {
+  return parseClaimSettings(await readJson(file, 'claim-check settings'), file);
+}
+
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
-  const [glove, model, bank] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
+  const [glove, model, bank, claims] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank), loadClaimSettings()]);
   const embedding = await createEmbeddingPort(config, glove);
   const lexicon = lexiconOf(glove);
   let llm: LlmClient | null = null;
@@ -89,7 +97,7 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
     const { createOpenAILlm } = await import('./answer/llm-client.js');
     llm = createOpenAILlm({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, model: config.openai.model, timeoutMs: config.openai.timeoutMs, maxRetries: config.openai.maxRetries });
   }
-  const askDeps: AskDeps = { llm, llmDeadlineMs: config.openai.timeoutMs, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
+  const askDeps: AskDeps = { llm, claims, llmDeadlineMs: config.openai.timeoutMs, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
 
   const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => reindexDepsFor(config, embedding, { sentences: (chunks) => buildSentenceIndex(chunks, lexicon), ...overrides });
   const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => toServingIndex(gen, { embeddings: embedding.embeddings, lexicon, model, bank, log, sliced: true });

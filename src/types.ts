@@ -70,6 +70,24 @@ export interface Citation {
 
 export type AnswerMode = 'extractive' | 'llm';
 
+/**
+ * Why LLM mode removed a sentence of the model's answer (or part of one): it cited no passage
+ * it was given ("uncited"), repeated the instructions ("echo"), stated a number or a name its
+ * cited passages do not, or said something they do not support ("unsupported").
+ */
+export type CheckReason = 'uncited' | 'echo' | 'number' | 'name' | 'unsupported';
+
+/** What the check of a model's answer removed: sentences dropped, sentences cut short, and why. */
+export interface AnswerChecks {
+  /** Sentences the model wrote. */
+  readonly sentences: number;
+  readonly dropped: number;
+  /** Sentences kept with an unsupported part removed. */
+  readonly trimmed: number;
+  /** How many sentences (dropped or trimmed) each reason accounts for. */
+  readonly reasons: Readonly<Partial<Record<CheckReason, number>>>;
+}
+
 export interface Answer {
   readonly answer: string;
   readonly grounded: boolean;
@@ -85,6 +103,11 @@ export interface Answer {
    * 1..3, so a reader can look at what came closest or rephrase. Nothing in `answer` cites them.
    */
   readonly related?: readonly Citation[];
+  /**
+   * LLM mode: how the model's sentences fared against the passages they cite. Present when the
+   * model wrote an answer (also when none of it held and the answer fell back to extractive).
+   */
+  readonly checks?: AnswerChecks;
 }
 
 export interface ChatTurn {

@@ -1,19 +1,20 @@
 /**
  * Answering one question, end to end over a serving index: make it standalone (follow-ups),
- * retrieve passages, answer extractively or with the LLM (citations checked, falling back to
- * extractive when the model fails), and report progress as stream events.
+ * retrieve passages, answer extractively or with the LLM (every sentence checked against the
+ * passages it cites, see claim-check.ts; falling back to extractive when the model fails or
+ * nothing it wrote holds), and report progress as stream events.
  */
-import type { Answer, ChatTurn, Citation, Retrieved, StreamEvent } from '../types.js';
+import type { Answer, AnswerChecks, ChatTurn, Citation, Retrieved, StreamEvent } from '../types.js';
+import type { Log } from '../log.js';
 import { UpstreamError } from '../errors.js';
 import type { LlmClient } from './llm-client.js';
 import type { ServingIndex } from './serving-index.js';
 import { answerExtractively, DEFAULT_EXTRACTIVE, NOT_IN_CORPUS, READ_PASSAGES, type ExtractiveOptions } from './extractive.js';
 import type { AnalyzedQuestion } from './question.js';
 import { stripInvisible } from '../text/normalize.js';
-import { checkCitations } from './citation-check.js';
+import { ClaimChecker, StreamedAnswerCheck, type ClaimCheckSettings } from './claim-check.js';
 import { condenseOffline } from './condense.js';
 import { ANSWER_SYSTEM_PROMPT, NOT_IN_CORPUS_TOKEN } from './prompts.js';
-import { splitSentences } from '../text/sentences.js';
 import { MAX_ANSWER_CHARS, capCitation, capText } from './cap.js';
 
 export interface AskInput {
@@ -21,10 +22,16 @@ export interface AskInput {
   readonly history: readonly ChatTurn[];
   readonly k: number;
   readonly signal?: AbortSignal;
+  /** When the model calls must be over, on performance.now()'s clock (from AskDeps.llmDeadlineMs). */
+  readonly deadlineAt?: number;
+  /** The request's log (the claim check records what it removed). */
+  readonly log?: Pick<Log, 'info'>;
 }
 
 export interface AskDeps {
   readonly llm: LlmClient | null;
+  /** The claim check's threshold and soft-match band (models/claim-check.json). */
+  readonly claims: ClaimCheckSettings;
   readonly extractive?: ExtractiveOptions;
   readonly onWarning?: (message: string, err: unknown) => void;
   /**
@@ -53,7 +60,7 @@ async function standaloneQuestion(input: AskInput, index: ServingIndex, deps: As
   if (input.history.length === 0) return input.question;
   if (deps.llm) {
     try {
-      return await deps.llm.condense(input.question, input.history, input.signal);
+      return await deps.llm.condense(input.question, input.history, input.signal, input.deadlineAt);
     } catch (err) {
       deps.onWarning?.('condensing the follow-up with the LLM failed; carrying the subject offline', err);
     }
@@ -79,51 +86,53 @@ function extractive(q: AnalyzedQuestion, retrieved: readonly Retrieved[], k: num
   };
 }
 
-async function generated(question: string, retrieved: readonly Retrieved[], k: number, index: ServingIndex, llm: LlmClient, input: AskInput, emit: Emit): Promise<Answer> {
-  const passages = retrieved.slice(0, k).map((r, i) => toCitation(r, i + 1));
+/** The fallback reason of an answer whose model-written sentences all failed the claim check. */
+export const UNSUPPORTED_CLAIMS = 'unsupported_claims';
+
+type Generated = { kind: 'answer'; answer: Answer } | { kind: 'unsupported'; checks: AnswerChecks };
+
+async function generated(question: string, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps & { llm: LlmClient }, input: AskInput, emit: Emit): Promise<Generated> {
+  const given = retrieved.slice(0, k);
+  const passages = given.map((r, i) => toCitation(r, i + 1));
   emit({ type: 'citations', citations: passages, question, indexVersion: index.version });
-  let buffer = '';
-  let emittedUpTo = 0;
+  const checker = new ClaimChecker({
+    index,
+    passages: given.map((r, i) => ({ n: i + 1, text: r.chunk.text, section: r.chunk.section, source: r.chunk.source, position: r.position })),
+    settings: deps.claims,
+    systemPrompt: ANSWER_SYSTEM_PROMPT,
+  });
+  // Sentences are streamed once checked (a sentence is checked when it is complete), so nothing
+  // unchecked reaches the client; and no more than the answer cap.
+  const answerCheck = new StreamedAnswerCheck(checker);
   let streamed = 0;
-  // Only complete, checked sentences are streamed, so nothing unchecked reaches the client;
-  // and no more than the answer cap.
-  const flush = (final: boolean): void => {
-    const spans = splitSentences(buffer);
-    const complete = final ? spans : spans.slice(0, -1);
-    for (const s of complete) {
-      if (s.start < emittedUpTo) continue;
-      const checked = checkCitations(buffer.slice(s.start, s.end), passages, ANSWER_SYSTEM_PROMPT);
-      if (checked.text && streamed < MAX_ANSWER_CHARS) {
-        const piece = capText(`${checked.text} `, MAX_ANSWER_CHARS - streamed);
-        emit({ type: 'delta', text: piece });
-        streamed += piece.length;
-      }
-      emittedUpTo = s.end;
+  const stream = (sentences: readonly string[]): void => {
+    for (const sentence of sentences) {
+      if (streamed >= MAX_ANSWER_CHARS) return;
+      const piece = capText(`${sentence} `, MAX_ANSWER_CHARS - streamed);
+      emit({ type: 'delta', text: piece });
+      streamed += piece.length;
     }
   };
-  const raw = await llm.answer(question, passages, {
+  const raw = await deps.llm.answer(question, passages, {
     ...(input.signal ? { signal: input.signal } : {}),
-    onText: (t) => {
-      buffer += t;
-      flush(false);
-    },
+    ...(input.deadlineAt !== undefined ? { deadlineAt: input.deadlineAt } : {}),
+    onText: (t) => stream(answerCheck.push(t)),
   });
-  buffer = raw;
-  flush(true);
-  const checked = raw.trim() === NOT_IN_CORPUS_TOKEN ? null : checkCitations(raw, passages, ANSWER_SYSTEM_PROMPT);
-  if (!checked || checked.cited.length === 0) {
-    // No sentence passed the check, so none was streamed: stream the refusal, so that the
+  stream(answerCheck.end());
+  if (raw.trim() === NOT_IN_CORPUS_TOKEN) {
+    // The refusal token cites nothing, so nothing was streamed: stream the refusal, so that the
     // deltas add up to the answer as in every other case.
     for (const p of pieces(NOT_IN_CORPUS)) emit({ type: 'delta', text: p });
-    return { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question, ...related(retrieved) };
+    return { kind: 'answer', answer: { answer: NOT_IN_CORPUS, grounded: false, citations: [], mode: 'llm', indexVersion: index.version, question, ...related(retrieved) } };
   }
+  const checks = answerCheck.checks();
+  if (checks.dropped > 0 || checks.trimmed > 0) input.log?.info({ checks }, `LLM answer checked: ${checks.dropped} of ${checks.sentences} sentence(s) dropped, ${checks.trimmed} cut short`);
+  if (answerCheck.kept.length === 0) return { kind: 'unsupported', checks };
+  const text = capText(answerCheck.kept.join(' '), MAX_ANSWER_CHARS);
+  const cited = new Set([...text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
   return {
-    answer: capText(checked.text, MAX_ANSWER_CHARS),
-    grounded: true,
-    citations: passages.filter((p) => checked.cited.includes(p.n)),
-    mode: 'llm',
-    indexVersion: index.version,
-    question,
+    kind: 'answer',
+    answer: { answer: text, grounded: true, citations: passages.filter((p) => cited.has(p.n)), mode: 'llm', indexVersion: index.version, question, checks },
   };
 }
 
@@ -133,7 +142,7 @@ export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, e
   // alone still tells a gone client (rethrow) from a late model (fall back).
   const deadline = deps.llm && deps.llmDeadlineMs ? AbortSignal.timeout(deps.llmDeadlineMs) : undefined;
   const modelSignal = deadline && input.signal ? AbortSignal.any([input.signal, deadline]) : (deadline ?? input.signal);
-  const modelInput: AskInput = modelSignal ? { ...input, signal: modelSignal } : input;
+  const modelInput: AskInput = modelSignal ? { ...input, signal: modelSignal, ...(deadline ? { deadlineAt: performance.now() + (deps.llmDeadlineMs as number) } : {}) } : input;
   // Invisible characters (zero-width spaces, bidi controls) would split words and echo back.
   const question = stripInvisible(await standaloneQuestion({ ...modelInput, question: stripInvisible(input.question) }, index, deps));
   // The question is analysed once; retrieval and the answerer share its tokens.
@@ -142,13 +151,16 @@ export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, e
   const retrieved = await index.retriever.retrieve({ text: question, tokens: q.tokens }, Math.max(input.k, READ_PASSAGES));
   let answer: Answer;
   if (deps.llm) {
+    let result: Generated;
     try {
-      answer = await generated(question, retrieved, input.k, index, deps.llm, modelInput, emit);
+      result = await generated(question, retrieved, input.k, index, { ...deps, llm: deps.llm }, modelInput, emit);
     } catch (err) {
       if (!(err instanceof UpstreamError) || input.signal?.aborted) throw err;
       deps.onWarning?.('the LLM failed; answering extractively', err);
-      answer = extractive(q, retrieved, input.k, index, deps, emit, err.message);
+      result = { kind: 'answer', answer: extractive(q, retrieved, input.k, index, deps, emit, err.message) };
     }
+    // Nothing the model wrote held against its passages: the corpus's own sentences instead.
+    answer = result.kind === 'answer' ? result.answer : { ...extractive(q, retrieved, input.k, index, deps, emit, UNSUPPORTED_CLAIMS), checks: result.checks };
   } else {
     answer = extractive(q, retrieved, input.k, index, deps, emit);
   }

@@ -68,31 +68,54 @@ export function markersBeforeStops(text: string): string {
   return text.replace(/([.!?]+)((?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])+)/g, (_m, stop: string, markers: string) => `${markers.replace(/^\s+/, ' ')}${stop}`);
 }
 
+/** Why the citation check dropped a sentence: it cites no passage given, or repeats the instructions. */
+export type CitationDrop = 'uncited' | 'echo';
+
+export interface CitedSentence {
+  /** The sentence with only valid markers, without foreign links ('' when dropped). */
+  readonly text: string;
+  /** Passage numbers its markers name, in order of use, repeats kept. */
+  readonly cited: number[];
+  readonly dropped: CitationDrop | null;
+}
+
+/** The citation check of one sentence (see checkCitations). `passages` maps passage numbers to their text. */
+export function checkSentenceCitations(raw: string, passages: ReadonlyMap<number, string>, systemPrompt = ''): CitedSentence {
+  const used: number[] = [];
+  let sentence = raw.replace(MARKER, (_m, list: string) => {
+    const ns = list.split(',').map((x) => Number(x.trim())).filter((n) => passages.has(n));
+    used.push(...ns);
+    return ns.map((n) => `[${n}]`).join('');
+  });
+  const allowed = used.map((n) => passages.get(n) ?? '').join('\n');
+  sentence = stripForeignLinks(sentence, allowed).replace(/\s+([.,;:!?])/g, '$1').trim();
+  // A marker turned into a link label ("[1](https://…)") was stripped with the link: it cites nothing.
+  const shown = used.filter((n) => sentence.includes(`[${n}]`));
+  const hasWords = /\p{L}{2,}/u.test(sentence.replace(MARKER, ''));
+  if (shown.length === 0 || !hasWords) return { text: '', cited: [], dropped: 'uncited' };
+  if (systemPrompt && echoes(sentence, systemPrompt)) return { text: '', cited: [], dropped: 'echo' };
+  return { text: sentence, cited: shown, dropped: null };
+}
+
+/** A model's raw answer as the sentences to check, markers placed before their full stops. */
+export function answerSentences(raw: string): string[] {
+  const text = markersBeforeStops(raw.replace(/\r/g, '').trim());
+  return splitSentences(text).map((s) => text.slice(s.start, s.end));
+}
+
 export function checkCitations(raw: string, passages: ReadonlyArray<{ n: number; text: string }>, systemPrompt = ''): CheckedAnswer {
   const valid = new Map(passages.map((p) => [p.n, p.text]));
   const kept: string[] = [];
   const cited: number[] = [];
   let dropped = 0;
-  const text = markersBeforeStops(raw.replace(/\r/g, '').trim());
-  for (const span of splitSentences(text)) {
-    let sentence = text.slice(span.start, span.end);
-    const used: number[] = [];
-    sentence = sentence.replace(MARKER, (_m, list: string) => {
-      const ns = list.split(',').map((x) => Number(x.trim())).filter((n) => valid.has(n));
-      used.push(...ns);
-      return ns.map((n) => `[${n}]`).join('');
-    });
-    const allowed = used.map((n) => valid.get(n) ?? '').join('\n');
-    sentence = stripForeignLinks(sentence, allowed).replace(/\s+([.,;:!?])/g, '$1').trim();
-    // A marker turned into a link label ("[1](https://…)") was stripped with the link: it cites nothing.
-    const shown = used.filter((n) => sentence.includes(`[${n}]`));
-    const hasWords = /\p{L}{2,}/u.test(sentence.replace(MARKER, ''));
-    if (shown.length === 0 || !hasWords || (systemPrompt && echoes(sentence, systemPrompt))) {
+  for (const sentence of answerSentences(raw)) {
+    const checked = checkSentenceCitations(sentence, valid, systemPrompt);
+    if (checked.dropped) {
       dropped++;
       continue;
     }
-    kept.push(sentence);
-    for (const n of shown) if (!cited.includes(n)) cited.push(n);
+    kept.push(checked.text);
+    for (const n of checked.cited) if (!cited.includes(n)) cited.push(n);
   }
   return { text: kept.join(' '), cited, dropped };
 }

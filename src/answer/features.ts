@@ -158,7 +158,7 @@ export function candidatesOf(passages: readonly Retrieved[], index: SentenceInde
   return out;
 }
 
-interface TermMatches {
+export interface TermMatches {
   exact: Float64Array;
   family: Float64Array;
   soft: Float64Array;
@@ -170,7 +170,7 @@ interface TermMatches {
  * word-vector cosine with every term (remembered: the same words recur across a question's
  * candidates).
  */
-class TermMatcher {
+export class TermMatcher {
   private readonly byLemma = new Map<number, number[]>();
   private readonly byStem = new Map<number, number[]>();
   private readonly sims = new Map<number, Float64Array>();

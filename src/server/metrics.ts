@@ -51,7 +51,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['mode', 'outcome'] as const,
     registers: [registry],
   });
-  const fallbacksTotal = new Counter({ name: 'heihe_llm_fallbacks_total', help: 'Answers LLM mode gave extractively because the model failed (timeout, errors, a cut stream).', registers: [registry] });
+  const fallbacksTotal = new Counter({ name: 'heihe_llm_fallbacks_total', help: 'Answers LLM mode gave extractively because the model failed (timeout, errors, a cut stream) or nothing it wrote held against its passages.', registers: [registry] });
   const reindexTotal = new Counter({
     name: 'heihe_reindex_runs_total',
     help: 'Re-index runs in this process (POST /reindex, corpus watching) by result: changed, unchanged, failed, or rejected (another run in progress).',

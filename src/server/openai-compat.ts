@@ -82,6 +82,7 @@ const grounding = (a: Answer): ChatCompletion['grounding'] => ({
   indexVersion: a.indexVersion,
   question: a.question,
   ...(a.fallback !== undefined ? { fallback: a.fallback } : {}),
+  ...(a.checks !== undefined ? { checks: a.checks } : {}),
 });
 
 export function chatCompletion(answer: Answer, meta: CompletionMeta): ChatCompletion {

@@ -80,16 +80,34 @@ export const citationSchema = z
   })
   .meta({ id: 'Citation' });
 
+export const answerChecksSchema = z
+  .strictObject({
+    sentences: z.number().int().min(0).meta({ description: 'Sentences the model wrote.' }),
+    dropped: z.number().int().min(0).meta({ description: 'Sentences removed: each failed against the passages it cites.' }),
+    trimmed: z.number().int().min(0).meta({ description: 'Sentences kept with an unsupported part (a clause of their own) removed.' }),
+    reasons: z
+      .partialRecord(z.enum(['uncited', 'echo', 'number', 'name', 'unsupported']), z.number().int().min(1))
+      .meta({
+        description:
+          'How many dropped or trimmed sentences each reason accounts for: `uncited` (no marker naming a passage given), `echo` (repeats the instructions), `number` / `name` (states a number or a name no passage it cites states), `unsupported` (its content is not supported by the passages it cites).',
+      }),
+  })
+  .meta({ id: 'AnswerChecks', description: 'LLM mode: how the sentences of the model answer fared against the passages they cite.' });
+
 const answerMeta = {
   grounded: z.boolean().meta({ description: 'False when the corpus does not answer (the answer then says so and cites nothing).' }),
   mode: z.enum(['extractive', 'llm']),
   indexVersion: z.string().meta({ description: 'The index generation the citations came from.' }),
   question: z.string().meta({ description: 'The standalone question actually searched (follow-ups rewritten).' }),
-  fallback: z.string().optional().meta({ description: 'Present when LLM mode failed and the answer is extractive: why.' }),
+  fallback: z
+    .string()
+    .optional()
+    .meta({ description: 'Present when LLM mode did not answer and the answer is extractive: why (the model failed or timed out, or `unsupported_claims`: no sentence it wrote held against the passages it cites).' }),
   related: z
     .array(citationSchema)
     .optional()
     .meta({ description: 'On a refusal: the passages that came closest (numbered 1..3; nothing in `answer` cites them).' }),
+  checks: answerChecksSchema.optional().meta({ description: 'LLM mode, when the model wrote an answer (also when it then fell back): what the claim check removed and why.' }),
 };
 
 export const answerSchema = z

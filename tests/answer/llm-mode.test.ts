@@ -65,13 +65,14 @@ describe('answers from the model', () => {
     expect(a.citations.map((c) => c.n)).toEqual([1, 2]);
     for (const c of a.citations) expect(c.text).toBe(passages.find((p) => p.n === c.n)?.text);
     expect(a).not.toHaveProperty('fallback');
+    expect(a.checks).toEqual({ sentences: 2, dropped: 0, trimmed: 0, reasons: {} });
     expectWellFormedAnswer(a, srv.config.corpusDir);
     const h = (await (await fetch(`${srv.url}/health`)).json()) as { index: { version: string } };
     expect(a.indexVersion).toBe(h.index.version);
   });
 
   test('only cited passages are returned: a reply citing [2] alone returns citation 2 only', async () => {
-    stub.enqueue({ kind: 'text', text: 'The answer is in the second passage [2].' });
+    stub.enqueue({ kind: 'text', text: "Anheihe stands as a strategic town in China's Heilongjiang province [2]." });
     const a = await ask(srv.url, { question: Q });
     expect(a.grounded).toBe(true);
     expect(a.citations.map((c) => c.n)).toEqual([2]);
@@ -97,32 +98,37 @@ describe('answers from the model', () => {
     expectWellFormedAnswer(a, srv.config.corpusDir);
   });
 
-  test('a reply with no valid citation at all is an ungrounded refusal', async () => {
+  test('a reply with no valid citation at all falls back to the extractive answer, saying why', async () => {
     stub.enqueue({ kind: 'text', text: 'Heihe has a famous zoo. It was built in 1950 [9].' });
     const a = await ask(srv.url, { question: Q });
-    expect(a.grounded).toBe(false);
-    expect(a.citations).toEqual([]);
-    expect(a.answer).toMatch(REFUSAL);
-    expect(a.answer).not.toMatch(/zoo|\[9\]/);
+    expect(a.mode).toBe('extractive');
+    expect(a.fallback).toBe('unsupported_claims');
+    expect(a.checks).toEqual({ sentences: 2, dropped: 2, trimmed: 0, reasons: { uncited: 2 } });
+    expect(a.grounded).toBe(true);
+    expect(a.answer).toMatch(/Heilongjiang/);
+    expect(a.answer).not.toMatch(/zoo|1950|\[9\]/);
+    expectWellFormedAnswer(a, srv.config.corpusDir);
   });
 
   test('an invalid marker is removed and a sentence without markers is dropped', async () => {
-    stub.enqueue({ kind: 'text', text: 'Heihe is in Heilongjiang province [1][9]. The city has a famous zoo. Winters are cold [9]. It faces Russia [2, 9].' });
+    stub.enqueue({ kind: 'text', text: 'Heihe is in Heilongjiang province [1][9]. The city has a famous zoo. Winters are cold [9]. It lies across the Amur River from Blagoveshchensk, Russia [2, 9].' });
     const a = await ask(srv.url, { question: Q });
     expect(a.grounded).toBe(true);
-    expect(a.answer).toBe('Heihe is in Heilongjiang province [1]. It faces Russia [2].');
+    expect(a.answer).toBe('Heihe is in Heilongjiang province [1]. It lies across the Amur River from Blagoveshchensk, Russia [2].');
     expect(a.citations.map((c) => c.n)).toEqual([1, 2]);
+    expect(a.checks).toEqual({ sentences: 4, dropped: 2, trimmed: 0, reasons: { uncited: 2 } });
   });
 
   test('markdown images, links and bare URLs to foreign sites are stripped', async () => {
     stub.enqueue({
       kind: 'text',
-      text: 'Heihe is in Heilongjiang ![tracker](http://evil.example/pixel.png) [1]. See [the official map](http://evil.example/map) for details [1]. More at http://evil.example/x?a=1 or <a href="http://evil.example">here</a> [2].',
+      text: 'Heihe is in Heilongjiang ![tracker](http://evil.example/pixel.png) [1]. It is a pivotal city in [Heilongjiang province](http://evil.example/map), northeastern China [1]. It stands across from Blagoveshchensk http://evil.example/x?a=1 in <a href="http://evil.example">Russia</a> [2].',
     });
     const a = await ask(srv.url, { question: Q });
     expect(a.grounded).toBe(true);
     expect(a.answer).not.toMatch(/evil\.example|https?:|!\[|\]\(|<a|<\/a>/);
-    expect(a.answer).toContain('the official map');
+    // A link's label stays where the link was.
+    expect(a.answer).toContain('pivotal city in Heilongjiang province, northeastern China [1]');
     expectWellFormedAnswer(a, srv.config.corpusDir);
   });
 });
@@ -131,7 +137,7 @@ describe('streamed answers from the model', () => {
   test('citations first, then checked deltas that add up to the answer, then done', async () => {
     stub.enqueue({
       kind: 'text',
-      text: 'Heihe is in Heilongjiang ![x](http://evil.example/p.png) [1][9]. The city has a famous zoo. See [map](http://evil.example/m) [2]. Bad marker only [7]. Last point http://evil.example/z [1].',
+      text: 'Heihe is in Heilongjiang ![x](http://evil.example/p.png) [1][9]. The city has a famous zoo. It is a strategic town in [China](http://evil.example/m) [2]. Bad marker only [7]. It is a pivotal city http://evil.example/z [1].',
     });
     const { events, deltaText, done } = await askStream(srv.url, { question: Q, k: 3 });
     const kinds = events.map((e) => e.event);

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { Answer, Citation } from '../../src/types.js';
+import type { Answer, AnswerChecks, Citation } from '../../src/types.js';
 import { json, readSse, type SseEvent } from './sse.js';
 
-export type { Answer, Citation };
+export type { Answer, AnswerChecks, Citation };
 
 export interface ErrorJson {
   error: { code: string; message: string };
@@ -95,9 +95,26 @@ export function markers(text: string): number[] {
  * extractive mode every cited passage has them; a refusal cites nothing and offers up to three
  * `related` passages numbered from 1.
  */
+/** The claim check's summary: counts that add up, reasons from the fixed set. */
+export function expectChecks(c: AnswerChecks): void {
+  expect(Object.keys(c).sort()).toEqual(['dropped', 'reasons', 'sentences', 'trimmed']);
+  for (const n of [c.sentences, c.dropped, c.trimmed]) expect(Number.isInteger(n) && n >= 0).toBe(true);
+  expect(c.dropped + c.trimmed).toBeLessThanOrEqual(c.sentences);
+  const reasons = Object.entries(c.reasons);
+  for (const [reason, n] of reasons) {
+    expect(['uncited', 'echo', 'number', 'name', 'unsupported']).toContain(reason);
+    expect(Number.isInteger(n) && (n ?? 0) > 0).toBe(true);
+  }
+  expect(reasons.reduce((sum, [, n]) => sum + (n ?? 0), 0)).toBe(c.dropped + c.trimmed);
+}
+
 export function expectWellFormedAnswer(a: Answer, corpusDir: string): void {
-  const keys = Object.keys(a).filter((k) => k !== 'fallback' && k !== 'related').sort();
+  const keys = Object.keys(a).filter((k) => k !== 'fallback' && k !== 'related' && k !== 'checks').sort();
   expect(keys).toEqual(['answer', 'citations', 'grounded', 'indexVersion', 'mode', 'question']);
+  if (a.checks) expectChecks(a.checks);
+  // An LLM-mode answer the model wrote says what the claim check removed; so does its fallback when nothing held.
+  if (a.mode === 'llm' && a.grounded) expect(a.checks, 'an LLM answer carries its checks').toBeDefined();
+  if (a.fallback === 'unsupported_claims') expect(a.checks?.dropped, 'an unsupported-claims fallback says what was dropped').toBeGreaterThan(0);
   expect(typeof a.answer).toBe('string');
   expect(typeof a.grounded).toBe('boolean');
   expect(['extractive', 'llm']).toContain(a.mode);

@@ -3,10 +3,11 @@
  * stub received (messages, the numbered passages of the answer prompt, condense prompts).
  */
 import type { RecordedRequest, StubMessage, StubReply } from './openai-stub.js';
+import type { Logger } from 'pino';
 import { startTestServer, type TestServer } from './test-server.js';
 
-export function startLlmServer(stubUrl: string, env: Record<string, string> = {}): Promise<TestServer> {
-  return startTestServer({ env: { OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: `${stubUrl}/v1`, ...env } });
+export function startLlmServer(stubUrl: string, env: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<TestServer> {
+  return startTestServer({ env: { OPENAI_API_KEY: 'sk-test-not-a-real-key', OPENAI_BASE_URL: `${stubUrl}/v1`, ...env }, ...opts });
 }
 
 export function messagesOf(req: RecordedRequest | undefined): StubMessage[] {
@@ -41,4 +42,21 @@ export function questionOf(messages: readonly StubMessage[]): string {
 /** A fallback that repeats condense questions unchanged and answers with `answer`. */
 export function defaultFallback(answer = 'Heihe is a city in Heilongjiang province [1].'): (messages: StubMessage[]) => StubReply {
   return (messages) => (isCondense(messages) ? { kind: 'text', text: questionOf(messages) } : { kind: 'text', text: answer });
+}
+
+/** A model's reply that quotes the first sentence of passage `n` of the prompt, citing it: supported whatever was retrieved. */
+export function quoting(messages: readonly StubMessage[], n = 1): string {
+  const text = passagesOf(messages).find((p) => p.n === n)?.text ?? '';
+  return `${(text.split(/(?<=[.!?])\s+/)[0] ?? text).replace(/[.!?]$/, '')} [${n}].`;
+}
+
+/**
+ * A model's reply to an answer prompt that cites, for each `[*]`, the passage holding
+ * `evidence` (as numbered in that prompt): scripted answers that are supported by what they
+ * cite, whatever order retrieval put the passages in. Throws when no passage holds it.
+ */
+export function citing(messages: readonly StubMessage[], claim: string, evidence: string): string {
+  const passage = passagesOf(messages).find((p) => p.text.includes(evidence));
+  if (!passage) throw new Error(`no passage of the prompt holds "${evidence}"`);
+  return claim.replaceAll('[*]', `[${passage.n}]`);
 }

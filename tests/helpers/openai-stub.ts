@@ -290,7 +290,14 @@ export function startOpenAIStub(opts: { embeddingDimensions?: number } = {}): Pr
       sendError(res, 400, 'Request body must be a JSON object.');
       return;
     }
-    const reply = queue.shift() ?? fallback(extractMessages(body));
+    let reply: StubReply;
+    try {
+      reply = queue.shift() ?? fallback(extractMessages(body));
+    } catch (err) {
+      // A test's fallback that throws answers 500 with why, instead of leaving the request hanging.
+      sendError(res, 500, `stub fallback failed: ${(err as Error).message}`);
+      return;
+    }
     switch (reply.kind) {
       case 'text':
         answerChat(res, body, reply.text);

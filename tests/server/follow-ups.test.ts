@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { startOpenAIStub, type OpenAIStub, type RecordedRequest } from '../helpers/openai-stub.js';
 import { ask, askStream, expectWellFormedAnswer, guardNetwork, markers, type Answer } from '../helpers/http.js';
-import { CONDENSE_PREFIX, isCondense, messagesOf, passagesOf, questionOf, startLlmServer } from '../helpers/llm.js';
+import { CONDENSE_PREFIX, isCondense, messagesOf, passagesOf, questionOf, quoting, startLlmServer } from '../helpers/llm.js';
 import { json } from '../helpers/sse.js';
 import type { ChatTurn } from '../../src/types.js';
 
@@ -106,7 +106,7 @@ describe('LLM follow-ups', () => {
     net = guardNetwork();
     stub = await startOpenAIStub();
     stub.setFallback((messages) =>
-      isCondense(messages) ? { kind: 'text', text: REWRITTEN } : { kind: 'text', text: 'Heihe is home to over 1.5 million people [1].' },
+      isCondense(messages) ? { kind: 'text', text: REWRITTEN } : { kind: 'text', text: quoting(messages) },
     );
     srv = await startLlmServer(stub.url);
   });

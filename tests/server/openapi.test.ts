@@ -13,7 +13,9 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { createApp } from '../../src/server/app.js';
 import { fakeAppDeps, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { postJson } from '../helpers/http.js';
+import { postJson, type Answer } from '../helpers/http.js';
+import { startOpenAIStub, type StubMessage } from '../helpers/openai-stub.js';
+import { isCondense, questionOf, quoting, startLlmServer } from '../helpers/llm.js';
 import { readSse } from '../helpers/sse.js';
 import { MODEL_ID } from '../helpers/openai-client.js';
 
@@ -188,6 +190,36 @@ describe('real responses match their declared schemas', () => {
       const res = await postJson(`${srv.url}/v1/chat/completions`, bad);
       expect(res.status).toBe(status);
       await expectJsonMatches('post', '/v1/chat/completions', res);
+    }
+  });
+
+  test('LLM mode: answers carrying the claim checks (kept, trimmed, fallen back), their streams and completions', async () => {
+    const stub = await startOpenAIStub();
+    const llm = await startLlmServer(stub.url);
+    try {
+      const Q = { question: 'What province is Heihe in?' };
+      const replies: Array<[(m: StubMessage[]) => string, Partial<Answer>]> = [
+        // Kept whole, one sentence dropped for an invented name, one cut short.
+        [
+          (m) => `${quoting(m)} Heihe lies across the river from Khabarovsk [1]. ${quoting(m).replace(/ \[1\]\.$/, ' [1], and it has a famous zoo.')}`,
+          { mode: 'llm', checks: { sentences: 3, dropped: 1, trimmed: 1, reasons: { name: 1, unsupported: 1 } } },
+        ],
+        // Nothing holds: the extractive answer, with fallback "unsupported_claims".
+        [() => 'Heihe has a famous zoo [1].', { mode: 'extractive', fallback: 'unsupported_claims', checks: { sentences: 1, dropped: 1, trimmed: 0, reasons: { unsupported: 1 } } }],
+      ];
+      for (const [reply, expected] of replies) {
+        stub.setFallback((m) => ({ kind: 'text', text: isCondense(m) ? questionOf(m) : reply(m) }));
+        const a = (await expectJsonMatches('post', '/ask', await postJson(`${llm.url}/ask`, Q))) as Answer;
+        expect(a).toMatchObject(expected);
+        await expectStreamMatches('post', '/ask', await postJson(`${llm.url}/ask`, { ...Q, stream: true }));
+        const body = { model: MODEL_ID, messages: [{ role: 'user', content: Q.question }] };
+        const c = (await expectJsonMatches('post', '/v1/chat/completions', await postJson(`${llm.url}/v1/chat/completions`, body))) as { grounding: { checks?: unknown } };
+        expect(c.grounding.checks).toEqual(a.checks);
+        await expectStreamMatches('post', '/v1/chat/completions', await postJson(`${llm.url}/v1/chat/completions`, { ...body, stream: true }));
+      }
+    } finally {
+      await llm.close();
+      await stub.close();
     }
   });
 

@@ -45,7 +45,7 @@ export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK
     const started = await startAnswer(res, deps);
     if (!started) return;
     const { signal, index } = started;
-    const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal };
+    const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal, ...(req.log ? { log: req.log } : {}) };
 
     if (!body.stream) {
       const answer = await deps.answer(input, index, () => {});

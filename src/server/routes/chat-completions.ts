@@ -39,7 +39,7 @@ export function chatCompletionsRouter(deps: { index: IndexHolder; answer: Answer
     const started = await startAnswer(res, deps);
     if (!started) return;
     const { signal, index } = started;
-    const input: AskInput = { question: ask.data.question, history: ask.data.history, k: deps.defaultK, signal };
+    const input: AskInput = { question: ask.data.question, history: ask.data.history, k: deps.defaultK, signal, ...(req.log ? { log: req.log } : {}) };
     const meta: CompletionMeta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), fingerprint: index.version };
 
     if (!body.stream) {
