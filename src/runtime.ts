@@ -13,7 +13,7 @@ import { loadLocalEmbeddings } from './embeddings/load-local.js';
 import { createEmbeddingPort, lexiconOf } from './embeddings/port.js';
 import type { Lexicon } from './answer/lexicon.js';
 import type { LlmClient } from './answer/llm-client.js';
-import { toServingIndex, type ServingIndex } from './answer/serving-index.js';
+import { generationCalibrator, toServingIndex, type ServingIndex } from './answer/serving-index.js';
 import { ask, type AskDeps, type AskInput } from './answer/ask.js';
 import { buildSentenceIndex } from './answer/sentence-index.js';
 import { ModelError, parseModel, type AnswererModel } from './answer/model.js';
@@ -25,6 +25,7 @@ import { PROJECT_ROOT } from './project-root.js';
 import { lineLog, silentLog, type Log } from './log.js';
 import type { Answer, StreamEvent } from './types.js';
 import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 /** The index a process starts serving, and why it is not the one CURRENT names (null when it is). */
@@ -77,10 +78,12 @@ export async function loadAnswererModel(file: string = DEFAULT_MODEL_FILE): Prom
   }
 }
 
-export async function loadOffTopicBank(file: string = DEFAULT_BANK_FILE): Promise<OffTopicBank> {
-  const parsed = offTopicBankSchema.safeParse(await readJson(file, 'off-topic question bank'));
+/** The off-topic bank and its content hash (what a stored calibration names). */
+export async function loadOffTopicBank(file: string = DEFAULT_BANK_FILE): Promise<{ bank: OffTopicBank; id: string }> {
+  const json = await readJson(file, 'off-topic question bank');
+  const parsed = offTopicBankSchema.safeParse(json);
   if (!parsed.success) throw new ConfigError(`${file} is not an off-topic question bank: ${parsed.error.issues[0]?.message ?? 'bad shape'}`);
-  return parsed.data;
+  return { bank: parsed.data, id: createHash('sha256').update(JSON.stringify(parsed.data)).digest('hex').slice(0, 12) };
 }
 
 /** LLM mode's claim-check settings (threshold chosen by scripts/claim-threshold.ts), parsed and checked. */
@@ -88,8 +91,15 @@ export async function loadClaimSettings(file: string = DEFAULT_CLAIM_CHECK_FILE)
   return parseClaimSettings(await readJson(file, 'claim-check settings'), file);
 }
 
+/** What the re-index child stores with a generation: its refusal calibration (see serving-index.ts). */
+export async function calibratorFor(config: Config): Promise<(loaded: LoadedGeneration) => Promise<string>> {
+  const [glove, model, { bank, id: bankId }] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
+  const embedding = await createEmbeddingPort(config, glove);
+  return generationCalibrator({ embeddings: embedding.embeddings, lexicon: lexiconOf(glove), model, bank, bankId });
+}
+
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
-  const [glove, model, bank, claims] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank), loadClaimSettings()]);
+  const [glove, model, { bank, id: bankId }, claims] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank), loadClaimSettings()]);
   const embedding = await createEmbeddingPort(config, glove);
   const lexicon = lexiconOf(glove);
   let llm: LlmClient | null = null;
@@ -99,8 +109,10 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
   }
   const askDeps: AskDeps = { llm, claims, llmDeadlineMs: config.openai.timeoutMs, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
 
-  const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps => reindexDepsFor(config, embedding, { sentences: (chunks) => buildSentenceIndex(chunks, lexicon), ...overrides });
-  const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => toServingIndex(gen, { embeddings: embedding.embeddings, lexicon, model, bank, log, sliced: true });
+  const servingDeps = { embeddings: embedding.embeddings, lexicon, model, bank, bankId, log };
+  const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps =>
+    reindexDepsFor(config, embedding, { sentences: (chunks) => buildSentenceIndex(chunks, lexicon), calibrate: generationCalibrator(servingDeps), ...overrides });
+  const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => toServingIndex(gen, { ...servingDeps, sliced: true });
 
   const openServingIndex = async (out: Log = silentLog): Promise<StartupIndex> => {
     const live = await openLiveGeneration(config.indexDir, embedding.embeddings, embedding.info, out);

@@ -88,3 +88,28 @@ export function calibrationFrom(topScores: readonly number[], articles: readonly
 }
 
 export const UNCALIBRATED: Calibration = calibrationFrom([], []);
+
+/**
+ * The calibration as stored with an index generation (`calibration.json`, written at ingest):
+ * valid for the model and bank it was made with, and recomputed at load for any other.
+ */
+export const storedCalibrationSchema = z.object({
+  format: z.literal('heihe-calibration/1'),
+  model: z.string(),
+  bank: z.string(),
+  questions: z.number().int().min(0),
+  articles: z.array(z.string()),
+  median: z.number(),
+  spread: z.number().positive(),
+  answerLevel: z.number().nullable(),
+});
+export type StoredCalibration = z.infer<typeof storedCalibrationSchema>;
+
+export function storeCalibration(c: Calibration, model: string, bank: string): StoredCalibration {
+  return { format: 'heihe-calibration/1', model, bank, questions: c.questions, articles: [...c.articles], median: c.median, spread: c.spread, answerLevel: Number.isFinite(c.answerLevel) ? c.answerLevel : null };
+}
+
+export function restoreCalibration(s: StoredCalibration): Calibration {
+  const { median, spread, questions, articles } = s;
+  return { questions, articles, median, spread, answerLevel: s.answerLevel ?? -Infinity, relative: (x) => (questions ? (x - median) / spread : 0) };
+}

@@ -7,8 +7,9 @@
  *    about its population?": a possessive points at the subject) keeps its words and gets only
  *    the conversation's subject added: the names of the latest user turn that has any.
  *  - A question that points back at the earlier topic ("When was it signed?", "Which ones?",
- *    "How many beds does it have?") or whose own words the corpus does not know ("What about
- *    wildlife?") also gets the earlier question's topic words.
+ *    "How many beds does it have?") also gets the earlier question's topic words. One whose
+ *    own words the corpus does not know is a new topic ("How do I bake bread?"), left to be
+ *    refused.
  *  - A fragment that only swaps the subject ("And Blagoveshchensk?") takes the previous
  *    question with the new name in place of the old.
  *  - A fragment that only adds a modifier ("And in summer?") takes the previous question with
@@ -138,7 +139,9 @@ export function condenseOffline(question: string, history: readonly ChatTurn[], 
   if (namesOf(q, !startsAsQuestion).length > 0) return q;
   const tokens = tokenize(q);
   const own = contentOf(tokens).filter((t) => !TOPIC_PRONOUNS.has(t.key));
-  const pointsBack = tokens.some((t) => TOPIC_PRONOUNS.has(t.key)) || !own.some((t) => vocabulary.knows(t.lemma) && !vocabulary.topical(t.lemma));
+  // Words of its own that the corpus does not know make a new topic, not a reference: "How do
+  // I bake sourdough bread?" must stay what it is, so that it is refused.
+  const pointsBack = tokens.some((t) => TOPIC_PRONOUNS.has(t.key)) || own.length === 0 || own.every((t) => vocabulary.topical(t.lemma));
   if (!pointsBack) return withSubject(q);
   // "When was it signed?" after a treaty question: the treaty's words, and the subject.
   const ownKeys = new Set(tokens.map((t) => t.key));

@@ -124,14 +124,15 @@ export function answerExtractively(q: AnalyzedQuestion, passages: readonly Retri
     const quotes = picked.filter((s) => s.passage === passage).map((s) => ({ start: ctx.index.start[s.sentence] as number, end: ctx.index.end[s.sentence] as number }));
     return { ...citationOf(r, i + 1), ...(quotes.length ? { quotes } : {}) };
   });
-  // Consecutive sentences of one passage share one marker, after the last of them. Only a lone
-  // sentence can be longer than maxChars (see pickSentences): it is cut at a word.
+  // Adjacent sentences of one passage share one marker, after the last of them (so the quote
+  // reads as the passage does). Only a lone sentence can be longer than maxChars (see
+  // pickSentences): it is cut at a word.
   const parts: string[] = [];
   picked.forEach((s, i) => {
     const r = passages[s.passage] as Retrieved;
     const text = capLength(quotable(r.chunk.text.slice(ctx.index.start[s.sentence], ctx.index.end[s.sentence])), options.maxChars);
     const next = picked[i + 1];
-    parts.push(next && next.passage === s.passage ? text : `${text} [${order.indexOf(s.passage) + 1}]`);
+    parts.push(next && next.passage === s.passage && next.position === s.position + 1 ? text : `${text} [${order.indexOf(s.passage) + 1}]`);
   });
   return { answer: parts.join(' '), grounded: true, citations, answerable, candidates: ranked };
 }

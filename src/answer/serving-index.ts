@@ -16,7 +16,7 @@ import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary }
 import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
 import type { AnswererModel } from './model.js';
-import { articlesInCorpus, calibrationFrom, fingerprint, quantile, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
+import { articlesInCorpus, calibrationFrom, fingerprint, quantile, restoreCalibration, storeCalibration, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
 import { scoreRows, sigmoid } from './model.js';
 import { READ_PASSAGES, scoreQuestion, type AnswerContext } from './extractive.js';
 
@@ -41,6 +41,8 @@ export interface ServingDeps {
   readonly model: AnswererModel;
   /** Off-topic questions to calibrate refusals with; null leaves the corpus uncalibrated. */
   readonly bank: OffTopicBank | null;
+  /** Content hash of the bank (a stored calibration is used only for the same model and bank). */
+  readonly bankId?: string;
   readonly log?: (message: string) => void;
   /**
    * Build in time slices and let the event loop turn between calibration questions: a serving
@@ -127,6 +129,22 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
     followUps: followUpVocabulary(sentences, vocabulary),
   };
   const uncalibrated: AnswerContext = { index: sentences, vectors: new LemmaVectors(sentences, deps.lexicon), model: deps.model, calibration: UNCALIBRATED, lexiconSize: deps.lexicon.size };
-  const calibration = deps.bank && gen.chunks.length > 0 ? await calibrate({ ...base, answering: uncalibrated }, deps.bank, deps.sliced) : UNCALIBRATED;
+  const stored = gen.calibration;
+  let calibration = UNCALIBRATED;
+  if (deps.bank && gen.chunks.length > 0) {
+    if (stored && stored.model === deps.model.id && stored.bank === deps.bankId) calibration = restoreCalibration(stored);
+    else {
+      deps.log?.(`Calibrating refusals for index generation ${gen.name} (${stored ? 'it was calibrated for another model or bank' : 'it has no stored calibration'}; \`npm run ingest\` stores one).`);
+      calibration = await calibrate({ ...base, answering: uncalibrated }, deps.bank, deps.sliced);
+    }
+  }
   return { ...base, answering: { ...uncalibrated, calibration } };
+}
+
+/** What ingest stores with a generation: its calibration for this model and bank (JSON). */
+export function generationCalibrator(deps: ServingDeps & { readonly bank: OffTopicBank; readonly bankId: string }): (loaded: LoadedGeneration) => Promise<string> {
+  return async (loaded) => {
+    const serving = await toServingIndex({ ...loaded, calibration: undefined }, deps);
+    return JSON.stringify(storeCalibration(serving.answering.calibration, deps.model.id, deps.bankId));
+  };
 }

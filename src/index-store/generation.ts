@@ -37,6 +37,7 @@ import { chunkRecordSchema, docstoreEntrySchema, docstoreSchema, firstIssue, hns
 import { vectorsProblemSteps } from './vectors.js';
 import type { SentenceIndex } from '../answer/sentence-index.js';
 import { decodeSentenceIndex, encodeSentenceIndex } from './sentence-file.js';
+import { storedCalibrationSchema, type StoredCalibration } from '../answer/calibration.js';
 
 /** Everything a generation holds in memory before it is written. */
 export interface GenerationData {
@@ -54,6 +55,8 @@ export interface GenerationData {
 export interface LoadedGeneration extends GenerationData {
   readonly name: string;
   readonly store: HNSWLib;
+  /** The refusal calibration stored at ingest, when there is a valid one. */
+  readonly calibration?: StoredCalibration | undefined;
 }
 
 export type ExpectedEmbedding = Omit<EmbeddingInfo, 'dimensions'> & { readonly dimensions?: number };
@@ -271,6 +274,19 @@ export async function readGenerationFiles(dir: string, name: string): Promise<Ge
   return { manifest, chunks, embeddingKeys: keys, vectors, sentences: manifest.features ? await readSentences(dir, name, chunks) : undefined };
 }
 
+/**
+ * The stored calibration, or undefined when there is none or it does not parse: it is derived
+ * data (recomputed at load when missing), so a damaged one does not make the generation unusable.
+ */
+async function readCalibration(dir: string): Promise<StoredCalibration | undefined> {
+  try {
+    const parsed = storedCalibrationSchema.safeParse(JSON.parse(await readFile(path.join(dir, FILES.calibration), 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The stored sentence index, checked against the chunks it describes. */
 async function readSentences(dir: string, name: string, chunks: readonly Chunk[]): Promise<SentenceIndex> {
   const json = await readText(dir, FILES.sentences, name);
@@ -348,7 +364,7 @@ export async function loadGenerationAt(dir: string, name: string, embeddings: Em
   index.setEf(SEARCH_EF);
   const docstore = await runSliced(servingDocstore(data.chunks));
   const store = new HNSWLib(embeddings, { space: 'cosine', numDimensions: data.manifest.embedding.dimensions, index, docstore });
-  return { ...data, name, store };
+  return { ...data, name, store, calibration: await readCalibration(dir) };
 }
 
 /**

@@ -32,6 +32,8 @@ export const FILES = Object.freeze({
   /** The answerer's per-sentence features (src/answer/sentence-index.ts). */
   sentences: 'sentences.json',
   sentenceVectors: 'sentence-vectors.f32',
+  /** The refusal calibration made at ingest (src/answer/calibration.ts). */
+  calibration: 'calibration.json',
 });
 
 /** Name of the live generation, or null when there is none yet. */

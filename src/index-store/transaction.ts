@@ -5,7 +5,8 @@
  * (remove the temp directory). A process killed at any point leaves CURRENT naming a complete
  * generation; the next cleanup removes the temp directory.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { silentLog, type Log } from '../log.js';
 import { TMP_PREFIX, ensureDir, fsyncDir, fsyncTree, generationDir, generationsDir, switchCurrent } from './layout.js';
@@ -30,6 +31,8 @@ export interface GenerationWrite {
   write(data: GenerationData): Promise<void>;
   /** Loads the written generation back (as `name`); `probe` may check it further. */
   verify(embeddings: EmbeddingsInterface, expected: ExpectedEmbedding, probe?: (loaded: LoadedGeneration) => Promise<void>): Promise<LoadedGeneration>;
+  /** After verify: adds a file derived from the loaded generation (fsynced), e.g. the refusal calibration. */
+  addFile(file: string, content: string): Promise<void>;
   /** Renames it into place and makes it live (CURRENT). */
   commit(): Promise<void>;
   /** Removes what was written; a no-op after commit. Never throws (failures are logged). */
@@ -70,6 +73,13 @@ export async function beginGeneration(indexDir: string, name: string, log: Log =
       });
       state = 'verified';
       return loaded;
+    },
+    async addFile(file, content) {
+      if (state !== 'verified') throw new Error(`addFile before verify (${state})`);
+      await stage('verify', async () => {
+        await writeFile(path.join(tmpDir, file), content);
+        await fsyncTree(tmpDir);
+      });
     },
     async commit() {
       if (state !== 'verified') throw new Error(`commit before verify (${state})`);

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import { createEmbeddingPort, sentenceFeaturesFor } from '../embeddings/port.js';
+import { calibratorFor } from '../runtime.js';
 import type { Log } from '../log.js';
 import { AppError } from '../errors.js';
 import { reindex, reindexDepsFor } from './reindex.js';
@@ -33,8 +34,8 @@ const log: Log = { info: line('info'), warn: line('warn'), error: line('error') 
 
 async function run(config: Config): Promise<void> {
   try {
-    const [embedding, sentences] = await Promise.all([createEmbeddingPort(config), sentenceFeaturesFor(config)]);
-    const { loaded: _loaded, ...summary } = await reindex(reindexDepsFor(config, embedding, { log, sentences, onStage: (stage) => void send({ type: 'stage', stage }) }));
+    const [embedding, sentences, calibrate] = await Promise.all([createEmbeddingPort(config), sentenceFeaturesFor(config), calibratorFor(config)]);
+    const { loaded: _loaded, ...summary } = await reindex(reindexDepsFor(config, embedding, { log, sentences, calibrate, onStage: (stage) => void send({ type: 'stage', stage }) }));
     await send({ type: 'done', summary, maxRssBytes: process.resourceUsage().maxRSS * 1024 });
   } catch (err) {
     if (!(err instanceof AppError)) log.error({ err }, 're-index failed');

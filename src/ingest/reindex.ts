@@ -15,7 +15,7 @@ import type { SentenceIndex } from '../answer/sentence-index.js';
 import type { Config } from '../config.js';
 import { ReindexError, AppError, IndexError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
-import { listGenerations, readCurrent } from '../index-store/layout.js';
+import { FILES, listGenerations, readCurrent } from '../index-store/layout.js';
 import { cleanupGenerations } from '../index-store/cleanup.js';
 import { beginGeneration, GenerationWriteError } from '../index-store/transaction.js';
 import { generationName, loadGeneration, readGenerationData, type GenerationData, type LoadedGeneration } from '../index-store/generation.js';
@@ -38,6 +38,8 @@ export interface ReindexDeps {
   readonly onStage?: (stage: ReindexStage) => void;
   /** Computes the answerer's per-sentence features, stored with the generation. */
   readonly sentences?: (chunks: readonly Chunk[]) => SentenceIndex;
+  /** Computes the refusal calibration of a verified generation (the JSON stored with it). */
+  readonly calibrate?: (loaded: LoadedGeneration) => Promise<string>;
 }
 
 /** The re-index a Config describes, with the given embeddings. */
@@ -204,6 +206,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
       data = null;
       deps.onStage?.('verify');
       loaded = await tx.verify(deps.embedding.embeddings, deps.embedding.info, (l) => probe(l, deps.embedding));
+      if (deps.calibrate) await tx.addFile(FILES.calibration, await deps.calibrate(loaded));
       deps.onStage?.('switch');
       await tx.commit();
     } catch (err) {

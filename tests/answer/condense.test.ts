@@ -40,11 +40,12 @@ describe('condenseOffline', () => {
     expect(after('What is the climate of Heihe and Harbin?', 'And what about Harbin?')).toBe('What is the climate of Harbin?');
   });
 
-  it('borrows the earlier topic for a question that points back at it, or whose words the corpus does not know', () => {
+  it('borrows the earlier topic for a question that points back at it, not for one with a new topic', () => {
     const vocab = { knows: (l: string) => ['population', 'university', 'treaty', 'sign', 'border', 'landscape', 'heihe'].includes(l), topical: (l: string) => l === 'heihe' };
     expect(condenseOffline('When was it signed?', [user('Was there a treaty that fixed the border?')], vocab)).toBe('When was it signed (treaty fixed border)?');
     expect(condenseOffline('Which ones?', [user('Are there universities in Heihe?')], vocab)).toBe('Which ones (universities Heihe)?');
-    expect(condenseOffline('What about wildlife?', [user('What is the landscape like around Heihe?')], vocab)).toBe('What about wildlife (landscape like around Heihe)?');
+    // Words the corpus does not know: a new topic, searched as it is (and refused).
+    expect(condenseOffline('How do I bake sourdough bread?', [user('What is the landscape like around Heihe?')], vocab)).toBe('How do I bake sourdough bread (Heihe)?');
     // A possessive points at the subject, not the earlier topic.
     expect(condenseOffline('What about its population?', [user('What is the climate like in Heihe?')], vocab)).toBe('What about its population (Heihe)?');
   });

@@ -68,6 +68,14 @@ describe('answerExtractively', () => {
     expectQuotedAndCited(withTwo, passages);
   });
 
+  it('gives sentences of one passage that are not adjacent a marker each', () => {
+    const two = handModel({ ranker: { cov_family: 1 }, refusal: {}, refusalBias: 5, threshold: 0.5, secondMinProb: 0.01 });
+    const passages = fx.passages('Population');
+    const result = answerExtractively(fx.analyze('What population, and which Manchu?'), passages, fx.context(two));
+    expect(result.answer).toBe('Heihe is home to a population of over 1.5 million humans. [1] The Manchu have lived in the region since 1689. [1]');
+    expectQuotedAndCited(result, passages);
+  });
+
   it('never adds a near-duplicate of the first sentence', () => {
     const source = 'Climate\n\nWinters in Heihe are long and cold. Winters in Heihe are long and very cold. Summers are short.';
     const dup = heiheFixture(source);
