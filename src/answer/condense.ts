@@ -142,6 +142,8 @@ export function condenseOffline(question: string, history: readonly ChatTurn[], 
   // Words of its own that the corpus does not know make a new topic, not a reference: "How do
   // I bake sourdough bread?" must stay what it is, so that it is refused.
   const pointsBack = tokens.some((t) => TOPIC_PRONOUNS.has(t.key)) || own.length === 0 || own.every((t) => vocabulary.topical(t.lemma));
+  // ...and not even the subject: it would make the question look like one about the corpus.
+  if (!pointsBack && !own.some((t) => vocabulary.knows(t.lemma))) return q;
   if (!pointsBack) return withSubject(q);
   // "When was it signed?" after a treaty question: the treaty's words, and the subject.
   const ownKeys = new Set(tokens.map((t) => t.key));
