@@ -93,7 +93,12 @@ async function runSuite(suite: Suite): Promise<{ figures: Figures; baseline: Fig
 const fmt = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(3));
 const suites = opts.set
   ? [{ name: path.basename(opts.set, '.jsonl'), corpus: opts.corpus, set: opts.set, floors: {} } satisfies Suite]
-  : SUITES.filter((s) => (opts.suite ? s.name === opts.suite : true)).filter((s) => existsSync(s.set) && existsSync(s.corpus));
+  : SUITES.filter((s) => (opts.suite ? s.name === opts.suite : true)).filter((s) => {
+      if (existsSync(s.set) && existsSync(s.corpus)) return true;
+      // The shared sets live beside the repository (../shared), which a plain clone lacks.
+      console.error(`skipping ${s.name}: ${existsSync(s.set) ? s.corpus : s.set} not found`);
+      return false;
+    });
 if (suites.length === 0) {
   console.error(opts.suite ? `no suite "${opts.suite}" (or its files are missing)` : 'no question sets found');
   process.exit(2);

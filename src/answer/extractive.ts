@@ -95,7 +95,8 @@ const sentenceLength = (ctx: AnswerContext, c: Candidate): number => (ctx.index.
 
 /**
  * The sentences an answer quotes: the best, and a second one when the model gives it enough
- * probability, it is not a near-duplicate of the first, and both fit in `maxChars`.
+ * probability, it is not a near-duplicate of the first, and both fit in `maxChars`; the best
+ * comes first.
  */
 export function pickSentences(ranked: readonly ScoredCandidate[], ctx: AnswerContext, maxChars: number): ScoredCandidate[] {
   const [best, ...rest] = ranked;
@@ -103,8 +104,11 @@ export function pickSentences(ranked: readonly ScoredCandidate[], ctx: AnswerCon
   const picked = [best];
   const { secondMinProb, duplicateOverlap } = ctx.model.file.compose;
   const second = rest.find((c) => overlap(ctx.index, c.sentence, best.sentence) <= duplicateOverlap);
-  if (second && second.prob >= secondMinProb && sentenceLength(ctx, best) + sentenceLength(ctx, second) < maxChars) picked.push(second);
-  return picked.sort((a, b) => a.passage - b.passage || a.position - b.position);
+  if (!second || second.prob < secondMinProb || sentenceLength(ctx, best) + sentenceLength(ctx, second) >= maxChars) return picked;
+  // The best sentence leads, unless the second is the one right before it in the same passage
+  // (then the two read as the passage does).
+  const leadsIn = second.passage === best.passage && second.position === best.position - 1;
+  return leadsIn ? [second, best] : [best, second];
 }
 
 /** Answers from the retrieved passages, or refuses when the model judges they do not answer. */

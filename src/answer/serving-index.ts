@@ -16,7 +16,7 @@ import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary }
 import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
 import type { AnswererModel } from './model.js';
-import { articlesInCorpus, calibrationFrom, fingerprint, quantile, restoreCalibration, storeCalibration, UNCALIBRATED, type Calibration, type OffTopicBank } from './calibration.js';
+import { articlesInCorpus, calibrationFrom, fingerprint, quantile, restoreCalibration, storeCalibration, UNCALIBRATED, type Calibration, type OffTopicBank, type StoredCalibration } from './calibration.js';
 import { scoreRows, sigmoid } from './model.js';
 import { READ_PASSAGES, scoreQuestion, type AnswerContext } from './extractive.js';
 
@@ -142,9 +142,12 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
 }
 
 /** What ingest stores with a generation: its calibration for this model and bank (JSON). */
-export function generationCalibrator(deps: ServingDeps & { readonly bank: OffTopicBank; readonly bankId: string }): (loaded: LoadedGeneration) => Promise<string> {
+export function generationCalibrator(deps: ServingDeps & { readonly bank: OffTopicBank; readonly bankId: string }): (loaded: LoadedGeneration) => Promise<StoredCalibration> {
+  const questions = deps.bank.articles.reduce((n, a) => n + a.questions.length, 0);
   return async (loaded) => {
-    const serving = await toServingIndex({ ...loaded, calibration: undefined }, deps);
-    return JSON.stringify(storeCalibration(serving.answering.calibration, deps.model.id, deps.bankId));
+    deps.log?.(`Calibrating refusals for index generation ${loaded.name} (${questions} off-topic questions).`);
+    const { log: _said, ...quiet } = deps;
+    const serving = await toServingIndex({ ...loaded, calibration: undefined }, quiet);
+    return storeCalibration(serving.answering.calibration, deps.model.id, deps.bankId);
   };
 }

@@ -12,6 +12,7 @@
  */
 import type { Chunk, ChunkerSettings } from '../types.js';
 import type { SentenceIndex } from '../answer/sentence-index.js';
+import type { StoredCalibration } from '../answer/calibration.js';
 import type { Config } from '../config.js';
 import { ReindexError, AppError, IndexError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
@@ -39,7 +40,7 @@ export interface ReindexDeps {
   /** Computes the answerer's per-sentence features, stored with the generation. */
   readonly sentences?: (chunks: readonly Chunk[]) => SentenceIndex;
   /** Computes the refusal calibration of a verified generation (the JSON stored with it). */
-  readonly calibrate?: (loaded: LoadedGeneration) => Promise<string>;
+  readonly calibrate?: (loaded: LoadedGeneration) => Promise<StoredCalibration>;
 }
 
 /** The re-index a Config describes, with the given embeddings. */
@@ -206,7 +207,12 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
       data = null;
       deps.onStage?.('verify');
       loaded = await tx.verify(deps.embedding.embeddings, deps.embedding.info, (l) => probe(l, deps.embedding));
-      if (deps.calibrate) await tx.addFile(FILES.calibration, await deps.calibrate(loaded));
+      if (deps.calibrate) {
+        const calibration = await deps.calibrate(loaded);
+        await tx.addFile(FILES.calibration, JSON.stringify(calibration));
+        // A caller serving this generation in-process gets it calibrated, as a reload would.
+        loaded = { ...loaded, calibration };
+      }
       deps.onStage?.('switch');
       await tx.commit();
     } catch (err) {

@@ -51,8 +51,9 @@ function fromParser(err: ParserError): AppError | null {
   }
 }
 
-// An absolute POSIX path of two or more segments, or a Windows drive path; and a stack frame.
-const FS_PATH = /(?<![\w.:/])(?:[A-Za-z]:)?(?:[\\/][\w.@~+-]+){2,}[\\/]?/g;
+// An absolute POSIX path of two or more segments, or a Windows drive path (not a route named
+// after an HTTP method, as in "GET /v1/models"); and a stack frame.
+const FS_PATH = /(?<![\w.:/])(?<!\b(?:GET|HEAD|POST|PUT|PATCH|DELETE) )(?:[A-Za-z]:)?(?:[\\/][\w.@~+-]+){2,}[\\/]?/g;
 const STACK_FRAME = /\n\s*at\s[^\n]*|\bat\s+[\w$.<>]+\s+\([^)\n]*:\d+:\d+\)/g;
 
 /** A message safe to send: no file-system paths, no stack frames, bounded length. */

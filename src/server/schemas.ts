@@ -8,11 +8,14 @@ export const MAX_QUESTION_CHARS = 2000;
 export const MAX_HISTORY_TURNS = 20;
 export const MAX_HISTORY_CONTENT_CHARS = 20_000;
 
-const question = z
-  .string({ error: 'question must be a string' })
-  .transform((s) => s.trim())
-  .pipe(z.string().min(1, 'question must not be empty').max(MAX_QUESTION_CHARS, `question must be at most ${MAX_QUESTION_CHARS} characters`))
-  .meta({ description: `Trimmed, then 1-${MAX_QUESTION_CHARS} characters.` });
+/** A question under the name the client sends it as (`question` in a body, `q` in a query). */
+const questionNamed = (name: string) =>
+  z
+    .string({ error: `${name} must be a string` })
+    .transform((s) => s.trim())
+    .pipe(z.string().min(1, `${name} must not be empty`).max(MAX_QUESTION_CHARS, `${name} must be at most ${MAX_QUESTION_CHARS} characters`))
+    .meta({ description: `Trimmed, then 1-${MAX_QUESTION_CHARS} characters.` });
+const question = questionNamed('question');
 
 export const askBodySchema = z
   .object({
@@ -36,7 +39,7 @@ export type AskBody = z.infer<typeof askBodySchema>;
 
 export const searchQuerySchema = z
   .object({
-    q: question,
+    q: questionNamed('q'),
     k: z.coerce.number().int().min(1).max(20).default(5),
   })
   .strict();

@@ -76,6 +76,18 @@ describe('answerExtractively', () => {
     expectQuotedAndCited(result, passages);
   });
 
+  it('leads with the best sentence, even when the second comes from a passage ranked above it', () => {
+    const two = handModel({ ranker: { cov_family: 1 }, refusal: {}, refusalBias: 5, threshold: 0.5, secondMinProb: 0.01 });
+    const passages = fx.passages('Population', 'Climate');
+    const result = answerExtractively(fx.analyze('Are winters cold, and what is the population?'), passages, fx.context(two));
+    const [best, second] = result.candidates;
+    expect(best && second && best.passage > second.passage).toBe(true);
+    const text = (c: typeof best): string => (c ? passages[c.passage]?.chunk.text.slice(fx.index.start[c.sentence], fx.index.end[c.sentence]) ?? '' : '');
+    expect(result.answer.startsWith(text(best))).toBe(true);
+    expect(result.answer).toContain(`${text(best)} [1] ${text(second)} [2]`);
+    expectQuotedAndCited(result, passages);
+  });
+
   it('never adds a near-duplicate of the first sentence', () => {
     const source = 'Climate\n\nWinters in Heihe are long and cold. Winters in Heihe are long and very cold. Summers are short.';
     const dup = heiheFixture(source);

@@ -13,7 +13,8 @@ import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { reindex, type ReindexResult } from '../../src/ingest/reindex.js';
 import type { EmbeddingPort } from '../../src/ingest/build-generation.js';
 import { LOCK_FILE } from '../../src/ingest/lock.js';
-import { listGenerations, readCurrent } from '../../src/index-store/layout.js';
+import { FILES, generationDir, listGenerations, readCurrent } from '../../src/index-store/layout.js';
+import { storedCalibrationSchema } from '../../src/answer/calibration.js';
 import { AppError } from '../../src/errors.js';
 import type { Answer } from '../../src/types.js';
 import { PROJECT_ROOT, tempDir } from '../helpers/test-server.js';
@@ -106,6 +107,16 @@ describe('incremental re-indexing follows the corpus', () => {
     for (const key of ['version', 'added', 'unchanged', 'removed', 'embedded', 'ms'] as const) expect(again).toHaveProperty(key);
     expect(typeof again.ms).toBe('number');
     expect(await listGenerations(indexDir)).toEqual([first.generation]);
+  });
+
+  test('the refusal calibration is stored with the generation and served as stored, in process and after a reload', async () => {
+    const stored = storedCalibrationSchema.parse(JSON.parse(readFileSync(path.join(generationDir(indexDir, first.generation), FILES.calibration), 'utf8')));
+    expect(first.loaded.calibration).toEqual(stored);
+    expect(stored.questions).toBeGreaterThan(0);
+    const inProcess = await runtime.toServing(first.loaded);
+    const reloaded = await runtime.loadServingIndex(() => {});
+    expect(inProcess.answering.calibration.answerLevel).toBe(stored.answerLevel);
+    expect(reloaded.answering.calibration.answerLevel).toBe(stored.answerLevel);
   });
 
   test('an added paragraph is embedded alone, and answers cite it', async () => {

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The fast unit tier (`npm run test:unit`): pure modules and front-end modules, no server,
+ * no Chromium, no child process. The full suite (`npm test`, vitest.config.ts) runs these too.
+ */
+export const UNIT = [
+  'tests/text/**/*.test.ts',
+  'tests/public/**/*.test.ts',
+  'tests/documents/**/*.test.ts',
+  'tests/retrieval/{bm25,fusion}.test.ts',
+  'tests/answer/{calibration,cap,citation-check,claim-check,claim-facts,condense,extractive,features,model,question}.test.ts',
+  'tests/ingest/{chunk,sections}.test.ts',
+  'tests/index-store/vectors.test.ts',
+  'tests/train/fit.test.ts',
+  'tests/server/public-message.test.ts',
+  'tests/config.test.ts',
+  'tests/sliced.test.ts',
+];
+
+export default defineConfig({
+  test: {
+    name: 'unit',
+    include: UNIT,
+    globalSetup: ['tests/global-setup.ts'],
+    testTimeout: 60_000,
+    env: { LOG_LEVEL: 'silent', LANGCHAIN_TRACING_V2: 'false', LANGSMITH_TRACING: 'false' },
+  },
+});
