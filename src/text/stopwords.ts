@@ -2,6 +2,10 @@
  * Function words of English questions and prose: they carry no topic, so they are not terms
  * for retrieval or answering. Folded forms (apostrophes as ').
  */
+// Typed questions drop apostrophes ("whats the name of ...", "dont"): those spellings are
+// function words too, except where they spell another word.
+const REAL_WORDS_WITHOUT_APOSTROPHE: ReadonlySet<string> = new Set(['well', 'ill', 'id', 'hell', 'shell', 'wed', 'hed', 'shed', 'lets', 'cant', 'wont', 'shant', 'were', 'its', 'hes', 'shes']);
+
 export const STOP_WORDS: ReadonlySet<string> = new Set(
   `a about above after again against all also am an and any are aren't as at be because been before being
   below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during
@@ -14,5 +18,6 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself
   yourselves tell please name list describe explain give kind kinds type types sort sorts much many whose`
     .split(/\s+/)
-    .filter(Boolean),
+    .filter(Boolean)
+    .flatMap((w) => (w.includes("'") && !REAL_WORDS_WITHOUT_APOSTROPHE.has(w.replace("'", '')) ? [w, w.replace("'", '')] : [w])),
 );

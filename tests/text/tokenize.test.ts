@@ -72,4 +72,11 @@ describe('contentStems', () => {
     expect(isStopWord('the')).toBe(true);
     expect(isStopWord('river')).toBe(false);
   });
+
+  it('reads contractions typed without their apostrophe as the function words they are', () => {
+    expect(contentStems('whats the name of the river the town sits on')).toEqual(contentStems("What's the name of the river the town sits on?"));
+    expect(contentStems('dont they have a port')).toEqual(['port']);
+    // ... but not where the spelling is another word.
+    expect(contentStems('a well and a shed')).toEqual(['well', 'shed']);
+  });
 });
