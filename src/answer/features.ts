@@ -130,21 +130,105 @@ export function cosineWithout(a: ArrayLike<number>, b: ArrayLike<number>, u: Arr
   return (ab - au * bu) / denom;
 }
 
+/**
+ * Dot product of two float32 vectors, summed in index order as `dot` does (so to the same
+ * bits): a copy of it that only ever sees Float32Arrays, which V8 keeps monomorphic and
+ * inlines in the hot loops here (`dot` also serves float64 vectors at ingest).
+ */
+function dot32(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
+
+/**
+ * out[at + j] = dot32(vectors[j], v) for every j, four at a time: each sum still runs in index
+ * order (the same bits as dot32), but four independent sums let the CPU overlap their
+ * additions instead of waiting on one chain (the word cosines are most of a question's work).
+ */
+function cosinesInto(vectors: readonly Float32Array[], v: Float32Array, out: Float64Array, at: number): void {
+  const n = v.length;
+  let j = 0;
+  for (; j + 4 <= vectors.length; j += 4) {
+    const a = vectors[j] as Float32Array;
+    const b = vectors[j + 1] as Float32Array;
+    const c = vectors[j + 2] as Float32Array;
+    const d = vectors[j + 3] as Float32Array;
+    if (a.length !== n || b.length !== n || c.length !== n || d.length !== n) break;
+    let sa = 0;
+    let sb = 0;
+    let sc = 0;
+    let sd = 0;
+    for (let i = 0; i < n; i++) {
+      const x = v[i] as number;
+      sa += (a[i] as number) * x;
+      sb += (b[i] as number) * x;
+      sc += (c[i] as number) * x;
+      sd += (d[i] as number) * x;
+    }
+    out[at + j] = sa;
+    out[at + j + 1] = sb;
+    out[at + j + 2] = sc;
+    out[at + j + 3] = sd;
+  }
+  for (; j + 2 <= vectors.length; j += 2) {
+    const a = vectors[j] as Float32Array;
+    const b = vectors[j + 1] as Float32Array;
+    if (a.length !== n || b.length !== n) break;
+    let sa = 0;
+    let sb = 0;
+    for (let i = 0; i < n; i++) {
+      const x = v[i] as number;
+      sa += (a[i] as number) * x;
+      sb += (b[i] as number) * x;
+    }
+    out[at + j] = sa;
+    out[at + j + 1] = sb;
+  }
+  // The rest one by one (also vectors of another length than v, which dot32 handles).
+  for (; j < vectors.length; j++) out[at + j] = dot32(vectors[j] as Float32Array, v);
+}
+
 /** Lemma vectors of a sentence index, decoded from the lexicon on first use. */
 export class LemmaVectors {
-  private readonly cache = new Map<number, Float32Array | null>();
+  // By lemma id (undefined: not decoded yet); an array, not a Map: ids are dense.
+  private readonly cache: Array<Float32Array | null | undefined>;
   constructor(
     private readonly index: SentenceIndex,
     private readonly lexicon: Lexicon,
-  ) {}
+  ) {
+    this.cache = new Array<Float32Array | null | undefined>(index.lemmas.length).fill(undefined);
+  }
   get(id: number): Float32Array | null {
-    let v = this.cache.get(id);
+    let v = this.cache[id];
     if (v === undefined) {
       v = this.lexicon.vector(this.index.vectorKeys[id] ?? '');
-      this.cache.set(id, v);
+      this.cache[id] = v;
     }
     return v;
   }
+}
+
+/**
+ * Per sentence index: each sentence vector's dot with the corpus's common direction, which
+ * cosineWithout needs for every candidate and which does not depend on the question;
+ * computed on a sentence's first use (NaN until then) and kept for the generation's life.
+ */
+const commonDots = new WeakMap<SentenceIndex, Float64Array>();
+
+function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): number {
+  let dots = commonDots.get(index);
+  if (!dots) {
+    dots = new Float64Array(index.start.length).fill(Number.NaN);
+    commonDots.set(index, dots);
+  }
+  let d = dots[sentence] as number;
+  if (Number.isNaN(d)) {
+    d = dot32(sv, index.commonDirection);
+    dots[sentence] = d;
+  }
+  return d;
 }
 
 /** The candidate sentences of retrieved passages, in passage order. */
@@ -171,56 +255,89 @@ export interface TermMatches {
  * candidates).
  */
 export class TermMatcher {
-  private readonly byLemma = new Map<number, number[]>();
-  private readonly byStem = new Map<number, number[]>();
-  private readonly sims = new Map<number, Float64Array>();
+  private readonly lemmaIds: Int32Array;
+  private readonly stemIds: Int32Array;
   private readonly withAlternates: number[] = [];
+  /** The terms that may match softly (names and numbers match only themselves), and their vectors. */
+  private readonly softTerms: Int32Array;
+  private readonly softVectors: Float32Array[];
+  /**
+   * Per lemma id: 0 while its cosines are not computed, -1 when it has no vector, else 1 + its
+   * row in `cosines` (softTerms.length wide). Typed arrays rather than a Map of arrays: a
+   * question meets hundreds of lemmas, each many times.
+   */
+  private readonly slotOf: Int32Array;
+  private cosines: Float64Array;
+  private rows = 0;
   constructor(
     private readonly terms: readonly QuestionTerm[],
     private readonly index: SentenceIndex,
     private readonly vectors: LemmaVectors,
   ) {
+    this.lemmaIds = Int32Array.from(terms, (t) => t.lemmaId);
+    this.stemIds = Int32Array.from(terms, (t) => t.stemId);
+    const soft: number[] = [];
     terms.forEach((t, i) => {
-      if (t.lemmaId >= 0) this.byLemma.set(t.lemmaId, [...(this.byLemma.get(t.lemmaId) ?? []), i]);
-      if (t.stemId >= 0) this.byStem.set(t.stemId, [...(this.byStem.get(t.stemId) ?? []), i]);
       if (t.alternates.length) this.withAlternates.push(i);
+      if (t.vector && !t.name && !t.number) soft.push(i);
     });
+    this.softTerms = Int32Array.from(soft);
+    this.softVectors = soft.map((i) => (terms[i] as QuestionTerm).vector as Float32Array);
+    this.slotOf = new Int32Array(index.lemmas.length);
+    this.cosines = new Float64Array(soft.length * 64);
   }
 
-  /** Cosines of lemma `id` with every term that may match softly (names and numbers match only themselves). */
-  private simsOf(id: number): Float64Array {
-    let out = this.sims.get(id);
-    if (out) return out;
-    out = new Float64Array(this.terms.length);
+  /** Row of lemma `id`'s cosines with the soft terms in `cosines`, or -1 when it has no vector. */
+  private cosinesOf(id: number): number {
+    const slot = this.slotOf[id] as number;
+    if (slot !== 0) return slot - 1;
     const v = this.vectors.get(id);
-    if (v) {
-      this.terms.forEach((t, i) => {
-        if (t.vector && !t.name && !t.number) out![i] = dot(t.vector, v);
-      });
+    if (!v) {
+      this.slotOf[id] = -1;
+      return -1;
     }
-    this.sims.set(id, out);
-    return out;
+    const width = this.softTerms.length;
+    if ((this.rows + 1) * width > this.cosines.length) {
+      const grown = new Float64Array(this.cosines.length * 2);
+      grown.set(this.cosines);
+      this.cosines = grown;
+    }
+    const row = this.rows++;
+    cosinesInto(this.softVectors, v, this.cosines, row * width);
+    this.slotOf[id] = row + 1;
+    return row;
   }
 
   match(run: Int32Array, withSoft: boolean): TermMatches {
     const n = this.terms.length;
     const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n) };
+    const { exact, family, soft } = m;
+    const { lemmaIds, stemIds, softTerms } = this;
+    const width = softTerms.length;
     for (let k = 0; k < run.length; k++) {
       const id = run[k] as number;
-      for (const i of this.byLemma.get(id) ?? []) m.exact[i] = 1;
-      for (const i of this.byStem.get(this.index.stemOf[id] as number) ?? []) m.family[i] = 1;
-      if (withSoft) {
-        const sims = this.simsOf(id);
-        for (let i = 0; i < n; i++) if ((sims[i] as number) > (m.soft[i] as number)) m.soft[i] = sims[i] as number;
+      const stem = this.index.stemOf[id];
+      // A handful of terms: comparing with each beats a lookup (ids of -1, unknown to the corpus, never equal one).
+      for (let i = 0; i < n; i++) {
+        if (lemmaIds[i] === id) exact[i] = 1;
+        if (stemIds[i] === stem) family[i] = 1;
+      }
+      if (withSoft && width > 0) {
+        const row = this.cosinesOf(id);
+        if (row < 0) continue;
+        // Soft starts at 0 and only rises: terms that cannot match softly (cosine 0) never move it.
+        const cosines = this.cosines;
+        for (let j = 0; j < width; j++) {
+          const c = cosines[row * width + j] as number;
+          const i = softTerms[j] as number;
+          if (c > (soft[i] as number)) soft[i] = c;
+        }
       }
     }
-    if (this.withAlternates.length) {
-      const present = new Set(run);
-      for (const i of this.withAlternates) if (!m.exact[i] && (this.terms[i] as QuestionTerm).alternates.some((ids) => ids.every((id) => present.has(id)))) m.exact[i] = 1;
-    }
+    for (const i of this.withAlternates) if (!exact[i] && (this.terms[i] as QuestionTerm).alternates.some((ids) => ids.every((id) => run.includes(id)))) exact[i] = 1;
     for (let i = 0; i < n; i++) {
-      if (m.exact[i]) m.family[i] = 1;
-      if (m.family[i]) m.soft[i] = 1;
+      if (exact[i]) family[i] = 1;
+      if (family[i]) soft[i] = 1;
     }
     return m;
   }
