@@ -123,9 +123,11 @@ const CROSS_BITS = CROSSED_FLAGS.map((f) => FLAG[f]);
 
 /** Cosine of a and b after removing their components along unit vector u. */
 export function cosineWithout(a: ArrayLike<number>, b: ArrayLike<number>, u: ArrayLike<number>): number {
-  const ab = dot(a, b);
-  const au = dot(a, u);
-  const bu = dot(b, u);
+  return cosineWithoutFromDots(dot(a, b), dot(a, u), dot(b, u));
+}
+
+/** cosineWithout from its three dot products: a·b, a·u and b·u (the last two can be computed once per question / sentence). */
+function cosineWithoutFromDots(ab: number, au: number, bu: number): number {
   const denom = Math.sqrt(Math.max(1e-9, (1 - au * au) * (1 - bu * bu)));
   return (ab - au * bu) / denom;
 }
@@ -391,6 +393,36 @@ function longestRun(terms: readonly QuestionTerm[], sentence: Int32Array): numbe
   return best;
 }
 
+/** A passage's term matches: of each sentence and of its section title, the union of their exact matches, and the best support of each term. */
+interface PassageMatches {
+  readonly sentences: TermMatches[];
+  readonly section: TermMatches;
+  readonly any: Float64Array;
+  readonly support: Float64Array;
+  /** The best idf-weighted family coverage of any of its sentences. */
+  readonly bestFamily: number;
+}
+
+function passageMatches(matcher: TermMatcher, index: SentenceIndex, chunk: number, idf: Float64Array, idfTotal: number): PassageMatches {
+  const from = index.chunkSentences[chunk] as number;
+  const to = index.chunkSentences[chunk + 1] as number;
+  const sentences: TermMatches[] = [];
+  for (let s = from; s < to; s++) sentences.push(matcher.match(rowOf(index.terms, s), true));
+  const section = matcher.match(rowOf(index.sectionTerms, chunk), true);
+  // Maxima taken in loops (no spread arrays): the same values, max being exact.
+  const any = Float64Array.from(section.exact);
+  const support = Float64Array.from(section.family);
+  let bestFamily = 0;
+  for (const m of sentences) {
+    for (let i = 0; i < any.length; i++) {
+      any[i] = Math.max(any[i] as number, m.exact[i] as number);
+      support[i] = Math.max(support[i] as number, Math.max(0, m.soft[i] as number));
+    }
+    bestFamily = Math.max(bestFamily, weighted(m.family, idf, idfTotal));
+  }
+  return { sentences, section, any, support, bestFamily };
+}
+
 /** Feature rows (candidates × PAIR_FEATURES) of a question's candidates, row-major. */
 export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[], candidates: readonly Candidate[], index: SentenceIndex, vectors: LemmaVectors): Float64Array {
   const d = PAIR_FEATURES.length;
@@ -411,35 +443,30 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
 
   const matcher = new TermMatcher(terms, index, vectors);
   // Per passage: matches of every sentence and of the section title, and the passage's union.
-  const byPassage = new Map<number, { sentences: TermMatches[]; section: TermMatches; any: Float64Array; support: Float64Array; bestFamily: number }>();
-  const passageOf = (p: number): NonNullable<ReturnType<typeof byPassage.get>> => {
-    let entry = byPassage.get(p);
-    if (entry) return entry;
-    const chunk = (passages[p] as Retrieved).position;
-    const from = index.chunkSentences[chunk] as number;
-    const to = index.chunkSentences[chunk + 1] as number;
-    const sentences: TermMatches[] = [];
-    for (let s = from; s < to; s++) sentences.push(matcher.match(rowOf(index.terms, s), true));
-    const section = matcher.match(rowOf(index.sectionTerms, chunk), true);
-    const any = new Float64Array(nt);
-    const support = new Float64Array(nt);
-    for (let i = 0; i < nt; i++) {
-      any[i] = Math.max(section.exact[i] as number, ...sentences.map((m) => m.exact[i] as number));
-      support[i] = Math.max(section.family[i] as number, ...sentences.map((m) => Math.max(0, m.soft[i] as number)));
-    }
-    const bestFamily = Math.max(0, ...sentences.map((m) => weighted(m.family, idf, idfTotal)));
-    entry = { sentences, section, any, support, bestFamily };
-    byPassage.set(p, entry);
-    return entry;
-  };
+  const byPassage: Array<PassageMatches | undefined> = new Array<PassageMatches | undefined>(passages.length).fill(undefined);
+  const passageOf = (p: number): PassageMatches => (byPassage[p] ??= passageMatches(matcher, index, (passages[p] as Retrieved).position, idf, idfTotal));
 
-  const sims = candidates.map((c) => {
+  // The question's and each sentence's dot with the common direction are computed once (not
+  // once per candidate); a·b serves as both sim_raw and the numerator of sim.
+  const commonDot = dot32(qv, index.commonDirection);
+  const sims = new Float64Array(candidates.length);
+  const raws = new Float64Array(candidates.length);
+  let bestSim = -1;
+  candidates.forEach((c, row) => {
     const sv = index.vectors.subarray(c.sentence * dims, (c.sentence + 1) * dims);
-    return { sim: cosineWithout(qv, sv, index.commonDirection), raw: dot(qv, sv) };
+    const raw = dot32(qv, sv);
+    const sim = cosineWithoutFromDots(raw, commonDot, commonDotOf(index, c.sentence, sv));
+    raws[row] = raw;
+    sims[row] = sim;
+    bestSim = Math.max(bestSim, sim);
   });
-  const bestSim = Math.max(-1, ...sims.map((s) => s.sim));
-  const families = candidates.map((c) => weighted(passageOf(c.passage).sentences[c.position]?.family ?? new Float64Array(nt), idf, idfTotal));
-  const bestFamilyAll = Math.max(0, ...families);
+  const families = new Float64Array(candidates.length);
+  let bestFamilyAll = 0;
+  candidates.forEach((c, row) => {
+    const family = weighted((passageOf(c.passage).sentences[c.position] as TermMatches).family, idf, idfTotal);
+    families[row] = family;
+    bestFamilyAll = Math.max(bestFamilyAll, family);
+  });
 
   // Scratch rows per term, reused by every candidate (a question has tens of candidates).
   const soft = new Float64Array(nt);
@@ -507,9 +534,9 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = share(numbers, m.exact);
     f[k++] = q.bigrams.length ? bigramHits / q.bigrams.length : 0;
     f[k++] = weighted(unmatched, rarity, rarityTotal);
-    f[k++] = (sims[row] as { sim: number }).sim;
-    f[k++] = (sims[row] as { raw: number }).raw;
-    f[k++] = (sims[row] as { sim: number }).sim - bestSim;
+    f[k++] = sims[row] as number;
+    f[k++] = raws[row] as number;
+    f[k++] = (sims[row] as number) - bestSim;
     f[k++] = 1 / (c.passage + 1);
     f[k++] = c.passage === 0 ? 1 : 0;
     f[k++] = retrieved.ranks.dense ? 1 / retrieved.ranks.dense : 0;
@@ -530,7 +557,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = family / (c.passage + 1);
     f[k++] = c.position === 0 ? family : 0;
     f[k++] = prevCov * (1 - family);
-    f[k++] = family * (sims[row] as { sim: number }).sim;
+    f[k++] = family * (sims[row] as number);
     f[k++] = family * family;
     let supportMin = nt ? 1 : 0;
     let supportMinPassage = nt ? 1 : 0;
