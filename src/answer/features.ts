@@ -145,51 +145,60 @@ function dot32(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * out[at + j] = dot32(vectors[j], v) for every j, four at a time: each sum still runs in index
- * order (the same bits as dot32), but four independent sums let the CPU overlap their
- * additions instead of waiting on one chain (the word cosines are most of a question's work).
+ * The cosines of lemma vectors with term vectors: out[at + l * terms.length + t] =
+ * dot32(terms[t], lemmas[l]). Each sum still runs in index order (the same bits as dot32), but
+ * two lemmas against two terms at a time make four independent sums, which the CPU overlaps
+ * instead of waiting on one chain of additions: these cosines are most of a question's
+ * arithmetic, and a question has only a few terms, so lemmas are paired as well as terms.
  */
-function cosinesInto(vectors: readonly Float32Array[], v: Float32Array, out: Float64Array, at: number): void {
-  const n = v.length;
-  let j = 0;
-  for (; j + 4 <= vectors.length; j += 4) {
-    const a = vectors[j] as Float32Array;
-    const b = vectors[j + 1] as Float32Array;
-    const c = vectors[j + 2] as Float32Array;
-    const d = vectors[j + 3] as Float32Array;
-    if (a.length !== n || b.length !== n || c.length !== n || d.length !== n) break;
-    let sa = 0;
-    let sb = 0;
-    let sc = 0;
-    let sd = 0;
-    for (let i = 0; i < n; i++) {
-      const x = v[i] as number;
-      sa += (a[i] as number) * x;
-      sb += (b[i] as number) * x;
-      sc += (c[i] as number) * x;
-      sd += (d[i] as number) * x;
+function cosinesInto(lemmas: readonly Float32Array[], terms: readonly Float32Array[], out: Float64Array, at: number): void {
+  const width = terms.length;
+  let l = 0;
+  for (; l + 2 <= lemmas.length; l += 2) {
+    const v0 = lemmas[l] as Float32Array;
+    const v1 = lemmas[l + 1] as Float32Array;
+    const n = v0.length;
+    // Vectors of unequal lengths (never with one lexicon) are left to dot32 below.
+    if (v1.length !== n || terms.some((t) => t.length !== n)) break;
+    const at0 = at + l * width;
+    const at1 = at0 + width;
+    let j = 0;
+    for (; j + 2 <= width; j += 2) {
+      const a = terms[j] as Float32Array;
+      const b = terms[j + 1] as Float32Array;
+      let a0 = 0;
+      let a1 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      for (let i = 0; i < n; i++) {
+        const x0 = v0[i] as number;
+        const x1 = v1[i] as number;
+        const ai = a[i] as number;
+        const bi = b[i] as number;
+        a0 += ai * x0;
+        a1 += ai * x1;
+        b0 += bi * x0;
+        b1 += bi * x1;
+      }
+      out[at0 + j] = a0;
+      out[at1 + j] = a1;
+      out[at0 + j + 1] = b0;
+      out[at1 + j + 1] = b1;
     }
-    out[at + j] = sa;
-    out[at + j + 1] = sb;
-    out[at + j + 2] = sc;
-    out[at + j + 3] = sd;
-  }
-  for (; j + 2 <= vectors.length; j += 2) {
-    const a = vectors[j] as Float32Array;
-    const b = vectors[j + 1] as Float32Array;
-    if (a.length !== n || b.length !== n) break;
-    let sa = 0;
-    let sb = 0;
-    for (let i = 0; i < n; i++) {
-      const x = v[i] as number;
-      sa += (a[i] as number) * x;
-      sb += (b[i] as number) * x;
+    if (j < width) {
+      const a = terms[j] as Float32Array;
+      let a0 = 0;
+      let a1 = 0;
+      for (let i = 0; i < n; i++) {
+        const ai = a[i] as number;
+        a0 += ai * (v0[i] as number);
+        a1 += ai * (v1[i] as number);
+      }
+      out[at0 + j] = a0;
+      out[at1 + j] = a1;
     }
-    out[at + j] = sa;
-    out[at + j + 1] = sb;
   }
-  // The rest one by one (also vectors of another length than v, which dot32 handles).
-  for (; j < vectors.length; j++) out[at + j] = dot32(vectors[j] as Float32Array, v);
+  for (; l < lemmas.length; l++) for (let j = 0; j < width; j++) out[at + l * width + j] = dot32(terms[j] as Float32Array, lemmas[l] as Float32Array);
 }
 
 /** Lemma vectors of a sentence index, decoded from the lexicon on first use. */
@@ -271,6 +280,8 @@ export class TermMatcher {
   private readonly slotOf: Int32Array;
   private cosines: Float64Array;
   private rows = 0;
+  /** Scratch: the vectors of a run's lemmas whose cosines are not computed yet. */
+  private readonly fresh: Float32Array[] = [];
   constructor(
     private readonly terms: readonly QuestionTerm[],
     private readonly index: SentenceIndex,
@@ -289,25 +300,30 @@ export class TermMatcher {
     this.cosines = new Float64Array(soft.length * 64);
   }
 
-  /** Row of lemma `id`'s cosines with the soft terms in `cosines`, or -1 when it has no vector. */
-  private cosinesOf(id: number): number {
-    const slot = this.slotOf[id] as number;
-    if (slot !== 0) return slot - 1;
-    const v = this.vectors.get(id);
-    if (!v) {
-      this.slotOf[id] = -1;
-      return -1;
-    }
+  /** Computes the cosines of the lemmas of `run` not met before, all at once (see cosinesInto). */
+  private computeCosines(run: Int32Array): void {
     const width = this.softTerms.length;
-    if ((this.rows + 1) * width > this.cosines.length) {
-      const grown = new Float64Array(this.cosines.length * 2);
+    const firstRow = this.rows;
+    const fresh = this.fresh;
+    fresh.length = 0;
+    for (let k = 0; k < run.length; k++) {
+      const id = run[k] as number;
+      if (this.slotOf[id] !== 0) continue;
+      const v = this.vectors.get(id);
+      if (!v) {
+        this.slotOf[id] = -1;
+        continue;
+      }
+      fresh.push(v);
+      this.slotOf[id] = ++this.rows;
+    }
+    if (fresh.length === 0) return;
+    if (this.rows * width > this.cosines.length) {
+      const grown = new Float64Array(Math.max(this.cosines.length * 2, this.rows * width));
       grown.set(this.cosines);
       this.cosines = grown;
     }
-    const row = this.rows++;
-    cosinesInto(this.softVectors, v, this.cosines, row * width);
-    this.slotOf[id] = row + 1;
-    return row;
+    cosinesInto(fresh, this.softVectors, this.cosines, firstRow * width);
   }
 
   match(run: Int32Array, withSoft: boolean): TermMatches {
@@ -316,6 +332,7 @@ export class TermMatcher {
     const { exact, family, soft } = m;
     const { lemmaIds, stemIds, softTerms } = this;
     const width = softTerms.length;
+    if (withSoft && width > 0) this.computeCosines(run);
     for (let k = 0; k < run.length; k++) {
       const id = run[k] as number;
       const stem = this.index.stemOf[id];
@@ -325,7 +342,7 @@ export class TermMatcher {
         if (stemIds[i] === stem) family[i] = 1;
       }
       if (withSoft && width > 0) {
-        const row = this.cosinesOf(id);
+        const row = (this.slotOf[id] as number) - 1;
         if (row < 0) continue;
         // Soft starts at 0 and only rises: terms that cannot match softly (cosine 0) never move it.
         const cosines = this.cosines;
