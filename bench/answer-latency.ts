@@ -13,7 +13,8 @@ import { condenseOffline } from '../src/answer/condense.js';
 import { answerExtractively, DEFAULT_EXTRACTIVE, READ_PASSAGES } from '../src/answer/extractive.js';
 import { HEIHE_QUESTIONS, OFF_TOPIC_QUESTIONS } from './questions.js';
 import { openCorpus, readCases } from './answer-corpus.js';
-import { fmt, latency, summarize } from './stats.js';
+import { fmt } from './stats.js';
+import { measureLatency, type LatencyMeasure } from './measure.js';
 
 const passes = Number(process.argv[2] ?? 5);
 const SHARED = '../shared/eval';
@@ -25,28 +26,9 @@ const cases = [
   ...[...HEIHE_QUESTIONS, ...OFF_TOPIC_QUESTIONS].map((question, i) => ({ id: `bench-${i}`, question, history: [] })),
 ];
 
-/** Times `fn` on every item, `passes` times after one untimed pass; the pooled samples and each pass's p50. */
-async function timed<T>(items: readonly T[], fn: (item: T) => unknown): Promise<{ all: number[]; p50s: number[] }> {
-  for (const item of items) await fn(item);
-  const all: number[] = [];
-  const p50s: number[] = [];
-  for (let p = 0; p < passes; p++) {
-    const pass: number[] = [];
-    for (const item of items) {
-      const t = performance.now();
-      await fn(item);
-      pass.push(performance.now() - t);
-    }
-    p50s.push(latency(pass).p50);
-    all.push(...pass);
-  }
-  return { all, p50s };
-}
-
-const report = (label: string, r: { all: number[]; p50s: number[] }): void => {
-  const l = latency(r.all);
-  const s = summarize(r.p50s);
-  console.log(`${label.padEnd(34)} p50 ${fmt(l.p50)} ms  p95 ${fmt(l.p95)} ms  p99 ${fmt(l.p99)} ms  (per-pass p50 ${fmt(s.min)}–${fmt(s.max)}; n=${l.n})`);
+const report = (label: string, m: LatencyMeasure): void => {
+  const l = m.all;
+  console.log(`${label.padEnd(34)} p50 ${fmt(l.p50)} ms  p95 ${fmt(l.p95)} ms  p99 ${fmt(l.p99)} ms  (per-pass p50 ${fmt(m.passP50.min)}–${fmt(m.passP50.max)}; n=${l.n})`);
 };
 
 const { runtime, index, close } = await openCorpus('corpus');
@@ -54,7 +36,7 @@ try {
   const k = runtime.config.defaultK;
   const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`${cases.length} Heihe questions × ${passes} passes (after a warm-up pass); load average before: ${load()}`);
-  const full = await timed(cases, (c) => runtime.answer({ question: c.question, history: c.history ?? [], k }, index));
+  const full = await measureLatency(cases, passes, (c) => runtime.answer({ question: c.question, history: c.history ?? [], k }, index));
   // The answerer alone, on questions analysed and passages retrieved beforehand.
   const prepared = await Promise.all(
     cases.map(async (c) => {
@@ -62,7 +44,7 @@ try {
       return { q, passages: await index.retriever.retrieve({ text: q.text, tokens: q.tokens }, Math.max(k, READ_PASSAGES)) };
     }),
   );
-  const answerer = await timed(prepared, ({ q, passages }) => answerExtractively(q, passages, index.answering, { ...DEFAULT_EXTRACTIVE, citePassages: k }));
+  const answerer = await measureLatency(prepared, passes, ({ q, passages }) => answerExtractively(q, passages, index.answering, { ...DEFAULT_EXTRACTIVE, citePassages: k }));
   report('runtime.answer (whole offline ask)', full);
   report('answerExtractively alone', answerer);
   console.log(`load average after: ${load()}`);
