@@ -73,8 +73,8 @@ export interface LatencyMeasure {
   readonly questions: number;
 }
 
-/** Times `fn` over every question, `passes` times, after one untimed warm-up pass. */
-export async function measureLatency(questions: readonly string[], passes: number, fn: (q: string) => Promise<unknown>): Promise<LatencyMeasure> {
+/** Times `fn` over every question (or other item), `passes` times, after one untimed warm-up pass. */
+export async function measureLatency<T>(questions: readonly T[], passes: number, fn: (q: T) => unknown): Promise<LatencyMeasure> {
   for (const q of questions) await fn(q);
   const all: number[] = [];
   const p50s: number[] = [];

@@ -71,13 +71,19 @@ export function scoreQuestion(q: AnalyzedQuestion, passages: readonly Retrieved[
   const pair = pairFeatures(q, read, candidates, ctx.index, ctx.vectors);
   const scores = ctx.model.rank(pair);
   const top = topFeatures(pair, scores);
-  const question = Float64Array.from([...top, ...corpusFeatures(q, ctx.index, ctx.lexiconSize), ctx.calibration.relative(top[0] ?? 0)]);
+  const corpus = corpusFeatures(q, ctx.index, ctx.lexiconSize);
+  // [...top, ...corpus, calibrated top score], without the spread arrays.
+  const question = new Float64Array(top.length + corpus.length + 1);
+  question.set(top);
+  question.set(corpus, top.length);
+  question[question.length - 1] = ctx.calibration.relative(top[0] ?? 0);
   const answerable = candidates.length && q.terms.length ? sigmoid(scoreRows(ctx.model.refusal, question, question.length)[0] as number) : 0;
   let max = -Infinity;
   for (const s of scores) max = Math.max(max, s);
   let z = 0;
   for (const s of scores) z += Math.exp(s - max);
-  const scored = candidates.map((c, i) => ({ ...c, score: scores[i] as number, prob: Math.exp((scores[i] as number) - max) / z }));
+  // Fields written out rather than spread from the candidate: V8 builds these much faster.
+  const scored = candidates.map((c, i): ScoredCandidate => ({ passage: c.passage, sentence: c.sentence, position: c.position, score: scores[i] as number, prob: Math.exp((scores[i] as number) - max) / z }));
   return { candidates: scored, answerable, pair, question };
 }
 
@@ -114,7 +120,8 @@ export function pickSentences(ranked: readonly ScoredCandidate[], ctx: AnswerCon
 /** Answers from the retrieved passages, or refuses when the model judges they do not answer. */
 export function answerExtractively(q: AnalyzedQuestion, passages: readonly Retrieved[], ctx: AnswerContext, options: ExtractiveOptions = DEFAULT_EXTRACTIVE): ExtractiveResult {
   const { candidates, answerable } = scoreQuestion(q, passages, ctx);
-  const ranked = [...candidates].sort((a, b) => b.score - a.score || a.passage - b.passage || a.position - b.position);
+  // scoreQuestion made the array for this answer: sorted in place.
+  const ranked = candidates.sort((a, b) => b.score - a.score || a.passage - b.passage || a.position - b.position);
   // The model's threshold, or the corpus's off-topic level when that is higher (see calibration.ts).
   if (ranked.length === 0 || answerable < Math.max(ctx.model.file.refusal.threshold, ctx.calibration.answerLevel)) {
     return { answer: NOT_IN_CORPUS, grounded: false, citations: [], answerable, candidates: ranked };

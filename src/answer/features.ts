@@ -123,28 +123,123 @@ const CROSS_BITS = CROSSED_FLAGS.map((f) => FLAG[f]);
 
 /** Cosine of a and b after removing their components along unit vector u. */
 export function cosineWithout(a: ArrayLike<number>, b: ArrayLike<number>, u: ArrayLike<number>): number {
-  const ab = dot(a, b);
-  const au = dot(a, u);
-  const bu = dot(b, u);
+  return cosineWithoutFromDots(dot(a, b), dot(a, u), dot(b, u));
+}
+
+/** cosineWithout from its three dot products: a·b, a·u and b·u (the last two can be computed once per question / sentence). */
+function cosineWithoutFromDots(ab: number, au: number, bu: number): number {
   const denom = Math.sqrt(Math.max(1e-9, (1 - au * au) * (1 - bu * bu)));
   return (ab - au * bu) / denom;
 }
 
+/**
+ * Dot product of two float32 vectors, summed in index order as `dot` does (so to the same
+ * bits): a copy of it that only ever sees Float32Arrays, which V8 keeps monomorphic and
+ * inlines in the hot loops here (`dot` also serves float64 vectors at ingest).
+ */
+function dot32(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
+}
+
+/**
+ * The cosines of lemma vectors with term vectors: out[at + l * terms.length + t] =
+ * dot32(terms[t], lemmas[l]). Each sum still runs in index order (the same bits as dot32), but
+ * two lemmas against two terms at a time make four independent sums, which the CPU overlaps
+ * instead of waiting on one chain of additions: these cosines are most of a question's
+ * arithmetic, and a question has only a few terms, so lemmas are paired as well as terms.
+ */
+function cosinesInto(lemmas: readonly Float32Array[], terms: readonly Float32Array[], out: Float64Array, at: number): void {
+  const width = terms.length;
+  let l = 0;
+  for (; l + 2 <= lemmas.length; l += 2) {
+    const v0 = lemmas[l] as Float32Array;
+    const v1 = lemmas[l + 1] as Float32Array;
+    const n = v0.length;
+    // Vectors of unequal lengths (never with one lexicon) are left to dot32 below.
+    if (v1.length !== n || terms.some((t) => t.length !== n)) break;
+    const at0 = at + l * width;
+    const at1 = at0 + width;
+    let j = 0;
+    for (; j + 2 <= width; j += 2) {
+      const a = terms[j] as Float32Array;
+      const b = terms[j + 1] as Float32Array;
+      let a0 = 0;
+      let a1 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      for (let i = 0; i < n; i++) {
+        const x0 = v0[i] as number;
+        const x1 = v1[i] as number;
+        const ai = a[i] as number;
+        const bi = b[i] as number;
+        a0 += ai * x0;
+        a1 += ai * x1;
+        b0 += bi * x0;
+        b1 += bi * x1;
+      }
+      out[at0 + j] = a0;
+      out[at1 + j] = a1;
+      out[at0 + j + 1] = b0;
+      out[at1 + j + 1] = b1;
+    }
+    if (j < width) {
+      const a = terms[j] as Float32Array;
+      let a0 = 0;
+      let a1 = 0;
+      for (let i = 0; i < n; i++) {
+        const ai = a[i] as number;
+        a0 += ai * (v0[i] as number);
+        a1 += ai * (v1[i] as number);
+      }
+      out[at0 + j] = a0;
+      out[at1 + j] = a1;
+    }
+  }
+  for (; l < lemmas.length; l++) for (let j = 0; j < width; j++) out[at + l * width + j] = dot32(terms[j] as Float32Array, lemmas[l] as Float32Array);
+}
+
 /** Lemma vectors of a sentence index, decoded from the lexicon on first use. */
 export class LemmaVectors {
-  private readonly cache = new Map<number, Float32Array | null>();
+  // By lemma id (undefined: not decoded yet); an array, not a Map: ids are dense.
+  private readonly cache: Array<Float32Array | null | undefined>;
   constructor(
     private readonly index: SentenceIndex,
     private readonly lexicon: Lexicon,
-  ) {}
+  ) {
+    this.cache = new Array<Float32Array | null | undefined>(index.lemmas.length).fill(undefined);
+  }
   get(id: number): Float32Array | null {
-    let v = this.cache.get(id);
+    let v = this.cache[id];
     if (v === undefined) {
       v = this.lexicon.vector(this.index.vectorKeys[id] ?? '');
-      this.cache.set(id, v);
+      this.cache[id] = v;
     }
     return v;
   }
+}
+
+/**
+ * Per sentence index: each sentence vector's dot with the corpus's common direction, which
+ * cosineWithout needs for every candidate and which does not depend on the question;
+ * computed on a sentence's first use (NaN until then) and kept for the generation's life.
+ */
+const commonDots = new WeakMap<SentenceIndex, Float64Array>();
+
+function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): number {
+  let dots = commonDots.get(index);
+  if (!dots) {
+    dots = new Float64Array(index.start.length).fill(Number.NaN);
+    commonDots.set(index, dots);
+  }
+  let d = dots[sentence] as number;
+  if (Number.isNaN(d)) {
+    d = dot32(sv, index.commonDirection);
+    dots[sentence] = d;
+  }
+  return d;
 }
 
 /** The candidate sentences of retrieved passages, in passage order. */
@@ -171,56 +266,97 @@ export interface TermMatches {
  * candidates).
  */
 export class TermMatcher {
-  private readonly byLemma = new Map<number, number[]>();
-  private readonly byStem = new Map<number, number[]>();
-  private readonly sims = new Map<number, Float64Array>();
+  private readonly lemmaIds: Int32Array;
+  private readonly stemIds: Int32Array;
   private readonly withAlternates: number[] = [];
+  /** The terms that may match softly (names and numbers match only themselves), and their vectors. */
+  private readonly softTerms: Int32Array;
+  private readonly softVectors: Float32Array[];
+  /**
+   * Per lemma id: 0 while its cosines are not computed, -1 when it has no vector, else 1 + its
+   * row in `cosines` (softTerms.length wide). Typed arrays rather than a Map of arrays: a
+   * question meets hundreds of lemmas, each many times.
+   */
+  private readonly slotOf: Int32Array;
+  private cosines: Float64Array;
+  private rows = 0;
+  /** Scratch: the vectors of a run's lemmas whose cosines are not computed yet. */
+  private readonly fresh: Float32Array[] = [];
   constructor(
     private readonly terms: readonly QuestionTerm[],
     private readonly index: SentenceIndex,
     private readonly vectors: LemmaVectors,
   ) {
+    this.lemmaIds = Int32Array.from(terms, (t) => t.lemmaId);
+    this.stemIds = Int32Array.from(terms, (t) => t.stemId);
+    const soft: number[] = [];
     terms.forEach((t, i) => {
-      if (t.lemmaId >= 0) this.byLemma.set(t.lemmaId, [...(this.byLemma.get(t.lemmaId) ?? []), i]);
-      if (t.stemId >= 0) this.byStem.set(t.stemId, [...(this.byStem.get(t.stemId) ?? []), i]);
       if (t.alternates.length) this.withAlternates.push(i);
+      if (t.vector && !t.name && !t.number) soft.push(i);
     });
+    this.softTerms = Int32Array.from(soft);
+    this.softVectors = soft.map((i) => (terms[i] as QuestionTerm).vector as Float32Array);
+    this.slotOf = new Int32Array(index.lemmas.length);
+    this.cosines = new Float64Array(soft.length * 64);
   }
 
-  /** Cosines of lemma `id` with every term that may match softly (names and numbers match only themselves). */
-  private simsOf(id: number): Float64Array {
-    let out = this.sims.get(id);
-    if (out) return out;
-    out = new Float64Array(this.terms.length);
-    const v = this.vectors.get(id);
-    if (v) {
-      this.terms.forEach((t, i) => {
-        if (t.vector && !t.name && !t.number) out![i] = dot(t.vector, v);
-      });
+  /** Computes the cosines of the lemmas of `run` not met before, all at once (see cosinesInto). */
+  private computeCosines(run: Int32Array): void {
+    const width = this.softTerms.length;
+    const firstRow = this.rows;
+    const fresh = this.fresh;
+    fresh.length = 0;
+    for (let k = 0; k < run.length; k++) {
+      const id = run[k] as number;
+      if (this.slotOf[id] !== 0) continue;
+      const v = this.vectors.get(id);
+      if (!v) {
+        this.slotOf[id] = -1;
+        continue;
+      }
+      fresh.push(v);
+      this.slotOf[id] = ++this.rows;
     }
-    this.sims.set(id, out);
-    return out;
+    if (fresh.length === 0) return;
+    if (this.rows * width > this.cosines.length) {
+      const grown = new Float64Array(Math.max(this.cosines.length * 2, this.rows * width));
+      grown.set(this.cosines);
+      this.cosines = grown;
+    }
+    cosinesInto(fresh, this.softVectors, this.cosines, firstRow * width);
   }
 
   match(run: Int32Array, withSoft: boolean): TermMatches {
     const n = this.terms.length;
     const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n) };
+    const { exact, family, soft } = m;
+    const { lemmaIds, stemIds, softTerms } = this;
+    const width = softTerms.length;
+    if (withSoft && width > 0) this.computeCosines(run);
     for (let k = 0; k < run.length; k++) {
       const id = run[k] as number;
-      for (const i of this.byLemma.get(id) ?? []) m.exact[i] = 1;
-      for (const i of this.byStem.get(this.index.stemOf[id] as number) ?? []) m.family[i] = 1;
-      if (withSoft) {
-        const sims = this.simsOf(id);
-        for (let i = 0; i < n; i++) if ((sims[i] as number) > (m.soft[i] as number)) m.soft[i] = sims[i] as number;
+      const stem = this.index.stemOf[id];
+      // A handful of terms: comparing with each beats a lookup (ids of -1, unknown to the corpus, never equal one).
+      for (let i = 0; i < n; i++) {
+        if (lemmaIds[i] === id) exact[i] = 1;
+        if (stemIds[i] === stem) family[i] = 1;
+      }
+      if (withSoft && width > 0) {
+        const row = (this.slotOf[id] as number) - 1;
+        if (row < 0) continue;
+        // Soft starts at 0 and only rises: terms that cannot match softly (cosine 0) never move it.
+        const cosines = this.cosines;
+        for (let j = 0; j < width; j++) {
+          const c = cosines[row * width + j] as number;
+          const i = softTerms[j] as number;
+          if (c > (soft[i] as number)) soft[i] = c;
+        }
       }
     }
-    if (this.withAlternates.length) {
-      const present = new Set(run);
-      for (const i of this.withAlternates) if (!m.exact[i] && (this.terms[i] as QuestionTerm).alternates.some((ids) => ids.every((id) => present.has(id)))) m.exact[i] = 1;
-    }
+    for (const i of this.withAlternates) if (!exact[i] && (this.terms[i] as QuestionTerm).alternates.some((ids) => ids.every((id) => run.includes(id)))) exact[i] = 1;
     for (let i = 0; i < n; i++) {
-      if (m.exact[i]) m.family[i] = 1;
-      if (m.family[i]) m.soft[i] = 1;
+      if (exact[i]) family[i] = 1;
+      if (family[i]) soft[i] = 1;
     }
     return m;
   }
@@ -274,6 +410,36 @@ function longestRun(terms: readonly QuestionTerm[], sentence: Int32Array): numbe
   return best;
 }
 
+/** A passage's term matches: of each sentence and of its section title, the union of their exact matches, and the best support of each term. */
+interface PassageMatches {
+  readonly sentences: TermMatches[];
+  readonly section: TermMatches;
+  readonly any: Float64Array;
+  readonly support: Float64Array;
+  /** The best idf-weighted family coverage of any of its sentences. */
+  readonly bestFamily: number;
+}
+
+function passageMatches(matcher: TermMatcher, index: SentenceIndex, chunk: number, idf: Float64Array, idfTotal: number): PassageMatches {
+  const from = index.chunkSentences[chunk] as number;
+  const to = index.chunkSentences[chunk + 1] as number;
+  const sentences: TermMatches[] = [];
+  for (let s = from; s < to; s++) sentences.push(matcher.match(rowOf(index.terms, s), true));
+  const section = matcher.match(rowOf(index.sectionTerms, chunk), true);
+  // Maxima taken in loops (no spread arrays): the same values, max being exact.
+  const any = Float64Array.from(section.exact);
+  const support = Float64Array.from(section.family);
+  let bestFamily = 0;
+  for (const m of sentences) {
+    for (let i = 0; i < any.length; i++) {
+      any[i] = Math.max(any[i] as number, m.exact[i] as number);
+      support[i] = Math.max(support[i] as number, Math.max(0, m.soft[i] as number));
+    }
+    bestFamily = Math.max(bestFamily, weighted(m.family, idf, idfTotal));
+  }
+  return { sentences, section, any, support, bestFamily };
+}
+
 /** Feature rows (candidates × PAIR_FEATURES) of a question's candidates, row-major. */
 export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[], candidates: readonly Candidate[], index: SentenceIndex, vectors: LemmaVectors): Float64Array {
   const d = PAIR_FEATURES.length;
@@ -294,35 +460,30 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
 
   const matcher = new TermMatcher(terms, index, vectors);
   // Per passage: matches of every sentence and of the section title, and the passage's union.
-  const byPassage = new Map<number, { sentences: TermMatches[]; section: TermMatches; any: Float64Array; support: Float64Array; bestFamily: number }>();
-  const passageOf = (p: number): NonNullable<ReturnType<typeof byPassage.get>> => {
-    let entry = byPassage.get(p);
-    if (entry) return entry;
-    const chunk = (passages[p] as Retrieved).position;
-    const from = index.chunkSentences[chunk] as number;
-    const to = index.chunkSentences[chunk + 1] as number;
-    const sentences: TermMatches[] = [];
-    for (let s = from; s < to; s++) sentences.push(matcher.match(rowOf(index.terms, s), true));
-    const section = matcher.match(rowOf(index.sectionTerms, chunk), true);
-    const any = new Float64Array(nt);
-    const support = new Float64Array(nt);
-    for (let i = 0; i < nt; i++) {
-      any[i] = Math.max(section.exact[i] as number, ...sentences.map((m) => m.exact[i] as number));
-      support[i] = Math.max(section.family[i] as number, ...sentences.map((m) => Math.max(0, m.soft[i] as number)));
-    }
-    const bestFamily = Math.max(0, ...sentences.map((m) => weighted(m.family, idf, idfTotal)));
-    entry = { sentences, section, any, support, bestFamily };
-    byPassage.set(p, entry);
-    return entry;
-  };
+  const byPassage: Array<PassageMatches | undefined> = new Array<PassageMatches | undefined>(passages.length).fill(undefined);
+  const passageOf = (p: number): PassageMatches => (byPassage[p] ??= passageMatches(matcher, index, (passages[p] as Retrieved).position, idf, idfTotal));
 
-  const sims = candidates.map((c) => {
+  // The question's and each sentence's dot with the common direction are computed once (not
+  // once per candidate); a·b serves as both sim_raw and the numerator of sim.
+  const commonDot = dot32(qv, index.commonDirection);
+  const sims = new Float64Array(candidates.length);
+  const raws = new Float64Array(candidates.length);
+  let bestSim = -1;
+  candidates.forEach((c, row) => {
     const sv = index.vectors.subarray(c.sentence * dims, (c.sentence + 1) * dims);
-    return { sim: cosineWithout(qv, sv, index.commonDirection), raw: dot(qv, sv) };
+    const raw = dot32(qv, sv);
+    const sim = cosineWithoutFromDots(raw, commonDot, commonDotOf(index, c.sentence, sv));
+    raws[row] = raw;
+    sims[row] = sim;
+    bestSim = Math.max(bestSim, sim);
   });
-  const bestSim = Math.max(-1, ...sims.map((s) => s.sim));
-  const families = candidates.map((c) => weighted(passageOf(c.passage).sentences[c.position]?.family ?? new Float64Array(nt), idf, idfTotal));
-  const bestFamilyAll = Math.max(0, ...families);
+  const families = new Float64Array(candidates.length);
+  let bestFamilyAll = 0;
+  candidates.forEach((c, row) => {
+    const family = weighted((passageOf(c.passage).sentences[c.position] as TermMatches).family, idf, idfTotal);
+    families[row] = family;
+    bestFamilyAll = Math.max(bestFamilyAll, family);
+  });
 
   // Scratch rows per term, reused by every candidate (a question has tens of candidates).
   const soft = new Float64Array(nt);
@@ -390,9 +551,9 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = share(numbers, m.exact);
     f[k++] = q.bigrams.length ? bigramHits / q.bigrams.length : 0;
     f[k++] = weighted(unmatched, rarity, rarityTotal);
-    f[k++] = (sims[row] as { sim: number }).sim;
-    f[k++] = (sims[row] as { raw: number }).raw;
-    f[k++] = (sims[row] as { sim: number }).sim - bestSim;
+    f[k++] = sims[row] as number;
+    f[k++] = raws[row] as number;
+    f[k++] = (sims[row] as number) - bestSim;
     f[k++] = 1 / (c.passage + 1);
     f[k++] = c.passage === 0 ? 1 : 0;
     f[k++] = retrieved.ranks.dense ? 1 / retrieved.ranks.dense : 0;
@@ -413,7 +574,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = family / (c.passage + 1);
     f[k++] = c.position === 0 ? family : 0;
     f[k++] = prevCov * (1 - family);
-    f[k++] = family * (sims[row] as { sim: number }).sim;
+    f[k++] = family * (sims[row] as number);
     f[k++] = family * family;
     let supportMin = nt ? 1 : 0;
     let supportMinPassage = nt ? 1 : 0;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PAIR_FEATURES, QUESTION_FEATURES } from './features.js';
 import { SENTENCE_FEATURES_VERSION } from './sentence-index.js';
-import { forestScores, type Forest } from './forest.js';
+import { packForest, packedForestScores, type Forest, type PackedForest } from './forest.js';
 
 export const MODEL_FORMAT = 'heihe-answerer/1';
 
@@ -105,7 +105,7 @@ export function parseModel(json: unknown): AnswererModel {
   const id = createHash('sha256').update(JSON.stringify({ r: file.ranker, f: file.refusal, c: file.compose })).digest('hex').slice(0, 12);
   const rank =
     file.ranker.kind === 'forest'
-      ? ((forest: Forest) => (rows: Float64Array) => forestScores(forest, rows, width))(forestOf(file.ranker.trees, width))
+      ? ((forest: PackedForest) => (rows: Float64Array) => packedForestScores(forest, rows, width))(packForest(forestOf(file.ranker.trees, width)))
       : ((l: FoldedLinear) => (rows: Float64Array) => scoreRows(l, rows, width))(foldLinear(file.ranker));
   return { id, file, rank, refusal: foldLinear(file.refusal) };
 }
