@@ -5,7 +5,7 @@
  * pairs, the kind of answer it asks for, and its sentence vector.
  */
 import { tokenize, type Token } from '../text/tokenize.js';
-import type { Lexicon } from './lexicon.js';
+import { dot, type Lexicon } from './lexicon.js';
 import type { SentenceIndex } from './sentence-index.js';
 
 /**
@@ -102,12 +102,47 @@ export const rarityOf = (rank: number, size: number): number => Math.min(1, Math
 export interface Vocabulary {
   lemmaId(lemma: string): number;
   stemId(stem: string): number;
+  /** Corpus words (lemma ids) that `word`, which the corpus never uses, is a part of: "rain" → "rainfall". */
+  compoundsOf(word: string): readonly number[];
 }
 
-export function vocabularyOf(index: SentenceIndex): Vocabulary {
+// Closed compounds ("rainfall", "worldwide", "database") are split into two parts of at least
+// four letters (shorter splits were mostly fragments on the shared corpora: "his+tory",
+// "off+ice"), each among the 20,000 most frequent English words (an adult's everyday
+// vocabulary; rarer list entries are mostly names and fragments: "vince", "stein"), where the
+// part keeps the compound's meaning: a word-vector cosine of 0.5 or more, the band of loosely
+// related words (see features.ts), which "rain"/"rainfall" (0.68) clears and "rate"/"moderate" does not.
+const COMPOUND_PART_MIN_LETTERS = 4;
+const COMPOUND_PART_MAX_RANK = 20_000;
+const COMPOUND_PART_MIN_COSINE = 0.5;
+
+/** Parts of the corpus's closed compounds that the corpus does not use on their own, with the compounds holding them. */
+export function compoundParts(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank' | 'vector'>): Map<string, number[]> {
+  const known = new Set(index.lemmas);
+  const parts = new Map<string, number[]>();
+  const min = COMPOUND_PART_MIN_LETTERS;
+  index.lemmas.forEach((word, id) => {
+    if (word.length < 2 * min || !/^[a-z]+$/.test(word)) return;
+    for (let cut = min; cut <= word.length - min; cut++) {
+      const head = word.slice(0, cut);
+      const tail = word.slice(cut);
+      if (lexicon.rank(head) >= COMPOUND_PART_MAX_RANK || lexicon.rank(tail) >= COMPOUND_PART_MAX_RANK) continue;
+      const whole = lexicon.vector(word);
+      for (const part of [head, tail]) {
+        const v = lexicon.vector(part);
+        if (known.has(part) || !whole || !v || dot(v, whole) < COMPOUND_PART_MIN_COSINE) continue;
+        (parts.get(part) ?? parts.set(part, []).get(part))?.push(id);
+      }
+    }
+  });
+  return parts;
+}
+
+export function vocabularyOf(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank' | 'vector'>): Vocabulary {
   const lemmas = new Map(index.lemmas.map((l, i) => [l, i]));
   const stems = new Map(index.stems.map((s, i) => [s, i]));
-  return { lemmaId: (l) => lemmas.get(l) ?? -1, stemId: (s) => stems.get(s) ?? -1 };
+  const compounds = compoundParts(index, lexicon);
+  return { lemmaId: (l) => lemmas.get(l) ?? -1, stemId: (s) => stems.get(s) ?? -1, compoundsOf: (w) => compounds.get(w) ?? [] };
 }
 
 /** Analyses `text` against a corpus (its sentence index and vocabulary) and the lexicon. */
@@ -133,6 +168,13 @@ export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: 
     }
     const alternates = altLemmas.map((seq) => seq.map((l) => vocabulary.lemmaId(l))).filter((ids) => ids.every((id) => id >= 0));
     for (const seq of altLemmas) extraKeys.push(...seq);
+    // A word the corpus only uses inside a compound ("rain" in "rainfall") stands for the compound.
+    if (lemmaId < 0 && stemId < 0) {
+      for (const id of new Set([...vocabulary.compoundsOf(t.lemma), ...vocabulary.compoundsOf(t.key)])) {
+        alternates.push([id]);
+        extraKeys.push(index.lemmas[id] as string);
+      }
+    }
     const df = Math.max(lemmaId >= 0 ? (index.lemmaDf[lemmaId] as number) : 0, ...alternates.map((ids) => Math.min(...ids.map((id) => index.lemmaDf[id] as number))));
     const rank = lexicon.rank(t.key);
     // The first word of a question is capitalised by convention: a name only when written in capitals.

@@ -117,7 +117,7 @@ function* retrieverSteps(gen: LoadedGeneration, deps: ServingDeps): Steps<{ sent
 
 export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): Promise<ServingIndex> {
   const { sentences, retriever } = deps.sliced ? await runSliced(retrieverSteps(gen, deps)) : runNow(retrieverSteps(gen, deps));
-  const vocabulary = vocabularyOf(sentences);
+  const vocabulary = vocabularyOf(sentences, deps.lexicon);
   const base = {
     name: gen.name,
     version: gen.manifest.version,

@@ -53,7 +53,7 @@ export interface Fixture {
 export function heiheFixture(source = HEIHE_SOURCE, lexicon: Lexicon = HEIHE_LEXICON): Fixture {
   const chunks = chunkSource({ path: 'heihe.txt', text: source }, { maxChars: 1000, minChars: 0 });
   const index = buildSentenceIndex(chunks, lexicon);
-  const vocabulary = vocabularyOf(index);
+  const vocabulary = vocabularyOf(index, lexicon);
   const chunk = (section: string): Chunk => {
     const c = chunks.find((x) => x.section === section);
     if (!c) throw new Error(`no chunk in ${section}`);
