@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { answerKind, rarityOf, specificity } from '../../src/answer/question.js';
 import { tokenize } from '../../src/text/tokenize.js';
 import { heiheFixture } from '../helpers/answer-fixture.js';
+import { fakeLexicon } from '../helpers/unit-fakes.js';
+import { compoundParts } from '../../src/answer/question.js';
 
 const kind = (q: string): string => answerKind(tokenize(q));
 const fx = heiheFixture();
@@ -86,5 +88,28 @@ describe('analyzeQuestion', () => {
     const plain = fx.analyze('Where is Blagoveshchensk?').terms.map((t) => t.lemmaId);
     expect(fx.analyze('Where is Blago\u200Bveshchensk?').terms.map((t) => t.lemmaId)).toEqual(plain);
     expect(fx.analyze('Where is Blagovéshchensk?').terms.map((t) => t.lemmaId)).toEqual(plain);
+  });
+});
+
+describe('closed compounds', () => {
+  const source = 'Climate\n\nThe rainfall is moderate in the summertime. The office is in the waterfront district.';
+  // "rain" keeps the meaning of "rainfall"; "rate" and "mode" have nothing to do with "moderate".
+  const lexicon = fakeLexicon({ similar: [['rain', 'rainfall', 0.7], ['summer', 'summertime', 0.7], ['water', 'waterfront', 0.7]] });
+  const fx = heiheFixture(source, lexicon);
+  const lemma = (id: number): string => fx.index.lemmas[id] as string;
+
+  it('finds the parts that keep the compound\'s meaning, of four letters or more', () => {
+    const parts = compoundParts(fx.index, lexicon);
+    expect([...parts.keys()].sort()).toEqual(['rain', 'summer', 'water']);
+    expect(parts.get('rain')?.map(lemma)).toEqual(['rainfall']);
+  });
+
+  it('lets a question word the corpus only uses inside a compound stand for it', () => {
+    const rain = fx.analyze('How much rain is there?').terms.find((t) => t.lemma === 'rain');
+    expect(rain?.lemmaId).toBe(-1);
+    expect(rain?.alternates.map((ids) => ids.map(lemma))).toEqual([['rainfall']]);
+    expect(rain?.df).toBe(1);
+    // A part that only spells the compound ("rate" in "moderate") stays unknown.
+    expect(fx.analyze('What is the rate?').terms.find((t) => t.lemma === 'rate')?.df).toBe(0);
   });
 });
