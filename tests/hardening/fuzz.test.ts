@@ -183,7 +183,13 @@ interface Outcome {
   readonly error?: string;
 }
 
-async function send(base: string, c: Case): Promise<Outcome> {
+// A keep-alive socket the server closed just as the client reused it (the client's timer ran
+// late on a busy machine) fails before the request reaches the server: such a request is sent
+// again, once. A server that crashed or hung fails the second attempt too.
+const REUSED_SOCKET_CLOSED = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+const socketClosed = (err: unknown): boolean => REUSED_SOCKET_CLOSED.has(String((err as { cause?: { code?: unknown } }).cause?.code));
+
+async function send(base: string, c: Case, attempt = 1): Promise<Outcome> {
   const started = performance.now();
   try {
     const res = await fetch(`${base}${c.path}`, {
@@ -195,7 +201,8 @@ async function send(base: string, c: Case): Promise<Outcome> {
     const body = await res.text();
     return { c, status: res.status, ms: performance.now() - started, body, contentType: res.headers.get('content-type') ?? '' };
   } catch (err) {
-    return { c, status: 0, ms: performance.now() - started, body: '', contentType: '', error: (err as Error).name + ': ' + (err as Error).message };
+    if (attempt === 1 && socketClosed(err)) return send(base, c, 2);
+    return { c, status: 0, ms: performance.now() - started, body: '', contentType: '', error: `${(err as Error).name}: ${(err as Error).message} (${String((err as { cause?: { code?: unknown } }).cause?.code ?? 'no code')}, attempt ${attempt})` };
   }
 }
 
