@@ -10,12 +10,11 @@ import { reindex, reindexDepsFor, type ReindexDeps } from './ingest/reindex.js';
 import type { LoadedGeneration } from './index-store/generation.js';
 import { openLiveGeneration } from './index-store/open-live.js';
 import { loadLocalEmbeddings } from './embeddings/load-local.js';
-import { createEmbeddingPort, lexiconOf } from './embeddings/port.js';
+import { createEmbeddingPort, lexiconOf, sentenceFeaturesOf } from './embeddings/port.js';
 import type { Lexicon } from './answer/lexicon.js';
 import type { LlmClient } from './answer/llm-client.js';
 import { generationCalibrator, toServingIndex, type ServingIndex } from './answer/serving-index.js';
 import { ask, type AskDeps, type AskInput } from './answer/ask.js';
-import { buildSentenceIndex } from './answer/sentence-index.js';
 import { ModelError, parseModel, type AnswererModel } from './answer/model.js';
 import { offTopicBankSchema, type OffTopicBank, type StoredCalibration } from './answer/calibration.js';
 import { parseClaimSettings } from './answer/claim-settings.js';
@@ -111,7 +110,7 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
 
   const servingDeps = { embeddings: embedding.embeddings, lexicon, model, bank, bankId, log };
   const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps =>
-    reindexDepsFor(config, embedding, { sentences: (chunks) => buildSentenceIndex(chunks, lexicon), calibrate: generationCalibrator(servingDeps), ...overrides });
+    reindexDepsFor(config, embedding, { sentences: sentenceFeaturesOf(lexicon), calibrate: generationCalibrator(servingDeps), ...overrides });
   const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => toServingIndex(gen, { ...servingDeps, sliced: true });
 
   const openServingIndex = async (out: Log = silentLog): Promise<StartupIndex> => {

@@ -10,8 +10,7 @@
  * and vectors read, else from the newest older generation that does). Any failure before the
  * commit leaves the live generation untouched.
  */
-import type { Chunk, ChunkerSettings } from '../types.js';
-import type { SentenceIndex } from '../answer/sentence-index.js';
+import type { ChunkerSettings } from '../types.js';
 import type { StoredCalibration } from '../answer/calibration.js';
 import type { Config } from '../config.js';
 import { ReindexError, AppError, IndexError } from '../errors.js';
@@ -21,7 +20,7 @@ import { cleanupGenerations } from '../index-store/cleanup.js';
 import { beginGeneration, GenerationWriteError } from '../index-store/transaction.js';
 import { generationName, loadGeneration, readGenerationData, type GenerationData, type LoadedGeneration } from '../index-store/generation.js';
 import { readCorpusFiles } from './read-corpus.js';
-import { buildGeneration, type BuildStats, type EmbeddingPort } from './build-generation.js';
+import { buildGeneration, withSentences, type BuildStats, type EmbeddingPort, type SentenceFeatures } from './build-generation.js';
 import { acquireIngestLock } from './lock.js';
 import { DEFAULT_CHUNKER, indexText } from './chunk.js';
 
@@ -37,8 +36,8 @@ export interface ReindexDeps {
   readonly log?: Log;
   readonly onProgress?: (done: number, total: number) => void;
   readonly onStage?: (stage: ReindexStage) => void;
-  /** Computes the answerer's per-sentence features, stored with the generation. */
-  readonly sentences?: (chunks: readonly Chunk[]) => SentenceIndex;
+  /** The answerer's per-sentence features, stored with the generation (computed only when one is written). */
+  readonly sentences?: SentenceFeatures;
   /** Computes the refusal calibration of a verified generation (the JSON stored with it). */
   readonly calibrate?: (loaded: LoadedGeneration) => Promise<StoredCalibration>;
 }
@@ -155,7 +154,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
         previous: previous?.data ?? null,
         now: deps.now(),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-        ...(deps.sentences ? { sentences: deps.sentences } : {}),
+        ...(deps.sentences ? { deferredFeatures: deps.sentences.version } : {}),
       }));
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -203,6 +202,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
     });
     let loaded: LoadedGeneration;
     try {
+      if (deps.sentences) data = withSentences(data, deps.sentences);
       await tx.write(data);
       data = null;
       deps.onStage?.('verify');
