@@ -34,9 +34,9 @@ import type { Chunk, EmbeddingInfo, IndexManifest } from '../types.js';
 import { runSliced, type Steps } from '../sliced.js';
 import { FILES, exists, generationDir } from './layout.js';
 import { chunkRecordSchema, docstoreEntrySchema, docstoreSchema, firstIssue, hnswArgsSchema, legacyChunksFileSchema, manifestSchema } from './schemas.js';
-import { vectorsProblemSteps } from './vectors.js';
+import { ownedBuffer, vectorsProblemSteps } from './vectors.js';
 import type { SentenceIndex } from '../answer/sentence-index.js';
-import { decodeSentenceIndex, encodeSentenceIndex } from './sentence-file.js';
+import { decodeSentenceIndexSteps, encodeSentenceIndex } from './sentence-file.js';
 import { storedCalibrationSchema, type StoredCalibration } from '../answer/calibration.js';
 
 /** Everything a generation holds in memory before it is written. */
@@ -259,7 +259,7 @@ async function readVectors(dir: string, name: string, rows: number, dims: number
     throw damaged(name, isMissing(err) ? `${FILES.vectors} is missing` : `${FILES.vectors} cannot be read`, err);
   }
   if (buf.byteLength !== rows * dims * 4) throw damaged(name, `${FILES.vectors} holds ${buf.byteLength} bytes, expected ${rows} vectors of ${dims} float32`);
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  return new Float32Array(ownedBuffer(buf));
 }
 
 /**
@@ -298,7 +298,7 @@ async function readSentences(dir: string, name: string, chunks: readonly Chunk[]
     throw damaged(name, isMissing(err) ? `${FILES.sentenceVectors} is missing` : `${FILES.sentenceVectors} cannot be read`, err);
   }
   try {
-    return decodeSentenceIndex(json, vectors, chunks.map((c) => c.text.length));
+    return await runSliced(decodeSentenceIndexSteps(json, vectors, chunks.map((c) => c.text.length)));
   } catch (err) {
     throw damaged(name, `${FILES.sentences}: ${(err as Error).message}`, err);
   }
