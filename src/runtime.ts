@@ -16,7 +16,7 @@ import type { LlmClient } from './answer/llm-client.js';
 import { generationCalibrator, toServingIndex, type ServingIndex } from './answer/serving-index.js';
 import { ask, type AskDeps, type AskInput } from './answer/ask.js';
 import { ModelError, parseModel, type AnswererModel } from './answer/model.js';
-import { offTopicBankSchema, type OffTopicBank, type StoredCalibration } from './answer/calibration.js';
+import { offTopicBankSchema, type GenerationCalibrator, type OffTopicBank } from './answer/calibration.js';
 import { parseClaimSettings } from './answer/claim-settings.js';
 import type { ClaimCheckSettings } from './answer/claim-check.js';
 import { ConfigError } from './errors.js';
@@ -91,7 +91,7 @@ export async function loadClaimSettings(file: string = DEFAULT_CLAIM_CHECK_FILE)
 }
 
 /** What the re-index child stores with a generation: its refusal calibration (see serving-index.ts). */
-export async function calibratorFor(config: Config): Promise<(loaded: LoadedGeneration) => Promise<StoredCalibration>> {
+export async function calibratorFor(config: Config): Promise<GenerationCalibrator> {
   const [glove, model, { bank, id: bankId }] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
   const embedding = await createEmbeddingPort(config, glove);
   return generationCalibrator({ embeddings: embedding.embeddings, lexicon: lexiconOf(glove), model, bank, bankId });

@@ -11,7 +11,7 @@
  * commit leaves the live generation untouched.
  */
 import type { ChunkerSettings } from '../types.js';
-import type { StoredCalibration } from '../answer/calibration.js';
+import { calibrationIsCurrent, type GenerationCalibrator } from '../answer/calibration.js';
 import type { Config } from '../config.js';
 import { ReindexError, AppError, IndexError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
@@ -38,8 +38,11 @@ export interface ReindexDeps {
   readonly onStage?: (stage: ReindexStage) => void;
   /** The answerer's per-sentence features, stored with the generation (computed only when one is written). */
   readonly sentences?: SentenceFeatures;
-  /** Computes the refusal calibration of a verified generation (the JSON stored with it). */
-  readonly calibrate?: (loaded: LoadedGeneration) => Promise<StoredCalibration>;
+  /**
+   * Computes the refusal calibration of a verified generation (the JSON stored with it). A live
+   * generation without one for its model and bank is not kept as is: a new one is written.
+   */
+  readonly calibrate?: GenerationCalibrator;
 }
 
 /** The re-index a Config describes, with the given embeddings. */
@@ -186,8 +189,12 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
       try {
         const loaded = await loadGeneration(deps.indexDir, live, deps.embedding.embeddings, deps.embedding.info);
         await probe(loaded, deps.embedding);
-        await cleanup(live);
-        return finish(live, false, false, loaded);
+        if (!deps.calibrate || calibrationIsCurrent(loaded.calibration, deps.calibrate)) {
+          await cleanup(live);
+          return finish(live, false, false, loaded);
+        }
+        // Else every load would calibrate again (after `npm run train`, say): written anew, with one.
+        log.info({ generation: live }, 'the live index generation has no refusal calibration for this model and bank; writing a new generation with one');
       } catch (err) {
         if (!(err instanceof IndexError)) throw new ReindexError('reindex_failed', 500, `Checking the live index failed: ${(err as Error).message}`, { cause: err });
         log.warn({ generation: live, problem: err.message }, 'the live index generation cannot be loaded; rebuilding it');
@@ -208,7 +215,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
       deps.onStage?.('verify');
       loaded = await tx.verify(deps.embedding.embeddings, deps.embedding.info, (l) => probe(l, deps.embedding));
       if (deps.calibrate) {
-        const calibration = await deps.calibrate(loaded);
+        const calibration = await deps.calibrate.calibrate(loaded);
         await tx.addFile(FILES.calibration, JSON.stringify(calibration));
         // A caller serving this generation in-process gets it calibrated, as a reload would.
         loaded = { ...loaded, calibration };
