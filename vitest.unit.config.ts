@@ -11,7 +11,7 @@ export const UNIT = [
   'tests/retrieval/{bm25,fusion}.test.ts',
   'tests/answer/{calibration,cap,citation-check,claim-check,claim-facts,condense,extractive,features,forest,model,question}.test.ts',
   'tests/ingest/{chunk,sections}.test.ts',
-  'tests/index-store/vectors.test.ts',
+  'tests/index-store/{vectors,sentence-file}.test.ts',
   'tests/train/fit.test.ts',
   'tests/server/public-message.test.ts',
   'tests/config.test.ts',

@@ -10,14 +10,13 @@ import { reindex, reindexDepsFor, type ReindexDeps } from './ingest/reindex.js';
 import type { LoadedGeneration } from './index-store/generation.js';
 import { openLiveGeneration } from './index-store/open-live.js';
 import { loadLocalEmbeddings } from './embeddings/load-local.js';
-import { createEmbeddingPort, lexiconOf } from './embeddings/port.js';
+import { createEmbeddingPort, lexiconOf, sentenceFeaturesOf } from './embeddings/port.js';
 import type { Lexicon } from './answer/lexicon.js';
 import type { LlmClient } from './answer/llm-client.js';
 import { generationCalibrator, toServingIndex, type ServingIndex } from './answer/serving-index.js';
 import { ask, type AskDeps, type AskInput } from './answer/ask.js';
-import { buildSentenceIndex } from './answer/sentence-index.js';
 import { ModelError, parseModel, type AnswererModel } from './answer/model.js';
-import { offTopicBankSchema, type OffTopicBank, type StoredCalibration } from './answer/calibration.js';
+import { offTopicBankSchema, type GenerationCalibrator, type OffTopicBank } from './answer/calibration.js';
 import { parseClaimSettings } from './answer/claim-settings.js';
 import type { ClaimCheckSettings } from './answer/claim-check.js';
 import { ConfigError } from './errors.js';
@@ -92,7 +91,7 @@ export async function loadClaimSettings(file: string = DEFAULT_CLAIM_CHECK_FILE)
 }
 
 /** What the re-index child stores with a generation: its refusal calibration (see serving-index.ts). */
-export async function calibratorFor(config: Config): Promise<(loaded: LoadedGeneration) => Promise<StoredCalibration>> {
+export async function calibratorFor(config: Config): Promise<GenerationCalibrator> {
   const [glove, model, { bank, id: bankId }] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
   const embedding = await createEmbeddingPort(config, glove);
   return generationCalibrator({ embeddings: embedding.embeddings, lexicon: lexiconOf(glove), model, bank, bankId });
@@ -111,7 +110,7 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
 
   const servingDeps = { embeddings: embedding.embeddings, lexicon, model, bank, bankId, log };
   const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps =>
-    reindexDepsFor(config, embedding, { sentences: (chunks) => buildSentenceIndex(chunks, lexicon), calibrate: generationCalibrator(servingDeps), ...overrides });
+    reindexDepsFor(config, embedding, { sentences: sentenceFeaturesOf(lexicon), calibrate: generationCalibrator(servingDeps), ...overrides });
   const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => toServingIndex(gen, { ...servingDeps, sliced: true });
 
   const openServingIndex = async (out: Log = silentLog): Promise<StartupIndex> => {

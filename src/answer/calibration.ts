@@ -8,6 +8,7 @@
  * articles whose sentences the corpus quotes are left out of its bank.
  */
 import { z } from 'zod';
+import type { LoadedGeneration } from '../index-store/generation.js';
 
 export const offTopicBankSchema = z.object({
   format: z.literal('heihe-offtopic-bank/1'),
@@ -113,3 +114,14 @@ export function restoreCalibration(s: StoredCalibration): Calibration {
   const { median, spread, questions, articles } = s;
   return { questions, articles, median, spread, answerLevel: s.answerLevel ?? -Infinity, relative: (x) => (questions ? (x - median) / spread : 0) };
 }
+
+/** What ingest stores with a generation (calibration.json): made for one model and bank. */
+export interface GenerationCalibrator {
+  readonly model: string;
+  readonly bank: string;
+  calibrate(loaded: LoadedGeneration): Promise<StoredCalibration>;
+}
+
+/** Whether a stored calibration is the one this calibrator would make a fresh copy of (same model and bank). */
+export const calibrationIsCurrent = (stored: StoredCalibration | undefined, calibrator: Pick<GenerationCalibrator, 'model' | 'bank'>): boolean =>
+  stored !== undefined && stored.model === calibrator.model && stored.bank === calibrator.bank;

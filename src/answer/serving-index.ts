@@ -16,7 +16,7 @@ import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary }
 import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
 import type { AnswererModel } from './model.js';
-import { articlesInCorpus, calibrationFrom, fingerprint, quantile, restoreCalibration, storeCalibration, UNCALIBRATED, type Calibration, type OffTopicBank, type StoredCalibration } from './calibration.js';
+import { articlesInCorpus, calibrationFrom, fingerprint, quantile, restoreCalibration, storeCalibration, UNCALIBRATED, type Calibration, type GenerationCalibrator, type OffTopicBank } from './calibration.js';
 import { scoreRows, sigmoid } from './model.js';
 import { READ_PASSAGES, scoreQuestion, type AnswerContext } from './extractive.js';
 
@@ -142,12 +142,16 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
 }
 
 /** What ingest stores with a generation: its calibration for this model and bank (JSON). */
-export function generationCalibrator(deps: ServingDeps & { readonly bank: OffTopicBank; readonly bankId: string }): (loaded: LoadedGeneration) => Promise<StoredCalibration> {
+export function generationCalibrator(deps: ServingDeps & { readonly bank: OffTopicBank; readonly bankId: string }): GenerationCalibrator {
   const questions = deps.bank.articles.reduce((n, a) => n + a.questions.length, 0);
-  return async (loaded) => {
-    deps.log?.(`Calibrating refusals for index generation ${loaded.name} (${questions} off-topic questions).`);
-    const { log: _said, ...quiet } = deps;
-    const serving = await toServingIndex({ ...loaded, calibration: undefined }, quiet);
-    return storeCalibration(serving.answering.calibration, deps.model.id, deps.bankId);
+  return {
+    model: deps.model.id,
+    bank: deps.bankId,
+    async calibrate(loaded) {
+      deps.log?.(`Calibrating refusals for index generation ${loaded.name} (${questions} off-topic questions).`);
+      const { log: _said, ...quiet } = deps;
+      const serving = await toServingIndex({ ...loaded, calibration: undefined }, quiet);
+      return storeCalibration(serving.answering.calibration, deps.model.id, deps.bankId);
+    },
   };
 }

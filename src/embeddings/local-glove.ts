@@ -25,8 +25,27 @@ export function embeddingTokens(text: string): string[] {
   return tokenize(text).map((t) => t.key);
 }
 
+// Texts repeat words: a word's rank and an unknown word's vector are memoised (a table lookup
+// encodes the word to UTF-8 and probes a hash; an unknown word's vector takes 200 random draws).
+// Bounded like the tokenizer's memo, so a stream of unique words cannot grow them without limit.
+const RANK_MEMO_LIMIT = 200_000;
+const OOV_MEMO_LIMIT = 16_384;
+const rankMemos = new WeakMap<GloveTable, Map<string, number>>();
+const oovMemo = new Map<string, Float64Array>();
+
 /** Rank of a folded word, trying simple variants: no apostrophes, no plural -s. -1 if none hits. */
 function resolveWord(table: GloveTable, w: string): number {
+  let memo = rankMemos.get(table);
+  if (!memo) rankMemos.set(table, (memo = new Map()));
+  let r = memo.get(w);
+  if (r !== undefined) return r;
+  r = resolveWordInTable(table, w);
+  if (memo.size >= RANK_MEMO_LIMIT) memo.clear();
+  memo.set(w, r);
+  return r;
+}
+
+function resolveWordInTable(table: GloveTable, w: string): number {
   let r = table.lookup(w);
   if (r >= 0) return r;
   if (w.includes("'") && (r = table.lookup(w.replace(/'/g, ''))) >= 0) return r; // don't -> dont
@@ -80,6 +99,18 @@ export function oovVector(word: string, dimensions: number): Float64Array {
   return v;
 }
 
+/** oovVector, memoised: the same values, shared (read only). */
+function sharedOovVector(word: string, dimensions: number): Float64Array {
+  const key = `${dimensions}\0${word}`;
+  let v = oovMemo.get(key);
+  if (!v) {
+    v = oovVector(word, dimensions);
+    if (oovMemo.size >= OOV_MEMO_LIMIT) oovMemo.clear();
+    oovMemo.set(key, v);
+  }
+  return v;
+}
+
 /** The SIF sentence vector of `text`: unit length; a fixed unit vector if `text` has no tokens. */
 export function sentenceVector(table: GloveTable, text: string): number[] {
   return keysVector(table, embeddingTokens(text));
@@ -93,7 +124,7 @@ export function keysVector(table: GloveTable, keys: readonly string[]): number[]
     const w = sifWeight(table, rank);
     if (rank >= 0) table.addRow(acc, rank, w);
     else {
-      const v = oovVector(key, d);
+      const v = sharedOovVector(key, d);
       for (let k = 0; k < d; k++) acc[k] = (acc[k] as number) + w * (v[k] as number);
     }
   }

@@ -4,12 +4,11 @@
  * configured: loading it is a large share of a cold start, and offline mode never uses it.
  */
 import type { Config } from '../config.js';
-import type { EmbeddingPort } from '../ingest/build-generation.js';
+import type { EmbeddingPort, SentenceFeatures } from '../ingest/build-generation.js';
 import type { LocalGloveEmbeddings } from './local-glove.js';
 import { loadLocalEmbeddings } from './load-local.js';
 import type { Lexicon } from '../answer/lexicon.js';
-import { buildSentenceIndex, type SentenceIndex } from '../answer/sentence-index.js';
-import type { Chunk } from '../types.js';
+import { buildSentenceIndex, SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
 
 export async function createEmbeddingPort(config: Config, glove?: LocalGloveEmbeddings, log?: (m: string) => void): Promise<EmbeddingPort> {
   if (config.embeddingsProvider === 'openai') {
@@ -35,7 +34,10 @@ export function lexiconOf(glove: LocalGloveEmbeddings): Lexicon {
 }
 
 /** What ingest computes per sentence for the answerer: always from the local word vectors. */
-export async function sentenceFeaturesFor(config: Config, log?: (m: string) => void): Promise<(chunks: readonly Chunk[]) => SentenceIndex> {
-  const lexicon = lexiconOf(await loadLocalEmbeddings(config.embeddingsCacheDir, log));
-  return (chunks) => buildSentenceIndex(chunks, lexicon);
+export async function sentenceFeaturesFor(config: Config, log?: (m: string) => void): Promise<SentenceFeatures> {
+  return sentenceFeaturesOf(lexiconOf(await loadLocalEmbeddings(config.embeddingsCacheDir, log)));
+}
+
+export function sentenceFeaturesOf(lexicon: Lexicon): SentenceFeatures {
+  return { version: SENTENCE_FEATURES_VERSION, build: (chunks) => buildSentenceIndex(chunks, lexicon) };
 }

@@ -34,9 +34,9 @@ import type { Chunk, EmbeddingInfo, IndexManifest } from '../types.js';
 import { runSliced, type Steps } from '../sliced.js';
 import { FILES, exists, generationDir } from './layout.js';
 import { chunkRecordSchema, docstoreEntrySchema, docstoreSchema, firstIssue, hnswArgsSchema, legacyChunksFileSchema, manifestSchema } from './schemas.js';
-import { vectorsProblemSteps } from './vectors.js';
+import { ownedBuffer, vectorsProblemSteps } from './vectors.js';
 import type { SentenceIndex } from '../answer/sentence-index.js';
-import { decodeSentenceIndex, encodeSentenceIndex } from './sentence-file.js';
+import { decodeSentenceIndexSteps, encodeSentenceIndex } from './sentence-file.js';
 import { storedCalibrationSchema, type StoredCalibration } from '../answer/calibration.js';
 
 /** Everything a generation holds in memory before it is written. */
@@ -125,6 +125,7 @@ export async function writeGenerationFiles(dir: string, data: GenerationData): P
   if (embeddingKeys.length !== chunks.length || vectors.length !== chunks.length * manifest.embedding.dimensions || manifest.chunkCount !== chunks.length) {
     throw new Error('generation data is inconsistent: one key and one vector per chunk expected');
   }
+  if (manifest.features !== data.sentences?.version) throw new Error('generation data is inconsistent: the manifest and the sentence features name different versions');
   await writeLines(path.join(dir, FILES.chunkStore), chunkLines(data));
   await writeFile(path.join(dir, FILES.vectors), new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
   await writeHnsw(path.join(dir, FILES.hnsw), data);
@@ -258,7 +259,7 @@ async function readVectors(dir: string, name: string, rows: number, dims: number
     throw damaged(name, isMissing(err) ? `${FILES.vectors} is missing` : `${FILES.vectors} cannot be read`, err);
   }
   if (buf.byteLength !== rows * dims * 4) throw damaged(name, `${FILES.vectors} holds ${buf.byteLength} bytes, expected ${rows} vectors of ${dims} float32`);
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  return new Float32Array(ownedBuffer(buf));
 }
 
 /**
@@ -266,12 +267,12 @@ async function readVectors(dir: string, name: string, rows: number, dims: number
  * against the manifest; the vectors' values are not checked (see loadGeneration, and the
  * re-index, which reuses only rows that pass `isUnitRow`).
  */
-export async function readGenerationFiles(dir: string, name: string): Promise<GenerationData> {
+export async function readGenerationFiles(dir: string, name: string, { sentences = true }: { readonly sentences?: boolean } = {}): Promise<GenerationData> {
   const manifest = await readManifestAt(dir, name);
   const { chunks, keys } = await readChunkStore(dir, name);
   await runSliced(checkChunks(manifest, chunks, name));
   const vectors = await readVectors(dir, name, chunks.length, manifest.embedding.dimensions);
-  return { manifest, chunks, embeddingKeys: keys, vectors, sentences: manifest.features ? await readSentences(dir, name, chunks) : undefined };
+  return { manifest, chunks, embeddingKeys: keys, vectors, sentences: sentences && manifest.features ? await readSentences(dir, name, chunks) : undefined };
 }
 
 /**
@@ -297,14 +298,18 @@ async function readSentences(dir: string, name: string, chunks: readonly Chunk[]
     throw damaged(name, isMissing(err) ? `${FILES.sentenceVectors} is missing` : `${FILES.sentenceVectors} cannot be read`, err);
   }
   try {
-    return decodeSentenceIndex(json, vectors, chunks.map((c) => c.text.length));
+    return await runSliced(decodeSentenceIndexSteps(json, vectors, chunks.map((c) => c.text.length)));
   } catch (err) {
     throw damaged(name, `${FILES.sentences}: ${(err as Error).message}`, err);
   }
 }
 
-/** Reads a generation's data (for reusing its embeddings), without the HNSW graph. */
-export const readGenerationData = (indexDir: string, name: string): Promise<GenerationData> => readGenerationFiles(generationDir(indexDir, name), name);
+/**
+ * Reads a generation's data for reusing its embeddings: without the HNSW graph, and without
+ * its sentence features (recomputed for whatever is written; decoding and checking them is
+ * most of the read on a large corpus).
+ */
+export const readGenerationData = (indexDir: string, name: string): Promise<GenerationData> => readGenerationFiles(generationDir(indexDir, name), name, { sentences: false });
 
 /** The docstore maps label i to chunk i's id, for every chunk and nothing else. */
 function* checkDocstore(entries: readonly unknown[], chunks: readonly Chunk[], name: string): Steps<void> {

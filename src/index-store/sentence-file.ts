@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { aliasesFromGroups } from '../text/aliases.js';
 import type { Rows, SentenceIndex } from '../answer/sentence-index.js';
+import { runNow, type Steps } from '../sliced.js';
+import { ownedBuffer } from './vectors.js';
 
 type Typed = Int32Array | Uint16Array | Float32Array | Float64Array;
 const b64 = (a: Typed): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -71,13 +73,37 @@ export function encodeSentenceIndex(index: SentenceIndex): { json: string; vecto
   return { json: JSON.stringify(file), vectors: new Uint8Array(index.vectors.buffer, index.vectors.byteOffset, index.vectors.byteLength) };
 }
 
-/** Parses and checks a stored sentence index; throws with what is wrong. */
+/**
+ * Parses and checks a stored sentence index; throws with what is wrong. `vectorBytes` is taken
+ * over, not copied, when it spans its whole buffer (a file just read): the caller must not reuse it.
+ */
 export function decodeSentenceIndex(json: string, vectorBytes: Uint8Array, chunkLengths: readonly number[]): SentenceIndex {
+  return runNow(decodeSentenceIndexSteps(json, vectorBytes, chunkLengths));
+}
+
+/**
+ * decodeSentenceIndex, pausing between arrays and inside the checks (see sliced.ts): a large
+ * generation's features (200k+ sentences) take several hundred ms to decode and check, which a
+ * server swapping in a new generation must not spend in one go.
+ */
+export function* decodeSentenceIndexSteps(json: string, vectorBytes: Uint8Array, chunkLengths: readonly number[]): Steps<SentenceIndex> {
   const parsed = fileSchema.safeParse(JSON.parse(json));
   if (!parsed.success) throw new Error(`the sentence index is malformed (${parsed.error.issues[0]?.path.join('.') ?? 'shape'})`);
+  yield;
   const f = parsed.data;
-  const rows = (r: z.infer<typeof rowsSchema>): Rows => ({ offsets: int32(r.offsets), values: int32(r.values) });
-  const copy = vectorBytes.buffer.slice(vectorBytes.byteOffset, vectorBytes.byteOffset + vectorBytes.byteLength);
+  const rows = function* (r: z.infer<typeof rowsSchema>): Steps<Rows> {
+    const offsets = int32(r.offsets);
+    yield;
+    const values = int32(r.values);
+    yield;
+    return { offsets, values };
+  };
+  const ints = function* (s: string): Steps<Int32Array> {
+    const out = int32(s);
+    yield;
+    return out;
+  };
+  const bytes = ownedBuffer(vectorBytes);
   const index: SentenceIndex = {
     version: f.version,
     dimensions: f.dimensions,
@@ -85,29 +111,37 @@ export function decodeSentenceIndex(json: string, vectorBytes: Uint8Array, chunk
     lemmas: f.lemmas,
     stems: f.stems,
     vectorKeys: f.vectorKeys,
-    stemOf: int32(f.stemOf),
-    lemmaDf: int32(f.lemmaDf),
-    stemDf: int32(f.stemDf),
-    lemmaRank: int32(f.lemmaRank),
-    chunkSentences: int32(f.chunkSentences),
-    start: int32(f.start),
-    end: int32(f.end),
+    stemOf: yield* ints(f.stemOf),
+    lemmaDf: yield* ints(f.lemmaDf),
+    stemDf: yield* ints(f.stemDf),
+    lemmaRank: yield* ints(f.lemmaRank),
+    chunkSentences: yield* ints(f.chunkSentences),
+    start: yield* ints(f.start),
+    end: yield* ints(f.end),
     flags: decode(f.flags, (b) => new Uint16Array(b), 2),
-    terms: rows(f.terms),
-    names: rows(f.names),
-    numbers: rows(f.numbers),
-    sectionTerms: rows(f.sectionTerms),
-    vectors: new Float32Array(copy.byteLength % 4 === 0 ? copy : new ArrayBuffer(0)),
+    terms: yield* rows(f.terms),
+    names: yield* rows(f.names),
+    numbers: yield* rows(f.numbers),
+    sectionTerms: yield* rows(f.sectionTerms),
+    vectors: new Float32Array(bytes.byteLength % 4 === 0 ? bytes : new ArrayBuffer(0)),
     commonDirection: decode(f.commonDirection, (b) => new Float32Array(b), 4),
     bandCoverage: decode(f.bandCoverage, (b) => new Float64Array(b), 8),
     aliases: aliasesFromGroups(f.aliases),
   };
-  checkSentenceIndex(index, chunkLengths);
+  yield;
+  yield* checkSentenceIndexSteps(index, chunkLengths);
   return index;
 }
 
 /** Every length, id range and number of a sentence index, against the chunks it describes. */
 export function checkSentenceIndex(ix: SentenceIndex, chunkLengths: readonly number[]): void {
+  runNow(checkSentenceIndexSteps(ix, chunkLengths));
+}
+
+/** Items checked between pauses. */
+const CHECK_SLICE = 1 << 16;
+
+function* checkSentenceIndexSteps(ix: SentenceIndex, chunkLengths: readonly number[]): Steps<void> {
   const fail = (what: string): never => {
     throw new Error(`the sentence index is inconsistent: ${what}`);
   };
@@ -118,16 +152,26 @@ export function checkSentenceIndex(ix: SentenceIndex, chunkLengths: readonly num
   if (ix.stemDf.length !== ix.stems.length) fail('stem arrays');
   if (ix.end.length !== s || ix.flags.length !== s || ix.chunkSentences[ix.chunkCount] !== s) fail('sentence arrays');
   if (ix.vectors.length !== s * ix.dimensions || ix.commonDirection.length !== ix.dimensions) fail('vector sizes');
-  for (const x of ix.vectors) if (!Number.isFinite(x)) fail('a vector that is not finite');
+  const { vectors } = ix;
+  for (let i = 0; i < vectors.length; i++) {
+    if (!Number.isFinite(vectors[i])) fail('a vector that is not finite');
+    if (i % CHECK_SLICE === CHECK_SLICE - 1) yield;
+  }
   for (const id of ix.stemOf) if (id < 0 || id >= ix.stems.length) fail('stem id');
   for (let c = 0; c < ix.chunkCount; c++) {
     const from = ix.chunkSentences[c] as number;
     const to = ix.chunkSentences[c + 1] as number;
     if (to < from) fail('sentence ranges');
     for (let i = from; i < to; i++) if ((ix.start[i] as number) < 0 || (ix.end[i] as number) > (chunkLengths[c] as number) || (ix.end[i] as number) <= (ix.start[i] as number)) fail('sentence offsets');
+    if (c % 4096 === 4095) yield;
   }
   for (const [name, rows, count] of [['terms', ix.terms, s], ['names', ix.names, s], ['numbers', ix.numbers, s], ['sectionTerms', ix.sectionTerms, ix.chunkCount]] as const) {
     if (rows.offsets.length !== count + 1 || rows.offsets[count] !== rows.values.length) fail(`${name} rows`);
-    for (const id of rows.values) if (id < 0 || id >= v) fail(`${name} ids`);
+    const { values } = rows;
+    for (let i = 0; i < values.length; i++) {
+      const id = values[i] as number;
+      if (id < 0 || id >= v) fail(`${name} ids`);
+      if (i % CHECK_SLICE === CHECK_SLICE - 1) yield;
+    }
   }
 }

@@ -54,3 +54,15 @@ export function unitVector(v: ArrayLike<number>, dims: number): Float32Array | n
   for (let k = 0; k < dims; k++) out[k] = (v[k] as number) / norm;
   return out;
 }
+
+/**
+ * The bytes' own ArrayBuffer when they span all of it (a large file just read: tens of MiB at
+ * scale, not worth a second copy), else a copy of them. The caller takes the bytes over.
+ */
+export function ownedBuffer(bytes: Uint8Array): ArrayBuffer {
+  const { buffer } = bytes;
+  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) return buffer;
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return copy;
+}

@@ -38,6 +38,25 @@ export interface BuildOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Computes what the answerer stores per sentence (src/answer/sentence-index.ts). */
   readonly sentences?: (chunks: readonly Chunk[]) => SentenceIndex;
+  /**
+   * Instead of `sentences`: the version of the sentence features the caller will attach
+   * (withSentences) only if it writes the generation, so a re-index that keeps the live one
+   * does not compute them. The manifest (and its version) names it either way.
+   */
+  readonly deferredFeatures?: string;
+}
+
+/** The answerer's sentence features, and the version they are stored under. */
+export interface SentenceFeatures {
+  readonly version: string;
+  readonly build: (chunks: readonly Chunk[]) => SentenceIndex;
+}
+
+/** Data built with `deferredFeatures`, now with its sentence features. */
+export function withSentences(data: GenerationData, features: SentenceFeatures): GenerationData {
+  const sentences = features.build(data.chunks);
+  if (sentences.version !== data.manifest.features) throw new Error(`the sentence features are of version ${sentences.version}, the manifest names ${data.manifest.features ?? 'none'}`);
+  return { ...data, sentences };
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -137,14 +156,15 @@ export async function buildGeneration(sources: Iterable<SourceDoc> | AsyncIterab
 
   const info: EmbeddingInfo = { provider: opts.embedding.info.provider, model: opts.embedding.info.model, dimensions: dims };
   const sentences = opts.sentences?.(chunks);
+  const features = sentences?.version ?? opts.deferredFeatures;
   const manifest: IndexManifest = {
-    version: manifestVersion(info, opts.chunker, chunks, sentences?.version),
+    version: manifestVersion(info, opts.chunker, chunks, features),
     createdAt: opts.now.toISOString(),
     embedding: info,
     chunker: opts.chunker,
     sources: sourceInfo,
     chunkCount: chunks.length,
-    ...(sentences ? { features: sentences.version } : {}),
+    ...(features ? { features } : {}),
   };
 
   const prevIds = new Set(opts.previous?.chunks.map((c) => c.id) ?? []);

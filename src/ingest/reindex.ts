@@ -10,9 +10,8 @@
  * and vectors read, else from the newest older generation that does). Any failure before the
  * commit leaves the live generation untouched.
  */
-import type { Chunk, ChunkerSettings } from '../types.js';
-import type { SentenceIndex } from '../answer/sentence-index.js';
-import type { StoredCalibration } from '../answer/calibration.js';
+import type { ChunkerSettings } from '../types.js';
+import { calibrationIsCurrent, type GenerationCalibrator } from '../answer/calibration.js';
 import type { Config } from '../config.js';
 import { ReindexError, AppError, IndexError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
@@ -21,7 +20,7 @@ import { cleanupGenerations } from '../index-store/cleanup.js';
 import { beginGeneration, GenerationWriteError } from '../index-store/transaction.js';
 import { generationName, loadGeneration, readGenerationData, type GenerationData, type LoadedGeneration } from '../index-store/generation.js';
 import { readCorpusFiles } from './read-corpus.js';
-import { buildGeneration, type BuildStats, type EmbeddingPort } from './build-generation.js';
+import { buildGeneration, withSentences, type BuildStats, type EmbeddingPort, type SentenceFeatures } from './build-generation.js';
 import { acquireIngestLock } from './lock.js';
 import { DEFAULT_CHUNKER, indexText } from './chunk.js';
 
@@ -37,10 +36,13 @@ export interface ReindexDeps {
   readonly log?: Log;
   readonly onProgress?: (done: number, total: number) => void;
   readonly onStage?: (stage: ReindexStage) => void;
-  /** Computes the answerer's per-sentence features, stored with the generation. */
-  readonly sentences?: (chunks: readonly Chunk[]) => SentenceIndex;
-  /** Computes the refusal calibration of a verified generation (the JSON stored with it). */
-  readonly calibrate?: (loaded: LoadedGeneration) => Promise<StoredCalibration>;
+  /** The answerer's per-sentence features, stored with the generation (computed only when one is written). */
+  readonly sentences?: SentenceFeatures;
+  /**
+   * Computes the refusal calibration of a verified generation (the JSON stored with it). A live
+   * generation without one for its model and bank is not kept as is: a new one is written.
+   */
+  readonly calibrate?: GenerationCalibrator;
 }
 
 /** The re-index a Config describes, with the given embeddings. */
@@ -155,7 +157,7 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
         previous: previous?.data ?? null,
         now: deps.now(),
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-        ...(deps.sentences ? { sentences: deps.sentences } : {}),
+        ...(deps.sentences ? { deferredFeatures: deps.sentences.version } : {}),
       }));
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -187,8 +189,12 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
       try {
         const loaded = await loadGeneration(deps.indexDir, live, deps.embedding.embeddings, deps.embedding.info);
         await probe(loaded, deps.embedding);
-        await cleanup(live);
-        return finish(live, false, false, loaded);
+        if (!deps.calibrate || calibrationIsCurrent(loaded.calibration, deps.calibrate)) {
+          await cleanup(live);
+          return finish(live, false, false, loaded);
+        }
+        // Else every load would calibrate again (after `npm run train`, say): written anew, with one.
+        log.info({ generation: live }, 'the live index generation has no refusal calibration for this model and bank; writing a new generation with one');
       } catch (err) {
         if (!(err instanceof IndexError)) throw new ReindexError('reindex_failed', 500, `Checking the live index failed: ${(err as Error).message}`, { cause: err });
         log.warn({ generation: live, problem: err.message }, 'the live index generation cannot be loaded; rebuilding it');
@@ -203,12 +209,13 @@ export async function reindex(deps: ReindexDeps): Promise<ReindexResult> {
     });
     let loaded: LoadedGeneration;
     try {
+      if (deps.sentences) data = withSentences(data, deps.sentences);
       await tx.write(data);
       data = null;
       deps.onStage?.('verify');
       loaded = await tx.verify(deps.embedding.embeddings, deps.embedding.info, (l) => probe(l, deps.embedding));
       if (deps.calibrate) {
-        const calibration = await deps.calibrate(loaded);
+        const calibration = await deps.calibrate.calibrate(loaded);
         await tx.addFile(FILES.calibration, JSON.stringify(calibration));
         // A caller serving this generation in-process gets it calibrated, as a reload would.
         loaded = { ...loaded, calibration };

@@ -31,17 +31,20 @@ export function buildBm25(texts: readonly string[], params: Bm25Params = DEFAULT
 
 /** buildBm25, pausing every few dozen documents. */
 export function* bm25Steps(texts: readonly string[], params: Bm25Params = DEFAULT_PARAMS): Steps<Bm25Index> {
-  const postings = new Map<string, Array<{ doc: number; tf: number }>>();
+  // Per stem, its documents and term frequencies interleaved (doc, tf, doc, tf, ...): plain
+  // numbers, not an object per posting (millions of them on a large corpus).
+  const postings = new Map<string, number[]>();
   const lengths = new Float64Array(texts.length);
+  const tf = new Map<string, number>();
   for (const [doc, text] of texts.entries()) {
     const stems = contentStems(text);
     lengths[doc] = stems.length;
-    const tf = new Map<string, number>();
+    tf.clear();
     for (const s of stems) tf.set(s, (tf.get(s) ?? 0) + 1);
     for (const [stem, count] of tf) {
       let list = postings.get(stem);
       if (!list) postings.set(stem, (list = []));
-      list.push({ doc, tf: count });
+      list.push(doc, count);
     }
     if (doc % 32 === 31) yield;
   }
@@ -49,8 +52,14 @@ export function* bm25Steps(texts: readonly string[], params: Bm25Params = DEFAUL
   const packed = new Map<string, { readonly docs: Int32Array; readonly tfs: Float64Array }>();
   let sinceYield = 0;
   for (const [stem, list] of postings) {
-    packed.set(stem, { docs: Int32Array.from(list, (p) => p.doc), tfs: Float64Array.from(list, (p) => p.tf) });
-    sinceYield += list.length + 16;
+    const docs = new Int32Array(list.length >> 1);
+    const tfs = new Float64Array(list.length >> 1);
+    for (let j = 0; j < docs.length; j++) {
+      docs[j] = list[2 * j] as number;
+      tfs[j] = list[2 * j + 1] as number;
+    }
+    packed.set(stem, { docs, tfs });
+    sinceYield += docs.length + 16;
     if (sinceYield >= 16_384) {
       sinceYield = 0;
       yield;

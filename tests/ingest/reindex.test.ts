@@ -102,7 +102,12 @@ describe('incremental re-indexing follows the corpus', () => {
     expect(first.added).toBe(first.chunks);
     expect(await readCurrent(indexDir)).toBe(first.generation);
 
-    const again = await run();
+    // The live generation is kept as written: its sentence features are not computed again.
+    const live = runtime.reindexDeps().sentences;
+    if (!live) throw new Error('the runtime stores sentence features');
+    let builds = 0;
+    const again = await run({ sentences: { version: live.version, build: (chunks) => (builds++, live.build(chunks)) } });
+    expect(builds).toBe(0);
     expect(again).toMatchObject({ version: first.version, generation: first.generation, changed: false, added: 0, removed: 0, unchanged: first.chunks, embedded: 0 });
     for (const key of ['version', 'added', 'unchanged', 'removed', 'embedded', 'ms'] as const) expect(again).toHaveProperty(key);
     expect(typeof again.ms).toBe('number');
@@ -117,6 +122,26 @@ describe('incremental re-indexing follows the corpus', () => {
     const reloaded = await runtime.loadServingIndex(() => {});
     expect(inProcess.answering.calibration.answerLevel).toBe(stored.answerLevel);
     expect(reloaded.answering.calibration.answerLevel).toBe(stored.answerLevel);
+  });
+
+  test('a live generation calibrated for another model (or not at all) is written anew with a current calibration, embedding nothing', async () => {
+    const own = path.join(dir, 'index-recalibrated');
+    const built = await run({ indexDir: own });
+    const calibrationFile = (generation: string): string => path.join(generationDir(own, generation), FILES.calibration);
+    const current = storedCalibrationSchema.parse(JSON.parse(readFileSync(calibrationFile(built.generation), 'utf8')));
+    for (const stale of [JSON.stringify({ ...current, model: 'an-older-model' }), null]) {
+      const live = (await readCurrent(own)) as string;
+      if (stale === null) rmSync(calibrationFile(live));
+      else writeFileSync(calibrationFile(live), stale);
+      const r = await run({ indexDir: own });
+      expect(r).toMatchObject({ changed: true, repaired: false, embedded: 0, version: built.version });
+      expect(r.generation).not.toBe(live);
+      expect(await readCurrent(own)).toBe(r.generation);
+      expect(storedCalibrationSchema.parse(JSON.parse(readFileSync(calibrationFile(r.generation), 'utf8')))).toEqual(current);
+      expect(r.loaded.calibration).toEqual(current);
+      // Now current: the next run keeps it.
+      expect(await run({ indexDir: own })).toMatchObject({ changed: false, generation: r.generation });
+    }
   });
 
   test('an added paragraph is embedded alone, and answers cite it', async () => {
