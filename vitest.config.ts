@@ -7,14 +7,19 @@ import { defineConfig } from 'vitest/config';
  */
 const TIMING_SENSITIVE = ['tests/server/reindex-responsive.test.ts'];
 
+/** What every tier shares (vitest.unit.config.ts runs the unit tier with it). */
+export const SHARED_TEST = {
+  globalSetup: ['tests/global-setup.ts'],
+  testTimeout: 60_000,
+  env: { LOG_LEVEL: 'silent', LANGCHAIN_TRACING_V2: 'false', LANGSMITH_TRACING: 'false' },
+};
+
 export default defineConfig({
   test: {
-    globalSetup: ['tests/global-setup.ts'],
-    testTimeout: 60_000,
+    ...SHARED_TEST,
     hookTimeout: 180_000,
     // Tests share one machine of 2 cores; keep workers few so timing-sensitive tests stay calm.
     maxWorkers: 2,
-    env: { LOG_LEVEL: 'silent', LANGCHAIN_TRACING_V2: 'false', LANGSMITH_TRACING: 'false' },
     projects: [
       { extends: true, test: { name: 'suite', include: ['tests/**/*.test.ts'], exclude: TIMING_SENSITIVE, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'timing', include: TIMING_SENSITIVE, sequence: { groupOrder: 1 } } },

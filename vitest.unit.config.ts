@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SHARED_TEST } from './vitest.config.js';
 
 /**
  * The fast unit tier (`npm run test:unit`): pure modules and front-end modules, no server,
@@ -22,8 +23,6 @@ export default defineConfig({
   test: {
     name: 'unit',
     include: UNIT,
-    globalSetup: ['tests/global-setup.ts'],
-    testTimeout: 60_000,
-    env: { LOG_LEVEL: 'silent', LANGCHAIN_TRACING_V2: 'false', LANGSMITH_TRACING: 'false' },
+    ...SHARED_TEST,
   },
 });

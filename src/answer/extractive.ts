@@ -88,7 +88,7 @@ export function scoreQuestion(q: AnalyzedQuestion, passages: readonly Retrieved[
 }
 
 /** Share of the smaller sentence's distinct terms that the other also has. */
-function overlap(index: SentenceIndex, a: number, b: number): number {
+export function sentenceOverlap(index: SentenceIndex, a: number, b: number): number {
   const ta = new Set(rowOf(index.terms, a));
   const tb = new Set(rowOf(index.terms, b));
   if (ta.size === 0 || tb.size === 0) return 0;
@@ -109,7 +109,7 @@ export function pickSentences(ranked: readonly ScoredCandidate[], ctx: AnswerCon
   if (!best) return [];
   const picked = [best];
   const { secondMinProb, duplicateOverlap } = ctx.model.file.compose;
-  const second = rest.find((c) => overlap(ctx.index, c.sentence, best.sentence) <= duplicateOverlap);
+  const second = rest.find((c) => sentenceOverlap(ctx.index, c.sentence, best.sentence) <= duplicateOverlap);
   if (!second || second.prob < secondMinProb || sentenceLength(ctx, best) + sentenceLength(ctx, second) >= maxChars) return picked;
   // The best sentence leads, unless the second is the one right before it in the same passage
   // (then the two read as the passage does).

@@ -112,7 +112,7 @@ export const QUESTION_FEATURES: readonly string[] = [...TOP_FEATURES, ...CORPUS_
 // Cosines of 100-d GloVe word vectors: unrelated words sit near 0.3, loosely related ones
 // ("people" and "humans") near 0.5, related ones ("rain" and "precipitation", "city" and
 // "metropolis") at 0.55-0.7, near-synonyms above. Four bands let the model learn how much each
-// is worth.
+// is worth (0.4 sits between unrelated and loosely related).
 const SOFT_BANDS = [0.4, 0.5, 0.6, 0.7];
 // A section title word counts as related from the second band up ("people" and "population").
 const TITLE_SOFT_MIN = 0.5;

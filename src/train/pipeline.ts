@@ -8,7 +8,7 @@ import { rowOf, type SentenceIndex } from '../answer/sentence-index.js';
 import type { LocalGloveEmbeddings } from '../embeddings/local-glove.js';
 import type { Lexicon } from '../answer/lexicon.js';
 import { untrainedModel } from '../answer/model.js';
-import { DEFAULT_EXTRACTIVE } from '../answer/extractive.js';
+import { DEFAULT_EXTRACTIVE, sentenceOverlap } from '../answer/extractive.js';
 import type { OffTopicBank } from '../answer/calibration.js';
 import type { Article } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
@@ -104,15 +104,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
   }
 
   const indexOf = new Map(built.map((c) => [c.name, c.sentences]));
-  const overlap = (run: Run, a: number, b: number): number => {
-    const index = indexOf.get(run.corpus) as SentenceIndex;
-    const ta = new Set(rowOf(index.terms, run.sentence[a] as number));
-    const tb = new Set(rowOf(index.terms, run.sentence[b] as number));
-    if (!ta.size || !tb.size) return 0;
-    let common = 0;
-    for (const t of ta) if (tb.has(t)) common++;
-    return common / Math.min(ta.size, tb.size);
-  };
+  const overlap = (run: Run, a: number, b: number): number => sentenceOverlap(indexOf.get(run.corpus) as SentenceIndex, run.sentence[a] as number, run.sentence[b] as number);
 
   const result = train(
     {
