@@ -75,7 +75,7 @@ export type AnswerMode = 'extractive' | 'llm';
  * it was given ("uncited"), repeated the instructions ("echo"), stated a number or a name its
  * cited passages do not, or said something they do not support ("unsupported").
  */
-export type CheckReason = 'uncited' | 'echo' | 'number' | 'name' | 'unsupported';
+export type CheckReason = 'uncited' | 'echo' | 'number' | 'name' | 'scope' | 'unsupported';
 
 /** What the check of a model's answer removed: sentences dropped, sentences cut short, and why. */
 export interface AnswerChecks {

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { Chunk } from '../types.js';
-import { ClaimChecker, type ClaimCheckSettings, type ClaimIndex } from './claim-check.js';
+import { ClaimChecker, type ClaimCheckSettings, type ClaimIndex, type FactFailure } from './claim-check.js';
 
 export const PLANTED_LABELS = ['wrong_number', 'absent_name', 'wrong_passage', 'unsupported'] as const;
 export const CLAIM_LABELS = ['supported', ...PLANTED_LABELS, 'contradiction'] as const;
@@ -18,9 +18,10 @@ export type ClaimLabel = (typeof CLAIM_LABELS)[number];
 /**
  * "tune": the settings are chosen on it; "test": held out from that choice (but seen while the
  * check was designed); "blind": written after the check and its settings were fixed, and never
- * used to change either.
+ * used to change either; "blind2": the same, written later by someone who never saw the
+ * check's code, settings or the other examples (only their format), after the scope-word check.
  */
-export const SPLITS = ['tune', 'test', 'blind'] as const;
+export const SPLITS = ['tune', 'test', 'blind', 'blind2'] as const;
 
 export const labelledClaimSchema = z.object({
   id: z.string(),
@@ -55,8 +56,8 @@ export const evidenceChunk = (chunks: readonly Chunk[], evidence: string): numbe
 
 export interface ClaimOutcome {
   readonly claim: LabelledClaim;
-  /** The number or name its passage does not state, if any. */
-  readonly fact: 'number' | 'name' | null;
+  /** The number, name or scope word its passage does not state, if any. */
+  readonly fact: FactFailure | null;
   readonly support: number;
   /** What the check keeps of it ('' when dropped). */
   readonly kept: string;

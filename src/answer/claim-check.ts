@@ -5,6 +5,8 @@
  *   - every number in it, with its magnitude and unit, is stated in a passage it cites,
  *   - every name in it occurs in a passage it cites (the subject of the whole source, e.g.
  *     "Heihe" in heihe.txt, is implied by each of its passages),
+ *   - every negation, universal or exclusive word ("not", "all", "only") has one of its kind in
+ *     a passage it cites (claim-facts.ts: the support score cannot see these stop words),
  *   - and its content is supported: the support score of its other content words by the cited
  *     passages (claim-support.ts) reaches the threshold chosen on labelled examples.
  * Each part of a sentence is checked against the markers it carries ("A [1] and B [2]": A
@@ -18,8 +20,11 @@ import { tokenize, type Token } from '../text/tokenize.js';
 import type { ServingIndex } from './serving-index.js';
 import { rowOf, type SentenceIndex } from './sentence-index.js';
 import { answerSentences, checkSentenceCitations } from './citation-check.js';
-import { isCommonWord, nameBag, nameIn, quantities, quantityIn, type NameBag, type Quantity } from './claim-facts.js';
+import { isCommonWord, nameBag, nameIn, quantities, quantityIn, scopeClasses, type NameBag, type Quantity } from './claim-facts.js';
 import { claimMatcher, claimSupport, passageWindows, type SupportParams } from './claim-support.js';
+
+/** What of a claim a cited passage must state as such: its numbers, its names, its scope words. */
+export type FactFailure = 'number' | 'name' | 'scope';
 
 export interface ClaimCheckSettings extends SupportParams {
   /** Sentences whose support score is below this are unsupported. */
@@ -102,6 +107,8 @@ export function partsOf(sentence: string): Part[] {
 interface PassageFacts {
   readonly quantities: readonly Quantity[];
   readonly names: NameBag;
+  /** Its negation, universal and exclusive words, by class (see scopeClasses). */
+  readonly scope: ReadonlySet<string>;
   /** Lemma ids of each run of sentences a claim may draw on (see SupportParams.window). */
   readonly windows: readonly Int32Array[];
 }
@@ -180,24 +187,25 @@ export class ClaimChecker {
     let f = this.facts.get(n);
     if (!f) {
       const p = this.byNumber.get(n) as GivenPassage;
-      f = { quantities: [...quantities(p.text), ...quantities(p.section)], names: nameBag([p.text, p.section]), windows: passageWindows(this.ctx.index.sentences, p.position, this.ctx.settings.window) };
+      f = { quantities: [...quantities(p.text), ...quantities(p.section)], names: nameBag([p.text, p.section]), scope: scopeClasses(tokenize(p.text)), windows: passageWindows(this.ctx.index.sentences, p.position, this.ctx.settings.window) };
       this.facts.set(n, f);
     }
     return f;
   }
 
   /** The number or name of a part its cited passages do not state (else null), and its support score. */
-  private evaluate(text: string, cites: readonly number[], initial: boolean): { fact: 'number' | 'name' | null; support: number } {
+  private evaluate(text: string, cites: readonly number[], initial: boolean): { fact: FactFailure | null; support: number } {
     const facts = [...new Set(cites)].map((n) => this.factsOf(n));
     const tokens = tokenize(text);
     const analysed = this.ctx.index.analyze(text);
     const names = namesIn(tokens, initial, text, this.ctx);
-    let fact: 'number' | 'name' | null = null;
+    let fact: FactFailure | null = null;
     if (quantities(text, tokens).some((q) => !facts.some((f) => quantityIn(q, f.quantities)))) fact = 'number';
     else {
       const topics = new Set(cites.flatMap((n) => [...topicsOf(this.ctx.index, (this.byNumber.get(n) as GivenPassage).source)]));
       const aliases = this.ctx.index.sentences.aliases;
       if (names.some((name) => !topics.has(name.lemma) && !facts.some((f) => nameIn(name, f.names, aliases)))) fact = 'name';
+      else if ([...scopeClasses(tokens)].some((cls) => !facts.some((f) => f.scope.has(cls)))) fact = 'scope';
     }
     // Names and numbers that hold count as matched (a topic name is implied by the passage);
     // the other words are matched by the scorer's term matching.
@@ -222,7 +230,7 @@ export class ClaimChecker {
   }
 
   /** What the check sees of a whole sentence cited to passages `cites` (for choosing the threshold). */
-  evaluateSentence(text: string, cites: readonly number[]): { fact: 'number' | 'name' | null; support: number } {
+  evaluateSentence(text: string, cites: readonly number[]): { fact: FactFailure | null; support: number } {
     return this.evaluate(text, cites, true);
   }
 

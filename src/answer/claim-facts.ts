@@ -213,3 +213,28 @@ export function nameIn(name: Token, bag: NameBag, aliases: Aliases): boolean {
   for (const other of aliases.byLemma.get(name.lemma) ?? []) if (other.every((l) => bag.lemmas.has(l))) return true;
   return demonymIn(name.key, bag);
 }
+
+/**
+ * Words that set a claim's scope or polarity: negation ("not", "never"), universality ("all",
+ * "every", "always") and exclusivity ("only", "solely"). They are stop words, so the support
+ * score never sees them, yet each one changes what a sentence asserts: "healthcare is free
+ * for all residents" claims more than a passage about healthcare, "trade is not important"
+ * the opposite of one about trade. A class a claim uses must be used by a passage it cites.
+ * "each" is left out: "each other" is how a paraphrase says "mutual".
+ */
+const SCOPE_CLASSES: Readonly<Record<string, readonly string[]>> = {
+  negation: ['not', 'no', 'never', 'none', 'nor', 'neither', 'nobody', 'nothing', 'nowhere', 'without', 'cannot'],
+  universal: ['all', 'every', 'always', 'everyone', 'everybody', 'everything', 'everywhere', 'entire', 'entirely', 'completely', 'universally'],
+  exclusive: ['only', 'solely', 'exclusively', 'sole'],
+};
+const SCOPE_OF = new Map(Object.entries(SCOPE_CLASSES).flatMap(([cls, words]) => words.map((w) => [w, cls] as const)));
+
+/** The scope classes (see SCOPE_CLASSES) a text's words use. */
+export function scopeClasses(tokens: readonly Token[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of tokens) {
+    const cls = SCOPE_OF.get(t.key) ?? (/n['’]t$/.test(t.key) ? 'negation' : undefined);
+    if (cls) out.add(cls);
+  }
+  return out;
+}

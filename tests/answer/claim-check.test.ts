@@ -46,6 +46,16 @@ describe('a sentence is checked against the passages it cites', () => {
     expect(check('Heihe has a famous zoo with pandas [1].').reason).toBe('unsupported');
   });
 
+  it('drops a claim whose negation, "all" or "only" its passage has nothing like', () => {
+    expect(check('Winters in Heihe are not long and bitterly cold [2].').reason).toBe('scope');
+    expect(check('All winters in Heihe are long and bitterly cold [2].').reason).toBe('scope');
+    expect(check('Han Chinese are the only majority [1].').reason).toBe('scope');
+    // A passage with one of the kind allows it ("no" for "not").
+    const [climate] = given('Climate');
+    const negated = new ClaimChecker({ index, passages: [{ ...(climate as GivenPassage), text: 'Winters in Heihe are long and bitterly cold, with no mild days.' }], settings: SETTINGS, systemPrompt: '' });
+    expect(negated.check('Winters in Heihe are not mild [1].')).toEqual({ text: 'Winters in Heihe are not mild [1].', reason: null, trimmed: false });
+  });
+
   it('checks each part against its own markers', () => {
     expect(check('Han Chinese are the majority [1] and winters are long and bitterly cold [2].').reason).toBeNull();
     expect(check('Han Chinese are the majority [2] and winters are long and bitterly cold [1].')).toMatchObject({ text: '', reason: 'name' });

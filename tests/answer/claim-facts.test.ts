@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCommonWord, nameBag, nameIn, quantities, quantityIn } from '../../src/answer/claim-facts.js';
+import { isCommonWord, nameBag, nameIn, quantities, quantityIn, scopeClasses } from '../../src/answer/claim-facts.js';
 import { aliasesFromGroups, NO_ALIASES } from '../../src/text/aliases.js';
 import { tokenize } from '../../src/text/tokenize.js';
 
@@ -80,5 +80,20 @@ describe('names', () => {
     for (const w of ['festivals', 'visitors', 'tourism', 'winters', 'free']) expect(isCommonWord(w), w).toBe(true);
     // Object keys of the table's prototype are not words.
     for (const w of ['harbin', 'moscow', 'russia', 'heihe', 'khabarovsk', '__proto__', 'hasOwnProperty']) expect(isCommonWord(w), w).toBe(false);
+  });
+});
+
+describe('scope words: negation, universality, exclusivity', () => {
+  const classes = (t: string) => [...scopeClasses(tokenize(t))].sort();
+
+  it('are found by class, contractions included', () => {
+    expect(classes('Healthcare is free for all residents.')).toEqual(['universal']);
+    expect(classes("Trade isn't important, and it never was.")).toEqual(['negation']);
+    expect(classes('It is the only port that is not frozen.')).toEqual(['exclusive', 'negation']);
+    expect(classes('Winters are long and bitterly cold.')).toEqual([]);
+  });
+
+  it('leave out "each", which paraphrases use for "mutual"', () => {
+    expect(classes('The two cities trade with each other.')).toEqual([]);
   });
 });

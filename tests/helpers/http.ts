@@ -102,7 +102,7 @@ export function expectChecks(c: AnswerChecks): void {
   expect(c.dropped + c.trimmed).toBeLessThanOrEqual(c.sentences);
   const reasons = Object.entries(c.reasons);
   for (const [reason, n] of reasons) {
-    expect(['uncited', 'echo', 'number', 'name', 'unsupported']).toContain(reason);
+    expect(['uncited', 'echo', 'number', 'name', 'scope', 'unsupported']).toContain(reason);
     expect(Number.isInteger(n) && (n ?? 0) > 0).toBe(true);
   }
   expect(reasons.reduce((sum, [, n]) => sum + (n ?? 0), 0)).toBe(c.dropped + c.trimmed);
