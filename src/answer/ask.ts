@@ -108,7 +108,8 @@ async function generated(question: string, retrieved: readonly Retrieved[], k: n
   const stream = (sentences: readonly string[]): void => {
     for (const sentence of sentences) {
       if (streamed >= MAX_ANSWER_CHARS) return;
-      const piece = capText(`${sentence} `, MAX_ANSWER_CHARS - streamed);
+      // Sentences are joined by one space, as in the final answer, so the deltas add up to it.
+      const piece = capText(streamed > 0 ? ` ${sentence}` : sentence, MAX_ANSWER_CHARS - streamed);
       emit({ type: 'delta', text: piece });
       streamed += piece.length;
     }
