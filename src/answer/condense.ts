@@ -66,6 +66,8 @@ const wordsOf = (text: string): string[] => tokenize(text).map((t) => t.key);
 
 /** Pronouns that stand for the earlier topic; possessives ("its", "their") point at the subject instead. */
 const TOPIC_PRONOUNS = new Set(['it', 'they', 'them', 'this', 'that', 'these', 'those', 'ones', 'one']);
+/** Pronouns that can stand for a name of an earlier turn ("this", "that" also start clauses). */
+const SUBJECT_PRONOUNS = new Set(['it', 'they', 'them', 'its', 'their']);
 
 /** What the corpus knows of a word, so a follow-up can tell its own topic from a reference. */
 export interface FollowUpVocabulary {
@@ -136,8 +138,16 @@ export function condenseOffline(question: string, history: readonly ChatTurn[], 
     const names = namesOf(rest, true);
     if (names.length > 0 && content.every((t) => names.some((n) => wordsOf(n).includes(t.key)))) return swapSubject(previous, names, vocabulary); // "And Blagoveshchensk?"
   }
-  if (namesOf(q, !startsAsQuestion).length > 0) return q;
   const tokens = tokenize(q);
+  const ownNames = namesOf(q, !startsAsQuestion);
+  if (ownNames.length > 0) {
+    // A personal pronoun before the question's first name stands for the conversation's
+    // subject ("Do they have exchanges with Russia?" after a question about Heihe University);
+    // one after it has that name to stand for ("What did the Normans do after they landed?").
+    const firstName = tokens.findIndex((t) => ownNames.some((n) => wordsOf(n)[0] === t.key && t.capitalized));
+    const pronoun = tokens.findIndex((t) => SUBJECT_PRONOUNS.has(t.key));
+    return pronoun >= 0 && pronoun < firstName ? withSubject(q) : q;
+  }
   const own = contentOf(tokens).filter((t) => !TOPIC_PRONOUNS.has(t.key));
   // Words of its own that the corpus does not know make a new topic, not a reference: "How do
   // I bake sourdough bread?" must stay what it is, so that it is refused.

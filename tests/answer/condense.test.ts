@@ -28,6 +28,13 @@ describe('condenseOffline', () => {
 
   it('lets a question that names its own subject stand alone', () => {
     expect(after('What is the capital of Poland?', 'When did the Normans reach Italy?')).toBe('When did the Normans reach Italy?');
+    // A pronoun after the question's own name stands for that name.
+    expect(after('What is the capital of Poland?', 'What did the Normans do after they reached Italy?')).toBe('What did the Normans do after they reached Italy?');
+  });
+
+  it('adds the subject to a question with a name of its own when a pronoun before it points back', () => {
+    expect(after('What can you study at Heihe University?', 'Do they have exchanges with Russia?')).toBe('Do they have exchanges with Russia (Heihe University)?');
+    expect(after('Where is Heihe?', 'Is it close to Harbin?')).toBe('Is it close to Harbin (Heihe)?');
   });
 
   it('gives an elliptic modifier the earlier question, the old modifier replaced', () => {
