@@ -26,6 +26,11 @@ export function askRequests(questions: readonly string[], k = 5): autocannon.Req
   }));
 }
 
+/** GET /search for each question (the retrieval alone), as the chat page's search does. */
+export function searchRequests(questions: readonly string[], k = 5): autocannon.Request[] {
+  return questions.map((question) => ({ method: 'GET', path: `/search?${new URLSearchParams({ q: question, k: String(k) }).toString()}` }));
+}
+
 export async function runLoad(url: string, requests: autocannon.Request[], connections: number, seconds: number): Promise<LoadResult> {
   const result = await autocannon({
     url,
