@@ -120,6 +120,7 @@ const TITLE_SOFT_MIN = 0.5;
 const K = ANSWER_KINDS.length;
 const F_BASE = PAIR_FEATURES.length - K * CROSSED_FLAGS.length;
 const CROSS_BITS = CROSSED_FLAGS.map((f) => FLAG[f]);
+const FLAG_BITS = FLAG_NAMES.map((f) => FLAG[f]);
 
 /** Cosine of a and b after removing their components along unit vector u. */
 export function cosineWithout(a: ArrayLike<number>, b: ArrayLike<number>, u: ArrayLike<number>): number {
@@ -153,13 +154,15 @@ function dot32(a: Float32Array, b: Float32Array): number {
  */
 function cosinesInto(lemmas: readonly Float32Array[], terms: readonly Float32Array[], out: Float64Array, at: number): void {
   const width = terms.length;
+  // The length every term vector has (-1 when they differ), checked once rather than per lemma pair.
+  const termLength = terms.every((t) => t.length === (terms[0] as Float32Array).length) ? ((terms[0] as Float32Array | undefined)?.length ?? 0) : -1;
   let l = 0;
   for (; l + 2 <= lemmas.length; l += 2) {
     const v0 = lemmas[l] as Float32Array;
     const v1 = lemmas[l + 1] as Float32Array;
     const n = v0.length;
     // Vectors of unequal lengths (never with one lexicon) are left to dot32 below.
-    if (v1.length !== n || terms.some((t) => t.length !== n)) break;
+    if (v1.length !== n || (width > 0 && termLength !== n)) break;
     const at0 = at + l * width;
     const at1 = at0 + width;
     let j = 0;
@@ -242,6 +245,22 @@ function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): 
   return d;
 }
 
+/**
+ * Per sentence index: the value of every number lemma ("#1998" is 1998), parsed once for the
+ * generation's life instead of once per candidate that states it.
+ */
+const numberValues = new WeakMap<SentenceIndex, Float64Array>();
+
+function numberValueOf(index: SentenceIndex, id: number): number {
+  let values = numberValues.get(index);
+  if (!values) {
+    values = Float64Array.from(index.lemmas, (lemma) => Number(lemma.slice(1)));
+    numberValues.set(index, values);
+  }
+  // An id outside the vocabulary reads as Number(''), 0, as the lemma lookup it replaces did.
+  return id >= 0 && id < values.length ? (values[id] as number) : 0;
+}
+
 /** The candidate sentences of retrieved passages, in passage order. */
 export function candidatesOf(passages: readonly Retrieved[], index: SentenceIndex): Candidate[] {
   const out: Candidate[] = [];
@@ -297,7 +316,8 @@ export class TermMatcher {
     this.softTerms = Int32Array.from(soft);
     this.softVectors = soft.map((i) => (terms[i] as QuestionTerm).vector as Float32Array);
     this.slotOf = new Int32Array(index.lemmas.length);
-    this.cosines = new Float64Array(soft.length * 64);
+    // Room for the lemmas of about ten passages (Heihe's questions meet ~300), so it rarely grows.
+    this.cosines = new Float64Array(soft.length * 512);
   }
 
   /** Computes the cosines of the lemmas of `run` not met before, all at once (see cosinesInto). */
@@ -524,7 +544,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     let novelYear = 0;
     for (const id of sentenceNumbers) {
       if (questionLemmas.has(id)) continue;
-      const value = Number((index.lemmas[id] ?? '').slice(1));
+      const value = numberValueOf(index, id);
       // Number words share lemmas with numerals ("thousand" is #1000): a year only if the sentence writes one.
       if (isYearValue(value) && flags & FLAG.year) novelYear = 1;
       else novelNumber = 1;
@@ -585,7 +605,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = supportMin;
     f[k++] = supportMinPassage;
     f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
-    for (const name of FLAG_NAMES) f[k++] = flags & FLAG[name] ? 1 : 0;
+    for (const bit of FLAG_BITS) f[k++] = flags & bit ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
     CROSS_BITS.forEach((bit, j) => {
       f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & bit ? 1 : 0;
