@@ -3,7 +3,8 @@
  *
  * Throughput of the real server (compiled: run `npx tsc` first) on the Heihe corpus under
  * several environment variants, runs alternating between the variants (the machine is shared),
- * median req/s of each: e.g. what request logging at info costs against warn.
+ * median req/s of each: e.g. what request logging at info costs against warn. A variant's
+ * ENTRY=<path> runs another build of the server (a copy of dist/ with a middleware taken out).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +30,9 @@ try {
   const names = variants.length ? variants : ['default'];
   for (const v of names) {
     const extra = v === 'default' || v === 'bare' ? {} : Object.fromEntries(v.split(',').map((kv) => kv.split('=') as [string, string]));
-    servers.push(await spawnServer(v === 'bare' ? { entry: BARE_ENTRY, env: {}, readyPath: '/health' } : { entry: SERVER_ENTRY, env: serverEnv(indexDir, corpusDir, extra), readyPath: '/health' }));
+    // ENTRY=<path> runs another build of the server (e.g. one with a middleware taken out).
+    const { ENTRY: entry = SERVER_ENTRY, ...env } = extra;
+    servers.push(await spawnServer(v === 'bare' ? { entry: BARE_ENTRY, env: {}, readyPath: '/health' } : { entry, env: serverEnv(indexDir, corpusDir, env), readyPath: '/health' }));
   }
   for (const s of servers) await runLoad(s.url, requests, 16, 2);
   const rps = names.map(() => [] as number[]);
