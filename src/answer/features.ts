@@ -279,6 +279,39 @@ export interface TermMatches {
 }
 
 /**
+ * The per-lemma slot arrays of a sentence index's term matchers, allocated once per generation
+ * rather than zeroed per question (a large corpus has 100k+ lemmas; a question meets a few
+ * hundred). An entry belongs to the matcher whose stamp it carries; a matcher reads any other
+ * as "not computed", so matchers alive at the same time (an LLM answer's claim check spans
+ * awaits) stay correct: one overwriting another's entry only makes it compute that cosine again.
+ */
+interface LemmaSlots {
+  readonly slot: Int32Array;
+  readonly stamp: Int32Array;
+  last: number;
+}
+
+const lemmaSlots = new WeakMap<SentenceIndex, LemmaSlots>();
+
+function lemmaSlotsOf(index: SentenceIndex): LemmaSlots {
+  let slots = lemmaSlots.get(index);
+  if (!slots) {
+    slots = { slot: new Int32Array(index.lemmas.length), stamp: new Int32Array(index.lemmas.length), last: 0 };
+    lemmaSlots.set(index, slots);
+  }
+  return slots;
+}
+
+/** A stamp no live matcher holds (stamps start at 1; on wrapping, every entry is cleared first). */
+function nextStamp(slots: LemmaSlots): number {
+  if (slots.last >= 0x7fffffff) {
+    slots.stamp.fill(0);
+    slots.last = 0;
+  }
+  return ++slots.last;
+}
+
+/**
  * Matches a question's terms against runs of lemma ids (sentences, titles). Built once per
  * question: which terms each lemma and word family stands for, and, per lemma met, its
  * word-vector cosine with every term (remembered: the same words recur across a question's
@@ -292,11 +325,12 @@ export class TermMatcher {
   private readonly softTerms: Int32Array;
   private readonly softVectors: Float32Array[];
   /**
-   * Per lemma id: 0 while its cosines are not computed, -1 when it has no vector, else 1 + its
-   * row in `cosines` (softTerms.length wide). Typed arrays rather than a Map of arrays: a
-   * question meets hundreds of lemmas, each many times.
+   * Per lemma id (see slotOf): 0 while its cosines are not computed, -1 when it has no vector,
+   * else 1 + its row in `cosines` (softTerms.length wide). Typed arrays rather than a Map of
+   * arrays: a question meets hundreds of lemmas, each many times.
    */
-  private readonly slotOf: Int32Array;
+  private readonly slots: LemmaSlots;
+  private readonly stamp: number;
   private cosines: Float64Array;
   private rows = 0;
   /** Scratch: the vectors of a run's lemmas whose cosines are not computed yet. */
@@ -315,9 +349,20 @@ export class TermMatcher {
     });
     this.softTerms = Int32Array.from(soft);
     this.softVectors = soft.map((i) => (terms[i] as QuestionTerm).vector as Float32Array);
-    this.slotOf = new Int32Array(index.lemmas.length);
+    this.slots = lemmaSlotsOf(index);
+    this.stamp = nextStamp(this.slots);
     // Room for the lemmas of about ten passages (Heihe's questions meet ~300), so it rarely grows.
     this.cosines = new Float64Array(soft.length * 512);
+  }
+
+  /** The lemma's slot for this matcher: 0 unless this matcher set it (the arrays are shared, see LemmaSlots). */
+  private slotOf(id: number): number {
+    return this.slots.stamp[id] === this.stamp ? (this.slots.slot[id] as number) : 0;
+  }
+
+  private setSlot(id: number, slot: number): void {
+    this.slots.stamp[id] = this.stamp;
+    this.slots.slot[id] = slot;
   }
 
   /** Computes the cosines of the lemmas of `run` not met before, all at once (see cosinesInto). */
@@ -328,14 +373,14 @@ export class TermMatcher {
     fresh.length = 0;
     for (let k = 0; k < run.length; k++) {
       const id = run[k] as number;
-      if (this.slotOf[id] !== 0) continue;
+      if (this.slotOf(id) !== 0) continue;
       const v = this.vectors.get(id);
       if (!v) {
-        this.slotOf[id] = -1;
+        this.setSlot(id, -1);
         continue;
       }
       fresh.push(v);
-      this.slotOf[id] = ++this.rows;
+      this.setSlot(id, ++this.rows);
     }
     if (fresh.length === 0) return;
     if (this.rows * width > this.cosines.length) {
@@ -380,7 +425,7 @@ export class TermMatcher {
         if (stemIds[i] === stem) family[i] = 1;
       }
       if (withSoft && width > 0) {
-        const row = (this.slotOf[id] as number) - 1;
+        const row = this.slotOf(id) - 1;
         if (row < 0) continue;
         // Soft starts at 0 and only rises: terms that cannot match softly (cosine 0) never move it.
         const cosines = this.cosines;
