@@ -94,6 +94,11 @@ const isRead = (req: express.Request): boolean => req.method === 'GET' || req.me
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag hashed over every JSON body: an answer or a search result is computed before its
+  // hash could say "not modified", so the tag saved no work, and SHA-1 over ~3 KB cost ~13 % of
+  // /search's throughput (bench/ab-env.ts). Documents send their own sha256 ETag; the static chat
+  // page keeps serve-static's.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
 
