@@ -6,27 +6,21 @@
  * median req/s of each: e.g. what request logging at info costs against warn. A variant's
  * ENTRY=<path> runs another build of the server (a copy of dist/ with a middleware taken out).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../src/config.js';
-import { createRuntime } from '../src/runtime.js';
-import { reindex } from '../src/ingest/reindex.js';
 import { HEIHE_QUESTIONS, OFF_TOPIC_QUESTIONS } from './questions.js';
 import { BARE_ENTRY, PROJECT_ROOT, SERVER_ENTRY, serverEnv, spawnServer, type Child } from './procs.js';
-import { askRequests, runLoad, searchRequests } from './load.js';
+import { routeRequests, runLoad } from './load.js';
+import { indexedCorpus } from './answer-corpus.js';
 import { summarize } from './stats.js';
 
 const [route = 'ask', secondsArg = '3', cArg = '64', roundsArg = '3', ...variants] = process.argv.slice(2);
 const corpusDir = path.join(PROJECT_ROOT, 'corpus');
-const indexDir = mkdtempSync(path.join(os.tmpdir(), 'heihe-ab-index-'));
+const served = await indexedCorpus(corpusDir);
+const { indexDir } = served;
 const servers: Child[] = [];
 try {
-  const config = parseConfig({ EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'), CORPUS_DIR: corpusDir, INDEX_DIR: indexDir, EMBEDDINGS_PROVIDER: 'local', OPENAI_API_KEY: '', LOG_LEVEL: 'silent' });
-  const runtime = await createRuntime(config);
-  await reindex(runtime.reindexDeps({ indexDir, corpusDir }));
-  const questions = [...HEIHE_QUESTIONS, ...OFF_TOPIC_QUESTIONS];
-  const requests = route === 'search' ? searchRequests(questions) : route === 'health' ? [{ method: 'GET' as const, path: '/health' }] : askRequests(questions);
+  const requests = routeRequests(route, [...HEIHE_QUESTIONS, ...OFF_TOPIC_QUESTIONS]);
   const names = variants.length ? variants : ['default'];
   for (const v of names) {
     const extra = v === 'default' || v === 'bare' ? {} : Object.fromEntries(v.split(',').map((kv) => kv.split('=') as [string, string]));
@@ -50,6 +44,6 @@ try {
   });
 } finally {
   for (const s of servers) await s.stop();
-  rmSync(indexDir, { recursive: true, force: true });
+  served.close();
 }
 process.exit(0);

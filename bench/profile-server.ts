@@ -8,27 +8,21 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../src/config.js';
-import { createRuntime } from '../src/runtime.js';
-import { reindex } from '../src/ingest/reindex.js';
 import { HEIHE_QUESTIONS, OFF_TOPIC_QUESTIONS } from './questions.js';
 import { PROJECT_ROOT, SERVER_ENTRY, serverEnv, spawnServer } from './procs.js';
-import { askRequests, runLoad, searchRequests } from './load.js';
+import { routeRequests, runLoad } from './load.js';
+import { indexedCorpus } from './answer-corpus.js';
 import { summarizeProfile } from './profile-summary.js';
 
 const route = process.argv[2] ?? 'ask';
 const seconds = Number(process.argv[3] ?? 10);
 const connections = Number(process.argv[4] ?? 16);
 const corpusDir = path.join(PROJECT_ROOT, 'corpus');
-const indexDir = mkdtempSync(path.join(os.tmpdir(), 'heihe-profile-index-'));
+const served = await indexedCorpus(corpusDir);
 const profDir = mkdtempSync(path.join(os.tmpdir(), 'heihe-profile-'));
 try {
-  const config = parseConfig({ EMBEDDINGS_CACHE_DIR: path.join(PROJECT_ROOT, '.cache'), CORPUS_DIR: corpusDir, INDEX_DIR: indexDir, EMBEDDINGS_PROVIDER: 'local', OPENAI_API_KEY: '', LOG_LEVEL: 'silent' });
-  const runtime = await createRuntime(config);
-  await reindex(runtime.reindexDeps({ indexDir, corpusDir }));
-  const questions = [...HEIHE_QUESTIONS, ...OFF_TOPIC_QUESTIONS];
-  const requests = route === 'search' ? searchRequests(questions) : route === 'health' ? [{ method: 'GET' as const, path: '/health' }] : askRequests(questions);
-  const server = await spawnServer({ entry: SERVER_ENTRY, env: serverEnv(indexDir, corpusDir), readyPath: '/health', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+  const requests = routeRequests(route, [...HEIHE_QUESTIONS, ...OFF_TOPIC_QUESTIONS]);
+  const server = await spawnServer({ entry: SERVER_ENTRY, env: serverEnv(served.indexDir, corpusDir), readyPath: '/health', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
   await runLoad(server.url, requests, connections, 2);
   const r = await runLoad(server.url, requests, connections, seconds);
   await server.stop();
@@ -37,7 +31,7 @@ try {
   if (!file) throw new Error('the server wrote no profile');
   console.log(summarizeProfile(path.join(profDir, file), Number(process.argv[5] ?? 40)));
 } finally {
-  rmSync(indexDir, { recursive: true, force: true });
+  served.close();
   rmSync(profDir, { recursive: true, force: true });
 }
 process.exit(0);
