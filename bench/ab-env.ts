@@ -23,7 +23,7 @@ try {
   const requests = routeRequests(route, [...HEIHE_QUESTIONS, ...OFF_TOPIC_QUESTIONS]);
   const names = variants.length ? variants : ['default'];
   for (const v of names) {
-    const extra = v === 'default' || v === 'bare' ? {} : Object.fromEntries(v.split(',').map((kv) => kv.split('=') as [string, string]));
+    const extra = v === 'default' || v === 'bare' ? {} : Object.fromEntries(v.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     // ENTRY=<path> runs another build of the server (e.g. one with a middleware taken out).
     const { ENTRY: entry = SERVER_ENTRY, ...env } = extra;
     servers.push(await spawnServer(v === 'bare' ? { entry: BARE_ENTRY, env: {}, readyPath: '/health' } : { entry, env: serverEnv(indexDir, corpusDir, env), readyPath: '/health' }));
