@@ -280,10 +280,11 @@ export interface TermMatches {
 
 /**
  * The per-lemma slot arrays of a sentence index's term matchers, allocated once per generation
- * rather than zeroed per question (a large corpus has 100k+ lemmas; a question meets a few
- * hundred). An entry belongs to the matcher whose stamp it carries; a matcher reads any other
- * as "not computed", so matchers alive at the same time (an LLM answer's claim check spans
- * awaits) stay correct: one overwriting another's entry only makes it compute that cosine again.
+ * rather than zeroed per question (the 21.5k-chunk scale corpus has 44k lemmas; a question
+ * meets a few hundred). An entry belongs to the matcher whose stamp it carries; a matcher reads
+ * any other as "not computed". Matchers alive at the same time (an LLM answer's claim check
+ * spans awaits) stay correct, since every match first computes its run's missing cosines,
+ * synchronously: one overwriting another's entry only makes it compute that cosine again.
  */
 interface LemmaSlots {
   readonly slot: Int32Array;
