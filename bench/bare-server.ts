@@ -1,5 +1,5 @@
 /**
- * The baseline for HTTP throughput: a bare Express 5 app with one JSON route (GET and POST),
+ * The baseline for HTTP throughput: a bare Express 5 app with fixed JSON routes (/ask, /search),
  * no middleware, returning a fixed body. Run as a child process by the bench
  * (node dist/bench/bare-server.js, PORT from the environment).
  */
@@ -13,6 +13,9 @@ app.get('/health', (_req, res) => {
   res.json({ status: 'ok' });
 });
 app.all('/ask', (_req, res) => {
+  res.json(BODY);
+});
+app.get('/search', (_req, res) => {
   res.json(BODY);
 });
 

@@ -26,6 +26,18 @@ export function askRequests(questions: readonly string[], k = 5): autocannon.Req
   }));
 }
 
+/** GET /search for each question (the retrieval alone), as the chat page's search does. */
+export function searchRequests(questions: readonly string[], k = 5): autocannon.Request[] {
+  return questions.map((question) => ({ method: 'GET', path: `/search?${new URLSearchParams({ q: question, k: String(k) }).toString()}` }));
+}
+
+/** The requests the bench sends to a route: /ask bodies, /search queries (both over `questions`), or GET /health. */
+export function routeRequests(route: 'ask' | 'search' | 'health' | string, questions: readonly string[]): autocannon.Request[] {
+  if (route === 'search') return searchRequests(questions);
+  if (route === 'health') return [{ method: 'GET', path: '/health' }];
+  return askRequests(questions);
+}
+
 export async function runLoad(url: string, requests: autocannon.Request[], connections: number, seconds: number): Promise<LoadResult> {
   const result = await autocannon({
     url,

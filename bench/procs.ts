@@ -4,9 +4,10 @@
  * readiness polling, memory sampling from /proc and a clean stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
@@ -70,18 +71,30 @@ export interface SpawnOptions {
   readonly nodeArgs?: readonly string[];
 }
 
-/** Spawns `node entry` with PORT set to a free port and waits for a 200 on readyPath. */
+/**
+ * Spawns `node entry` with PORT set to a free port and waits for a 200 on readyPath. The
+ * child's stdout and stderr go to a file, as a server's logs do in production: piped into the
+ * bench process, every request's log line would cost the process that runs the load generator.
+ */
 export async function spawnServer(opts: SpawnOptions): Promise<Child> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   Object.assign(env, { HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'production' }, opts.env);
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'heihe-bench-log-'));
+  const logFile = path.join(logDir, 'server.log');
+  const fd = openSync(logFile, 'a');
   const started = performance.now();
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.entry], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  proc.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.entry], { cwd: PROJECT_ROOT, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const out = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-20_000);
+    } catch {
+      return '';
+    }
+  };
   let exited: number | null = null;
   const exit = new Promise<void>((resolve) =>
     proc.on('exit', (code, signal) => {
@@ -93,7 +106,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<Child> {
   const deadline = started + (opts.timeoutMs ?? 60_000);
   let readyMs = Number.NaN;
   for (;;) {
-    if (exited !== null) throw new Error(`${opts.entry} exited with ${exited} before it was ready:\n${out}`);
+    if (exited !== null) throw new Error(`${opts.entry} exited with ${exited} before it was ready:\n${out()}`);
     const status = await getStatus(url + opts.readyPath, 1000);
     if (status === 200) {
       readyMs = performance.now() - started;
@@ -101,7 +114,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<Child> {
     }
     if (performance.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`${opts.entry} was not ready within ${opts.timeoutMs ?? 60_000} ms:\n${out}`);
+      throw new Error(`${opts.entry} was not ready within ${opts.timeoutMs ?? 60_000} ms:\n${out()}`);
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
@@ -112,18 +125,26 @@ export async function spawnServer(opts: SpawnOptions): Promise<Child> {
     pid,
     proc,
     readyMs,
-    output: () => out,
+    output: out,
     async stop() {
-      if (exited !== null) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exit;
-      clearTimeout(timer);
+      if (exited === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exit;
+        clearTimeout(timer);
+      }
+      rmSync(logDir, { recursive: true, force: true });
     },
   };
 }
 
-/** Environment for the real server under test: offline extractive mode, no rate limit, quiet logs. */
+/**
+ * Environment for the real server under test: offline extractive mode, with the production
+ * middleware on: request logs at `info` (to a file, see spawnServer) and the /ask rate limit
+ * (set far above what a run sends, so it counts every request without refusing any).
+ */
+export const BENCH_RATE_LIMIT_PER_MINUTE = 100_000_000;
+
 export function serverEnv(indexDir: string, corpusDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     INDEX_DIR: indexDir,
@@ -135,8 +156,8 @@ export function serverEnv(indexDir: string, corpusDir: string, extra: Record<str
     OPENAI_BASE_URL: '',
     ADMIN_TOKEN: '',
     WATCH_CORPUS: 'false',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
     ...extra,
   };
 }

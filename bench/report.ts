@@ -19,6 +19,12 @@ export interface HttpRow {
   readonly askP99: Summary;
   readonly bareP50: Summary;
   readonly bareP99: Summary;
+  /** GET /search on the real server (hybrid retrieval, no answer), against the bare route's req/s. */
+  readonly search: readonly LoadResult[];
+  readonly searchRps: Summary;
+  readonly searchRatio: number;
+  readonly searchP50: Summary;
+  readonly searchP99: Summary;
   /** GET /health on the real server: its middleware stack (logging, helmet, routing) without answering. */
   readonly stack: readonly LoadResult[];
   readonly stackRps: Summary;
@@ -100,7 +106,7 @@ export function heiheTable(h: HeiheTableInput): string {
 
 export function httpTable(rows: readonly HttpRow[]): string {
   return table(
-    ['connections', '/ask req/s', '/ask latency p50 / p99', 'bare Express req/s', 'bare latency p50 / p99', '/ask ÷ bare', 'app GET /health req/s (÷ bare)'],
+    ['connections', '/ask req/s', '/ask p50 / p99', 'bare Express req/s', 'bare p50 / p99', '/ask ÷ bare', '/search req/s', '/search p50 / p99', '/search ÷ bare', 'app GET /health req/s (÷ bare)'],
     rows.map((r) => [
       String(r.connections),
       medRange(r.askRps),
@@ -108,6 +114,9 @@ export function httpTable(rows: readonly HttpRow[]): string {
       medRange(r.bareRps),
       `${fmt(r.bareP50.median)} / ${fmt(r.bareP99.median)} ms`,
       `${(r.ratio * 100).toFixed(1)} %`,
+      medRange(r.searchRps),
+      `${fmt(r.searchP50.median)} / ${fmt(r.searchP99.median)} ms`,
+      `${(r.searchRatio * 100).toFixed(1)} %`,
       `${medRange(r.stackRps)} (${((r.stackRps.median / r.bareRps.median) * 100).toFixed(0)} %)`,
     ]),
   );

@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --no-build] [-- --only=ingest,latency,peer,coldstart,http,scale,stall]
+ *                [-- --http-seconds=N] [-- --http-repeats=N]
  *
  * Measures, on this machine and in one run: Heihe ingest (cold and unchanged re-index),
  * in-process answer latency, the LangChain stock path with the same embeddings, server cold
@@ -22,7 +23,7 @@ import { answerFn, groundedShare, generationSize, measureIngest, measureLatency,
 import { BARE_ENTRY, PROJECT_ROOT, SERVER_ENTRY, sampleMemory, sampleTreeMemory, serverEnv, spawnServer, type Child } from './procs.js';
 import { filesFor, writeVariantCorpus } from './big-corpus.js';
 import { measureReindexStall } from './stall.js';
-import { askRequests, runLoad, type LoadResult } from './load.js';
+import { askRequests, runLoad, searchRequests, type LoadResult } from './load.js';
 import { gatherScaleCorpus, subsetCorpus } from './gather-scale-corpus.js';
 import { fmt, mib, medRange, summarize, type Summary } from './stats.js';
 import { machineMonitor } from './machine.js';
@@ -33,11 +34,19 @@ const quick = argv.includes('--quick');
 const build = !argv.includes('--no-build');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const enabled = (section: string): boolean => !only || only.includes(section);
+const numberFlag = (name: string): number | undefined => {
+  const v = argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  return v === undefined ? undefined : Number(v);
+};
 
 /** Repeat counts: the full run stays under ~8 minutes on 2 cores, --quick under 60 s. */
 const PLAN = quick
   ? { ingestRepeats: 3, latencyPasses: 1, peerRepeats: 2, coldStarts: 2, httpSeconds: 1, httpRepeats: 1, httpWarmupSeconds: 1, concurrency: [1, 16, 64], scaleSizes: [1000], scaleRepeats: [1], scalePasses: 1, scaleHttpSeconds: 1, scalePeer: false, stallMiB: 3 }
   : { ingestRepeats: 7, latencyPasses: 3, peerRepeats: 5, coldStarts: 7, httpSeconds: 5, httpRepeats: 3, httpWarmupSeconds: 3, concurrency: [1, 16, 64], scaleSizes: [1000, 5000, Infinity], scaleRepeats: [5, 3, 2], scalePasses: 3, scaleHttpSeconds: 5, scalePeer: true, stallMiB: 25 };
+// The HTTP cells alone, quickly (`--only=http --http-seconds=2`): one ingest is enough to serve from.
+if (only && !only.includes('ingest')) PLAN.ingestRepeats = 1;
+PLAN.httpSeconds = numberFlag('http-seconds') ?? PLAN.httpSeconds;
+PLAN.httpRepeats = numberFlag('http-repeats') ?? PLAN.httpRepeats;
 
 const wallStart = performance.now();
 const monitor = machineMonitor();
@@ -157,35 +166,41 @@ async function main(): Promise<void> {
   }
 
   monitor.section('http');
-  // 5. HTTP: /ask vs a bare Express route, same autocannon settings, servers in child processes.
+  // 5. HTTP: /ask and /search vs a bare Express route, same autocannon settings, each server in a
+  // child process (the load generator runs here, in the bench process), runs alternating.
   const httpRows: HttpRow[] = [];
   let heiheMemory: { maxRss: number; hwm: number; idleRss: number } | null = null;
   if (heiheIndexDir && enabled('http')) {
-    log(`HTTP: concurrency ${PLAN.concurrency.join('/')} × ${PLAN.httpRepeats} × ${PLAN.httpSeconds} s: /ask, bare Express, the app's GET /health`);
+    log(`HTTP: concurrency ${PLAN.concurrency.join('/')} × ${PLAN.httpRepeats} × ${PLAN.httpSeconds} s: /ask, bare Express, /search, the app's GET /health`);
     const askServer = await spawnServer({ entry: SERVER_ENTRY, env: serverEnv(heiheIndexDir, corpusDir), readyPath: '/health' });
     const bareServer = await spawnServer({ entry: BARE_ENTRY, env: {}, readyPath: '/health' });
     try {
       const idleRss = sampleMemory(askServer.pid).stop().maxRss;
       const reqs = askRequests(heiheQuestions);
+      const searches = searchRequests(heiheQuestions);
       const HEALTH = [{ method: 'GET' as const, path: '/health' }];
       const mem = sampleMemory(askServer.pid);
       // Warm-up (JIT, caches), not recorded.
       await runLoad(askServer.url, reqs, 16, PLAN.httpWarmupSeconds);
       await runLoad(bareServer.url, reqs, 16, PLAN.httpWarmupSeconds);
+      await runLoad(askServer.url, searches, 16, PLAN.httpWarmupSeconds);
       for (const c of PLAN.concurrency) {
         const ask: LoadResult[] = [];
         const bare: LoadResult[] = [];
+        const search: LoadResult[] = [];
         const stack: LoadResult[] = [];
         for (let r = 0; r < PLAN.httpRepeats; r++) {
           ask.push(await runLoad(askServer.url, reqs, c, PLAN.httpSeconds));
           bare.push(await runLoad(bareServer.url, reqs, c, PLAN.httpSeconds));
+          search.push(await runLoad(askServer.url, searches, c, PLAN.httpSeconds));
           // The real app's middleware stack without answering: GET /health on the same server.
           stack.push(await runLoad(askServer.url, HEALTH, c, PLAN.httpSeconds));
         }
-        const bad = [...ask, ...bare, ...stack].filter((x) => x.non2xx > 0 || x.errors > 0);
+        const bad = [...ask, ...bare, ...search, ...stack].filter((x) => x.non2xx > 0 || x.errors > 0);
         if (bad.length) log(`warning: ${bad.length} run(s) at c=${c} had errors or non-2xx responses`);
         const askRps = summarize(ask.map((x) => x.rps));
         const bareRps = summarize(bare.map((x) => x.rps));
+        const searchRps = summarize(search.map((x) => x.rps));
         httpRows.push({
           connections: c,
           ask,
@@ -197,10 +212,15 @@ async function main(): Promise<void> {
           askP99: summarize(ask.map((x) => x.latencyP99)),
           bareP50: summarize(bare.map((x) => x.latencyP50)),
           bareP99: summarize(bare.map((x) => x.latencyP99)),
+          search,
+          searchRps,
+          searchRatio: searchRps.median / bareRps.median,
+          searchP50: summarize(search.map((x) => x.latencyP50)),
+          searchP99: summarize(search.map((x) => x.latencyP99)),
           stack,
           stackRps: summarize(stack.map((x) => x.rps)),
         });
-        log(`  c=${c}: /ask ${fmt(askRps.median)} req/s, bare ${fmt(bareRps.median)} req/s, app GET /health ${fmt(summarize(stack.map((x) => x.rps)).median)} req/s`);
+        log(`  c=${c}: /ask ${fmt(askRps.median)} req/s, bare ${fmt(bareRps.median)} req/s, /search ${fmt(searchRps.median)} req/s, app GET /health ${fmt(summarize(stack.map((x) => x.rps)).median)} req/s`);
       }
       heiheMemory = { ...mem.stop(), idleRss };
     } finally {
@@ -301,11 +321,12 @@ async function main(): Promise<void> {
   const largest = scaleRows.at(-1);
   const targets: Target[] = [
     target('/ask req/s at c=64 ÷ bare Express', c64 ? c64.ratio * 100 : null, 50, '>=', (x) => `${x.toFixed(1)} %`),
-    target('in-process answer p50, Heihe', answer ? answer.all.p50 : null, 2, '<=', ms),
+    target('/search req/s at c=64 ÷ bare Express', c64 ? c64.searchRatio * 100 : null, 80, '>=', (x) => `${x.toFixed(1)} %`),
+    target('in-process answer p50, Heihe', answer ? answer.all.p50 : null, 0.2, '<=', ms),
     target(
       `in-process answer p50, ${largest && largest.chunks >= 20_000 ? largest.chunks.toLocaleString('en-US') : '20k+'} chunks`,
       largest && largest.chunks >= 20_000 ? largest.answer.all.p50 : null,
-      20,
+      2,
       '<=',
       ms,
     ),
@@ -331,7 +352,10 @@ async function main(): Promise<void> {
   if (heiheMemory) out.push(`Server memory (Heihe): ${fmt(mib(heiheMemory.idleRss))} MiB RSS idle, peak ${fmt(mib(Math.max(heiheMemory.maxRss, heiheMemory.hwm)))} MiB (VmHWM) under the /ask load below.`);
   if (coldStart || heiheMemory) out.push('');
   if (httpRows.length) {
-    out.push(`HTTP (autocannon in the bench process; each server in its own process; ${PLAN.httpRepeats} × ${PLAN.httpSeconds} s per cell, median (min–max); /ask bodies cycle through ${heiheQuestions.length} questions, rate limit off, LOG_LEVEL=warn):`);
+    out.push(
+      `HTTP (autocannon in the bench process; the app and the bare Express baseline each in its own child process; per concurrency ${PLAN.httpRepeats} rounds of /ask, bare, /search, app GET /health in turn, ${PLAN.httpSeconds} s each, median (min–max); ` +
+        `/ask bodies and /search queries cycle through ${heiheQuestions.length} distinct questions, no answer cache; production middleware on: LOG_LEVEL=info (request logs to a file), rate limit on (set above the load), request ids, zod validation):`,
+    );
     out.push('');
     out.push(httpTable(httpRows));
     out.push('');

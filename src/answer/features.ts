@@ -120,6 +120,7 @@ const TITLE_SOFT_MIN = 0.5;
 const K = ANSWER_KINDS.length;
 const F_BASE = PAIR_FEATURES.length - K * CROSSED_FLAGS.length;
 const CROSS_BITS = CROSSED_FLAGS.map((f) => FLAG[f]);
+const FLAG_BITS = FLAG_NAMES.map((f) => FLAG[f]);
 
 /** Cosine of a and b after removing their components along unit vector u. */
 export function cosineWithout(a: ArrayLike<number>, b: ArrayLike<number>, u: ArrayLike<number>): number {
@@ -153,13 +154,15 @@ function dot32(a: Float32Array, b: Float32Array): number {
  */
 function cosinesInto(lemmas: readonly Float32Array[], terms: readonly Float32Array[], out: Float64Array, at: number): void {
   const width = terms.length;
+  // The length every term vector has (-1 when they differ), checked once rather than per lemma pair.
+  const termLength = terms.every((t) => t.length === (terms[0] as Float32Array).length) ? ((terms[0] as Float32Array | undefined)?.length ?? 0) : -1;
   let l = 0;
   for (; l + 2 <= lemmas.length; l += 2) {
     const v0 = lemmas[l] as Float32Array;
     const v1 = lemmas[l + 1] as Float32Array;
     const n = v0.length;
     // Vectors of unequal lengths (never with one lexicon) are left to dot32 below.
-    if (v1.length !== n || terms.some((t) => t.length !== n)) break;
+    if (v1.length !== n || (width > 0 && termLength !== n)) break;
     const at0 = at + l * width;
     const at1 = at0 + width;
     let j = 0;
@@ -242,6 +245,22 @@ function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): 
   return d;
 }
 
+/**
+ * Per sentence index: the value of every number lemma ("#1998" is 1998), parsed once for the
+ * generation's life instead of once per candidate that states it.
+ */
+const numberValues = new WeakMap<SentenceIndex, Float64Array>();
+
+function numberValueOf(index: SentenceIndex, id: number): number {
+  let values = numberValues.get(index);
+  if (!values) {
+    values = Float64Array.from(index.lemmas, (lemma) => Number(lemma.slice(1)));
+    numberValues.set(index, values);
+  }
+  // An id outside the vocabulary reads as Number(''), 0, as the lemma lookup it replaces did.
+  return id >= 0 && id < values.length ? (values[id] as number) : 0;
+}
+
 /** The candidate sentences of retrieved passages, in passage order. */
 export function candidatesOf(passages: readonly Retrieved[], index: SentenceIndex): Candidate[] {
   const out: Candidate[] = [];
@@ -260,6 +279,40 @@ export interface TermMatches {
 }
 
 /**
+ * The per-lemma slot arrays of a sentence index's term matchers, allocated once per generation
+ * rather than zeroed per question (the 21.5k-chunk scale corpus has 44k lemmas; a question
+ * meets a few hundred). An entry belongs to the matcher whose stamp it carries; a matcher reads
+ * any other as "not computed". Matchers alive at the same time (an LLM answer's claim check
+ * spans awaits) stay correct, since every match first computes its run's missing cosines,
+ * synchronously: one overwriting another's entry only makes it compute that cosine again.
+ */
+interface LemmaSlots {
+  readonly slot: Int32Array;
+  readonly stamp: Int32Array;
+  last: number;
+}
+
+const lemmaSlots = new WeakMap<SentenceIndex, LemmaSlots>();
+
+function lemmaSlotsOf(index: SentenceIndex): LemmaSlots {
+  let slots = lemmaSlots.get(index);
+  if (!slots) {
+    slots = { slot: new Int32Array(index.lemmas.length), stamp: new Int32Array(index.lemmas.length), last: 0 };
+    lemmaSlots.set(index, slots);
+  }
+  return slots;
+}
+
+/** A stamp no live matcher holds (stamps start at 1; on wrapping, every entry is cleared first). */
+function nextStamp(slots: LemmaSlots): number {
+  if (slots.last >= 0x7fffffff) {
+    slots.stamp.fill(0);
+    slots.last = 0;
+  }
+  return ++slots.last;
+}
+
+/**
  * Matches a question's terms against runs of lemma ids (sentences, titles). Built once per
  * question: which terms each lemma and word family stands for, and, per lemma met, its
  * word-vector cosine with every term (remembered: the same words recur across a question's
@@ -273,11 +326,12 @@ export class TermMatcher {
   private readonly softTerms: Int32Array;
   private readonly softVectors: Float32Array[];
   /**
-   * Per lemma id: 0 while its cosines are not computed, -1 when it has no vector, else 1 + its
-   * row in `cosines` (softTerms.length wide). Typed arrays rather than a Map of arrays: a
-   * question meets hundreds of lemmas, each many times.
+   * Per lemma id (see slotOf): 0 while its cosines are not computed, -1 when it has no vector,
+   * else 1 + its row in `cosines` (softTerms.length wide). Typed arrays rather than a Map of
+   * arrays: a question meets hundreds of lemmas, each many times.
    */
-  private readonly slotOf: Int32Array;
+  private readonly slots: LemmaSlots;
+  private readonly stamp: number;
   private cosines: Float64Array;
   private rows = 0;
   /** Scratch: the vectors of a run's lemmas whose cosines are not computed yet. */
@@ -296,8 +350,20 @@ export class TermMatcher {
     });
     this.softTerms = Int32Array.from(soft);
     this.softVectors = soft.map((i) => (terms[i] as QuestionTerm).vector as Float32Array);
-    this.slotOf = new Int32Array(index.lemmas.length);
-    this.cosines = new Float64Array(soft.length * 64);
+    this.slots = lemmaSlotsOf(index);
+    this.stamp = nextStamp(this.slots);
+    // Room for the lemmas of about ten passages (Heihe's questions meet ~300), so it rarely grows.
+    this.cosines = new Float64Array(soft.length * 512);
+  }
+
+  /** The lemma's slot for this matcher: 0 unless this matcher set it (the arrays are shared, see LemmaSlots). */
+  private slotOf(id: number): number {
+    return this.slots.stamp[id] === this.stamp ? (this.slots.slot[id] as number) : 0;
+  }
+
+  private setSlot(id: number, slot: number): void {
+    this.slots.stamp[id] = this.stamp;
+    this.slots.slot[id] = slot;
   }
 
   /** Computes the cosines of the lemmas of `run` not met before, all at once (see cosinesInto). */
@@ -308,14 +374,14 @@ export class TermMatcher {
     fresh.length = 0;
     for (let k = 0; k < run.length; k++) {
       const id = run[k] as number;
-      if (this.slotOf[id] !== 0) continue;
+      if (this.slotOf(id) !== 0) continue;
       const v = this.vectors.get(id);
       if (!v) {
-        this.slotOf[id] = -1;
+        this.setSlot(id, -1);
         continue;
       }
       fresh.push(v);
-      this.slotOf[id] = ++this.rows;
+      this.setSlot(id, ++this.rows);
     }
     if (fresh.length === 0) return;
     if (this.rows * width > this.cosines.length) {
@@ -324,6 +390,24 @@ export class TermMatcher {
       this.cosines = grown;
     }
     cosinesInto(fresh, this.softVectors, this.cosines, firstRow * width);
+  }
+
+  /**
+   * Computes the cosines of every lemma of `runs` at once, before they are matched: one long
+   * batch keeps the paired loop of cosinesInto busy where a sentence's few new lemmas would
+   * leave an odd one to the single loop. The same sums, so the same bits.
+   */
+  prepare(runs: readonly Int32Array[]): void {
+    if (this.softTerms.length === 0) return;
+    let total = 0;
+    for (const r of runs) total += r.length;
+    const all = new Int32Array(total);
+    let at = 0;
+    for (const r of runs) {
+      all.set(r, at);
+      at += r.length;
+    }
+    this.computeCosines(all);
   }
 
   match(run: Int32Array, withSoft: boolean): TermMatches {
@@ -342,7 +426,7 @@ export class TermMatcher {
         if (stemIds[i] === stem) family[i] = 1;
       }
       if (withSoft && width > 0) {
-        const row = (this.slotOf[id] as number) - 1;
+        const row = this.slotOf(id) - 1;
         if (row < 0) continue;
         // Soft starts at 0 and only rises: terms that cannot match softly (cosine 0) never move it.
         const cosines = this.cosines;
@@ -459,6 +543,12 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   const kind = ANSWER_KINDS.indexOf(q.kind);
 
   const matcher = new TermMatcher(terms, index, vectors);
+  const runs: Int32Array[] = [];
+  for (const r of passages) {
+    for (let s = index.chunkSentences[r.position] as number; s < (index.chunkSentences[r.position + 1] as number); s++) runs.push(rowOf(index.terms, s));
+    runs.push(rowOf(index.sectionTerms, r.position));
+  }
+  matcher.prepare(runs);
   // Per passage: matches of every sentence and of the section title, and the passage's union.
   const byPassage: Array<PassageMatches | undefined> = new Array<PassageMatches | undefined>(passages.length).fill(undefined);
   const passageOf = (p: number): PassageMatches => (byPassage[p] ??= passageMatches(matcher, index, (passages[p] as Retrieved).position, idf, idfTotal));
@@ -524,7 +614,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     let novelYear = 0;
     for (const id of sentenceNumbers) {
       if (questionLemmas.has(id)) continue;
-      const value = Number((index.lemmas[id] ?? '').slice(1));
+      const value = numberValueOf(index, id);
       // Number words share lemmas with numerals ("thousand" is #1000): a year only if the sentence writes one.
       if (isYearValue(value) && flags & FLAG.year) novelYear = 1;
       else novelNumber = 1;
@@ -585,7 +675,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = supportMin;
     f[k++] = supportMinPassage;
     f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
-    for (const name of FLAG_NAMES) f[k++] = flags & FLAG[name] ? 1 : 0;
+    for (const bit of FLAG_BITS) f[k++] = flags & bit ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
     CROSS_BITS.forEach((bit, j) => {
       f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & bit ? 1 : 0;

@@ -94,6 +94,11 @@ const isRead = (req: express.Request): boolean => req.method === 'GET' || req.me
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag hashed over every JSON body: an answer or a search result is computed before its
+  // hash could say "not modified", so the tag saved no work, and SHA-1 over ~3 KB cost ~13 % of
+  // /search's throughput (bench/ab-env.ts). Documents send their own sha256 ETag; the static chat
+  // page keeps serve-static's.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
 
@@ -115,10 +120,14 @@ export function createApp(deps: AppDeps): Express {
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       // Log what identifies a request, not its headers nor its query string: they may carry the
-      // admin token (tests/hardening/log-secrets.test.ts).
+      // admin token (tests/hardening/log-secrets.test.ts). The serializers read the raw request
+      // and response (wrapSerializers: false) and take what pino-std-serializers would have
+      // given them, without its first copying every header of both into objects they drop:
+      // that copy was a measurable share of a request's CPU.
+      wrapSerializers: false,
       serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({ id: req.id, method: req.method, url: loggedPath(req.url), remoteAddress: req.remoteAddress }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        req: (req: { id?: unknown; method?: string; originalUrl?: string; url?: string; socket?: { remoteAddress?: string } }) => ({ id: req.id, method: req.method, url: loggedPath(req.originalUrl || req.url || ''), remoteAddress: req.socket?.remoteAddress }),
+        res: (res: { statusCode: number; headersSent: boolean }) => ({ statusCode: res.headersSent ? res.statusCode : null }),
       },
     }),
   );

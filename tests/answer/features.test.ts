@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { candidatesOf, corpusFeatures, CORPUS_FEATURES, pairFeatures, PAIR_FEATURES, topFeatures, TOP_FEATURES, LemmaVectors } from '../../src/answer/features.js';
-import { FLAG } from '../../src/answer/sentence-index.js';
+import { candidatesOf, corpusFeatures, CORPUS_FEATURES, pairFeatures, PAIR_FEATURES, topFeatures, TOP_FEATURES, LemmaVectors, TermMatcher } from '../../src/answer/features.js';
+import { FLAG, rowOf } from '../../src/answer/sentence-index.js';
 import { heiheFixture } from '../helpers/answer-fixture.js';
 
 const fx = heiheFixture();
@@ -101,5 +101,38 @@ describe('question-level features', () => {
     expect(corpus['unknown_share_idf']).toBeGreaterThan(0.5);
     const known = Object.fromEntries(CORPUS_FEATURES.map((n, i) => [n, corpusFeatures(fx.analyze('Which river is on the border?'), fx.index, fx.lexicon.size)[i]]));
     expect(known['unknown_any']).toBe(0);
+  });
+});
+
+describe('TermMatcher', () => {
+  const runsOf = (sections: string[]): Int32Array[] =>
+    fx.passages(...sections).flatMap((p) => {
+      const rows: Int32Array[] = [];
+      for (let s = fx.index.chunkSentences[p.position] as number; s < (fx.index.chunkSentences[p.position + 1] as number); s++) rows.push(rowOf(fx.index.terms, s));
+      return rows;
+    });
+  const matchAll = (m: TermMatcher, runs: Int32Array[]): number[][] => runs.map((r) => [...m.match(r, true).soft]);
+
+  it('matches the same while another matcher of the same index is alive and interleaved with it (the slot arrays are shared)', () => {
+    const sections = fx.chunks.map((c) => c.section).filter((s, i, all) => all.indexOf(s) === i);
+    const runs = runsOf(sections);
+    const a = fx.analyze('How many people live in Heihe and how cold are its winters?');
+    const b = fx.analyze('Which river flows past the city, and what crosses it?');
+    const alone = (q: typeof a): number[][] => matchAll(new TermMatcher(q.terms, fx.index, vectors), runs);
+    const expectedA = alone(a);
+    const expectedB = alone(b);
+    expect(expectedA.flat().some((x) => x > 0 && x < 1)).toBe(true);
+    // Both alive: each run matched by one, then the other, so each overwrites the other's entries.
+    const ma = new TermMatcher(a.terms, fx.index, vectors);
+    const mb = new TermMatcher(b.terms, fx.index, vectors);
+    mb.prepare(runs);
+    const gotA: number[][] = [];
+    const gotB: number[][] = [];
+    for (const r of runs) {
+      gotA.push([...ma.match(r, true).soft]);
+      gotB.push([...mb.match(r, true).soft]);
+    }
+    expect(gotA).toEqual(expectedA);
+    expect(gotB).toEqual(expectedB);
   });
 });
