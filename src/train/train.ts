@@ -317,9 +317,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   log(`refusal threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision})`);
 
   // The second-sentence rule: the threshold with the best held-out fact recall whose median answer keeps to the limit.
-  // The grid runs down to 0 (a second sentence whenever one fits and is no near-duplicate): its
-  // lowest value used to be 0.02, which the last fit chose, a sign the grid stopped too early.
-  const secondGrid = [0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1.01];
+  const secondGrid = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 1.01];
   let secondMinProb = 1;
   let bestRecall = -1;
   const answerable = held.filter((h) => h.run.role === 'answerable');
