@@ -49,7 +49,7 @@ const SUFFIX_MAGNITUDES = new Map<string, number>([
 const ATTACHED = /^(\d+(?:\.\d+)?)([a-z]{1,3})$/;
 
 /** Unit words (lemmas of the shared tokenizer) and the unit they name. */
-const UNITS = new Map<string, string>(
+export const UNITS = new Map<string, string>(
   Object.entries({
     percent: 'percent',
     km: 'km',

@@ -7,6 +7,7 @@
  */
 import type { Retrieved } from '../types.js';
 import { dot, type Lexicon } from './lexicon.js';
+import { UNITS } from './claim-facts.js';
 import { ANSWER_KINDS, type AnalyzedQuestion, type QuestionTerm } from './question.js';
 import { FLAG, FLAG_NAMES, bandWidth, isYearValue, rankBand, rowOf, type SentenceIndex } from './sentence-index.js';
 
@@ -72,6 +73,7 @@ export const PAIR_FEATURES: readonly string[] = [
   'support_min', // the least-supported question term: 1 when in the sentence, else its best cosine there (names, numbers: 0)
   'support_min_passage', // the same over the whole passage
   'type_missing', // the question asks for a number, date, person or place and the sentence states none it does not already name
+  'number_unbound', // the question asks for a number and the sentence states none next to what is asked about (a unit for "how long", the counted thing for "how many")
   ...FLAG_NAMES.map((f) => `flag_${f}`),
   ...ANSWER_KINDS.flatMap((k) => CROSSED_FLAGS.map((f) => `${k}_x_${f}`)),
 ];
@@ -92,6 +94,7 @@ export const TOP_FEATURES: readonly string[] = [
   'top_support_min_passage',
   'max_support_min_passage', // the best support_min_passage of any candidate
   'top_type_missing',
+  'all_number_unbound', // no candidate states a number next to what the question asks about (0 for questions that ask for no number)
 ];
 
 /** Question-level features from the question and the corpus alone. */
@@ -524,6 +527,68 @@ function passageMatches(matcher: TermMatcher, index: SentenceIndex, chunk: numbe
   return { sentences, section, any, support, bestFamily };
 }
 
+// "How long/far/wide …": the answer is a measure, so its number needs a unit next to it.
+const MEASURE_WORDS = new Set(['long', 'far', 'wide', 'tall', 'high', 'deep', 'old', 'big', 'large', 'length', 'distance', 'height', 'depth', 'width', 'area', 'size', 'temperature', 'price', 'cost', 'age', 'speed', 'weight']);
+// Words of a number question that say what kind of number, not what is counted.
+const QUANTITY_WORDS = new Set(['many', 'much', 'number', 'amount', 'total', 'count', 'quantity', 'percentage', 'percent', 'proportion', 'share', 'rate', 'ratio', 'fraction', ...MEASURE_WORDS]);
+// How near a number the counted thing or the unit must be, in content terms ("1.5 million
+// humans": the number's own magnitude word sits between them).
+const BIND_WINDOW = 3;
+// A word counts as the counted thing from "related" up (see SOFT_BANDS): at 0.5, "care" and
+// "countries" would count as "people" or "students".
+const BIND_SOFT_MIN = 0.6;
+
+/** Per sentence index: the lemma ids of unit words ("km", "degree", "year", "yuan" …). */
+const unitLemmas = new WeakMap<SentenceIndex, Set<number>>();
+function unitsOf(index: SentenceIndex): Set<number> {
+  let units = unitLemmas.get(index);
+  if (!units) {
+    units = new Set();
+    index.lemmas.forEach((l, id) => {
+      if (UNITS.has(l)) units?.add(id);
+    });
+    unitLemmas.set(index, units);
+  }
+  return units;
+}
+
+/** What a number question's answer must sit next to: a unit (a measure) or the counted terms. */
+interface NumberBinding {
+  readonly measure: boolean;
+  /** Indices of the terms that say what is counted ("students" in "How many students …"). */
+  readonly counted: readonly number[];
+}
+
+function numberBinding(q: AnalyzedQuestion): NumberBinding | null {
+  if (q.kind !== 'number') return null;
+  const measure = q.tokens.some((t) => MEASURE_WORDS.has(t.lemma) || MEASURE_WORDS.has(t.key));
+  const counted: number[] = [];
+  q.terms.forEach((t, i) => {
+    if (!t.name && !t.number && !QUANTITY_WORDS.has(t.lemma) && !QUANTITY_WORDS.has(t.key)) counted.push(i);
+  });
+  // "What is the population of Heihe?": the quantity word is what the number is of.
+  if (!measure && counted.length === 0) q.terms.forEach((t, i) => (!t.name && !t.number ? counted.push(i) : undefined));
+  return { measure, counted: counted.slice(0, 1) };
+}
+
+/** 1 when the sentence states no new number next to what the question counts or measures (0 when it does). */
+function numberUnbound(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id: number) => boolean, units: Set<number>, matcher: TermMatcher): number {
+  for (let j = 0; j < sTerms.length; j++) {
+    if (!isNovelNumber(sTerms[j] as number)) continue;
+    const from = Math.max(0, j - BIND_WINDOW);
+    const to = Math.min(sTerms.length, j + BIND_WINDOW + 1);
+    if (b.measure) {
+      for (let k = j + 1; k < Math.min(sTerms.length, j + 3); k++) if (units.has(sTerms[k] as number)) return 0;
+      continue;
+    }
+    if (b.counted.length === 0) return 0;
+    const near = Int32Array.from([...sTerms.subarray(from, j), ...sTerms.subarray(j + 1, to)]);
+    const m = matcher.match(near, true);
+    if (b.counted.some((i) => (m.family[i] as number) > 0 || (m.soft[i] as number) >= BIND_SOFT_MIN)) return 0;
+  }
+  return 1;
+}
+
 /** Feature rows (candidates × PAIR_FEATURES) of a question's candidates, row-major. */
 export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[], candidates: readonly Candidate[], index: SentenceIndex, vectors: LemmaVectors): Float64Array {
   const d = PAIR_FEATURES.length;
@@ -543,6 +608,8 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   const kind = ANSWER_KINDS.indexOf(q.kind);
 
   const matcher = new TermMatcher(terms, index, vectors);
+  const binding = numberBinding(q);
+  const units = binding ? unitsOf(index) : null;
   const runs: Int32Array[] = [];
   for (const r of passages) {
     for (let s = index.chunkSentences[r.position] as number; s < (index.chunkSentences[r.position + 1] as number); s++) runs.push(rowOf(index.terms, s));
@@ -675,6 +742,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = supportMin;
     f[k++] = supportMinPassage;
     f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
+    f[k++] = binding && units ? (novelNumber ? numberUnbound(binding, sTerms, (id) => sentenceNumbers.includes(id) && !questionLemmas.has(id), units, matcher) : 1) : 0;
     for (const bit of FLAG_BITS) f[k++] = flags & bit ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
     CROSS_BITS.forEach((bit, j) => {
@@ -719,6 +787,10 @@ export function topFeatures(pair: ArrayLike<number>, scores: ArrayLike<number>):
   for (let i = 0; i < scores.length; i++) maxSupport = Math.max(maxSupport, pair[i * d + supportPassage] as number);
   f[k++] = maxSupport;
   f[k++] = at('type_missing');
+  const unbound = COLUMN.get('number_unbound') as number;
+  let allUnbound = scores.length ? 1 : 0;
+  for (let i = 0; i < scores.length; i++) allUnbound = Math.min(allUnbound, pair[i * d + unbound] as number);
+  f[k++] = allUnbound;
   return f;
 }
 
