@@ -86,6 +86,41 @@ describe('pairFeatures', () => {
   });
 });
 
+describe('number binding: a number question wants its number next to what it counts or measures', () => {
+  const source = [
+    'Population',
+    'Heihe is home to a population of over 1.5 million humans. It has two universities and 3 museums.',
+    'River',
+    'The Amur River runs 2,824 km to the sea. The river has 12 bridges.',
+  ].join('\n\n');
+  const f = heiheFixture(source);
+  const lemmaVectors = new LemmaVectors(f.index, f.lexicon);
+  const unbound = (question: string, section: string): Record<string, number> => {
+    const q = f.analyze(question);
+    const passages = f.passages(section);
+    const candidates = candidatesOf(passages, f.index);
+    const rows = pairFeatures(q, passages, candidates, f.index, lemmaVectors);
+    const col = PAIR_FEATURES.indexOf('number_unbound');
+    return Object.fromEntries(candidates.map((c, i) => [(passages[c.passage]?.chunk.text ?? '').slice(f.index.start[c.sentence], f.index.end[c.sentence]), rows[i * PAIR_FEATURES.length + col] as number]));
+  };
+
+  it('binds a count to the counted thing, not to another number of the passage', () => {
+    expect(unbound('How many humans live in Heihe?', 'Population')).toEqual({
+      'Heihe is home to a population of over 1.5 million humans.': 0,
+      'It has two universities and 3 museums.': 1,
+    });
+    expect(unbound('How many museums does Heihe have?', 'Population')['It has two universities and 3 museums.']).toBe(0);
+  });
+
+  it('binds a measure ("how long") only to a number with a unit', () => {
+    expect(unbound('How long is the Amur River?', 'River')).toEqual({ 'The Amur River runs 2,824 km to the sea.': 0, 'The river has 12 bridges.': 1 });
+  });
+
+  it('leaves questions that ask for no number alone', () => {
+    expect(Object.values(unbound('Which river runs to the sea?', 'River'))).toEqual([0, 0]);
+  });
+});
+
 describe('question-level features', () => {
   it('report the best candidate and how much of the question the corpus knows', () => {
     const q = fx.analyze('Who is the mayor of Heihe?');
