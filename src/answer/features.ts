@@ -567,7 +567,7 @@ function numberBinding(q: AnalyzedQuestion): NumberBinding | null {
     if (!t.name && !t.number && !QUANTITY_WORDS.has(t.lemma) && !QUANTITY_WORDS.has(t.key)) counted.push(i);
   });
   // "What is the population of Heihe?": the quantity word is what the number is of.
-  if (!measure && counted.length === 0) q.terms.forEach((t, i) => (!t.name && !t.number ? counted.push(i) : undefined));
+  if (!measure && counted.length === 0) for (const [i, t] of q.terms.entries()) if (!t.name && !t.number) counted.push(i);
   return { measure, counted: counted.slice(0, 1) };
 }
 
