@@ -75,7 +75,9 @@ export type AnswerMode = 'extractive' | 'llm';
  * it was given ("uncited"), repeated the instructions ("echo"), stated a number or a name its
  * cited passages do not, or said something they do not support ("unsupported").
  */
-export type CheckReason = 'uncited' | 'echo' | 'number' | 'name' | 'scope' | 'unsupported';
+/** Why the LLM claim check dropped or cut a sentence (see src/answer/claim-check.ts). */
+export const CHECK_REASONS = ['uncited', 'echo', 'number', 'name', 'scope', 'unsupported'] as const;
+export type CheckReason = (typeof CHECK_REASONS)[number];
 
 /** What the check of a model's answer removed: sentences dropped, sentences cut short, and why. */
 export interface AnswerChecks {

@@ -18,7 +18,7 @@
 import type { AnswerChecks, CheckReason } from '../types.js';
 import { tokenize, type Token } from '../text/tokenize.js';
 import type { ServingIndex } from './serving-index.js';
-import { rowOf, type SentenceIndex } from './sentence-index.js';
+import { perIndex, rowOf } from './sentence-index.js';
 import { answerSentences, checkSentenceCitations } from './citation-check.js';
 import { isCommonWord, nameBag, nameIn, quantities, quantityIn, scopeClasses, type NameBag, type Quantity } from './claim-facts.js';
 import { claimMatcher, claimSupport, passageWindows, type SupportParams } from './claim-support.js';
@@ -114,26 +114,13 @@ interface PassageFacts {
 }
 
 // Per sentence index: the lemma ids the corpus writes as names, and each source's topic names.
-const corpusNames = new WeakMap<SentenceIndex, Set<number>>();
-const topicNames = new WeakMap<SentenceIndex, Map<string, Set<string>>>();
-
-function namesOfCorpus(index: SentenceIndex): Set<number> {
-  let names = corpusNames.get(index);
-  if (!names) {
-    names = new Set(index.names.values);
-    corpusNames.set(index, names);
-  }
-  return names;
-}
+const namesOfCorpus = perIndex((index) => new Set(index.names.values));
+const topicNames = perIndex(() => new Map<string, Set<string>>());
 
 /** Names (lemmas) in at least TOPIC_SHARE of the chunks of `source`, counting their aliases. */
 function topicsOf(index: ClaimIndex, source: string): Set<string> {
   const s = index.sentences;
-  let bySource = topicNames.get(s);
-  if (!bySource) {
-    bySource = new Map();
-    topicNames.set(s, bySource);
-  }
+  const bySource = topicNames(s);
   let topics = bySource.get(source);
   if (topics) return topics;
   topics = new Set();
@@ -187,7 +174,8 @@ export class ClaimChecker {
     let f = this.facts.get(n);
     if (!f) {
       const p = this.byNumber.get(n) as GivenPassage;
-      f = { quantities: [...quantities(p.text), ...quantities(p.section)], names: nameBag([p.text, p.section]), scope: scopeClasses(tokenize(p.text)), windows: passageWindows(this.ctx.index.sentences, p.position, this.ctx.settings.window) };
+      const tokens = tokenize(p.text);
+      f = { quantities: [...quantities(p.text, tokens), ...quantities(p.section)], names: nameBag([p.text, p.section]), scope: scopeClasses(tokens), windows: passageWindows(this.ctx.index.sentences, p.position, this.ctx.settings.window) };
       this.facts.set(n, f);
     }
     return f;

@@ -144,7 +144,8 @@ export function condenseOffline(question: string, history: readonly ChatTurn[], 
     // A personal pronoun before the question's first name stands for the conversation's
     // subject ("Do they have exchanges with Russia?" after a question about Heihe University);
     // one after it has that name to stand for ("What did the Normans do after they landed?").
-    const firstName = tokens.findIndex((t) => ownNames.some((n) => wordsOf(n)[0] === t.key && t.capitalized));
+    const nameStarts = new Set(ownNames.map((n) => wordsOf(n)[0]));
+    const firstName = tokens.findIndex((t) => t.capitalized && nameStarts.has(t.key));
     const pronoun = tokens.findIndex((t) => SUBJECT_PRONOUNS.has(t.key));
     return pronoun >= 0 && pronoun < firstName ? withSubject(q) : q;
   }

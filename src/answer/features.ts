@@ -8,8 +8,8 @@
 import type { Retrieved } from '../types.js';
 import { dot, type Lexicon } from './lexicon.js';
 import { UNITS } from './claim-facts.js';
-import { ANSWER_KINDS, type AnalyzedQuestion, type QuestionTerm } from './question.js';
-import { FLAG, FLAG_NAMES, bandWidth, isYearValue, rankBand, rowOf, type SentenceIndex } from './sentence-index.js';
+import { ANSWER_KINDS, numberBinding, type AnalyzedQuestion, type NumberBinding, type QuestionTerm } from './question.js';
+import { FLAG, FLAG_NAMES, bandWidth, isYearValue, perIndex, rankBand, rowOf, type SentenceIndex } from './sentence-index.js';
 
 /** A sentence of a retrieved passage, as the answerer considers it. */
 export interface Candidate {
@@ -232,14 +232,10 @@ export class LemmaVectors {
  * cosineWithout needs for every candidate and which does not depend on the question;
  * computed on a sentence's first use (NaN until then) and kept for the generation's life.
  */
-const commonDots = new WeakMap<SentenceIndex, Float64Array>();
+const commonDots = perIndex((index) => new Float64Array(index.start.length).fill(Number.NaN));
 
 function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): number {
-  let dots = commonDots.get(index);
-  if (!dots) {
-    dots = new Float64Array(index.start.length).fill(Number.NaN);
-    commonDots.set(index, dots);
-  }
+  const dots = commonDots(index);
   let d = dots[sentence] as number;
   if (Number.isNaN(d)) {
     d = dot32(sv, index.commonDirection);
@@ -252,14 +248,10 @@ function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): 
  * Per sentence index: the value of every number lemma ("#1998" is 1998), parsed once for the
  * generation's life instead of once per candidate that states it.
  */
-const numberValues = new WeakMap<SentenceIndex, Float64Array>();
+const numberValues = perIndex((index) => Float64Array.from(index.lemmas, (lemma) => Number(lemma.slice(1))));
 
 function numberValueOf(index: SentenceIndex, id: number): number {
-  let values = numberValues.get(index);
-  if (!values) {
-    values = Float64Array.from(index.lemmas, (lemma) => Number(lemma.slice(1)));
-    numberValues.set(index, values);
-  }
+  const values = numberValues(index);
   // An id outside the vocabulary reads as Number(''), 0, as the lemma lookup it replaces did.
   return id >= 0 && id < values.length ? (values[id] as number) : 0;
 }
@@ -295,16 +287,7 @@ interface LemmaSlots {
   last: number;
 }
 
-const lemmaSlots = new WeakMap<SentenceIndex, LemmaSlots>();
-
-function lemmaSlotsOf(index: SentenceIndex): LemmaSlots {
-  let slots = lemmaSlots.get(index);
-  if (!slots) {
-    slots = { slot: new Int32Array(index.lemmas.length), stamp: new Int32Array(index.lemmas.length), last: 0 };
-    lemmaSlots.set(index, slots);
-  }
-  return slots;
-}
+const lemmaSlotsOf = perIndex((index): LemmaSlots => ({ slot: new Int32Array(index.lemmas.length), stamp: new Int32Array(index.lemmas.length), last: 0 }));
 
 /** A stamp no live matcher holds (stamps start at 1; on wrapping, every entry is cleared first). */
 function nextStamp(slots: LemmaSlots): number {
@@ -527,62 +510,34 @@ function passageMatches(matcher: TermMatcher, index: SentenceIndex, chunk: numbe
   return { sentences, section, any, support, bestFamily };
 }
 
-// "How long/far/wide …": the answer is a measure, so its number needs a unit next to it.
-const MEASURE_WORDS = new Set(['long', 'far', 'wide', 'tall', 'high', 'deep', 'old', 'big', 'large', 'length', 'distance', 'height', 'depth', 'width', 'area', 'size', 'temperature', 'price', 'cost', 'age', 'speed', 'weight']);
-// Words of a number question that say what kind of number, not what is counted.
-const QUANTITY_WORDS = new Set(['many', 'much', 'number', 'amount', 'total', 'count', 'quantity', 'percentage', 'percent', 'proportion', 'share', 'rate', 'ratio', 'fraction', ...MEASURE_WORDS]);
-// How near a number the counted thing or the unit must be, in content terms ("1.5 million
-// humans": the number's own magnitude word sits between them).
+// How near a number the counted thing must be, in content terms ("1.5 million humans": the
+// number's own magnitude word sits between them), and how soon after it a unit.
 const BIND_WINDOW = 3;
+const UNIT_WINDOW = 2;
 // A word counts as the counted thing from "related" up (see SOFT_BANDS): at 0.5, "care" and
 // "countries" would count as "people" or "students".
 const BIND_SOFT_MIN = 0.6;
 
 /** Per sentence index: the lemma ids of unit words ("km", "degree", "year", "yuan" …). */
-const unitLemmas = new WeakMap<SentenceIndex, Set<number>>();
-function unitsOf(index: SentenceIndex): Set<number> {
-  let units = unitLemmas.get(index);
-  if (!units) {
-    units = new Set();
-    index.lemmas.forEach((l, id) => {
-      if (UNITS.has(l)) units?.add(id);
-    });
-    unitLemmas.set(index, units);
-  }
-  return units;
-}
-
-/** What a number question's answer must sit next to: a unit (a measure) or the counted terms. */
-interface NumberBinding {
-  readonly measure: boolean;
-  /** Indices of the terms that say what is counted ("students" in "How many students …"). */
-  readonly counted: readonly number[];
-}
-
-function numberBinding(q: AnalyzedQuestion): NumberBinding | null {
-  if (q.kind !== 'number') return null;
-  const measure = q.tokens.some((t) => MEASURE_WORDS.has(t.lemma) || MEASURE_WORDS.has(t.key));
-  const counted: number[] = [];
-  q.terms.forEach((t, i) => {
-    if (!t.name && !t.number && !QUANTITY_WORDS.has(t.lemma) && !QUANTITY_WORDS.has(t.key)) counted.push(i);
-  });
-  // "What is the population of Heihe?": the quantity word is what the number is of.
-  if (!measure && counted.length === 0) for (const [i, t] of q.terms.entries()) if (!t.name && !t.number) counted.push(i);
-  return { measure, counted: counted.slice(0, 1) };
-}
+const unitsOf = perIndex((index): ReadonlySet<number> => new Set(index.lemmas.flatMap((lemma, id) => (UNITS.has(lemma) ? [id] : []))));
 
 /** 1 when the sentence states no new number next to what the question counts or measures (0 when it does). */
-function numberUnbound(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id: number) => boolean, units: Set<number>, matcher: TermMatcher): number {
+function numberUnbound(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id: number) => boolean, units: ReadonlySet<number>, matcher: TermMatcher): number {
+  if (!b.measure && b.counted.length === 0) {
+    for (const id of sTerms) if (isNovelNumber(id)) return 0;
+    return 1;
+  }
   for (let j = 0; j < sTerms.length; j++) {
     if (!isNovelNumber(sTerms[j] as number)) continue;
-    const from = Math.max(0, j - BIND_WINDOW);
-    const to = Math.min(sTerms.length, j + BIND_WINDOW + 1);
     if (b.measure) {
-      for (let k = j + 1; k < Math.min(sTerms.length, j + 3); k++) if (units.has(sTerms[k] as number)) return 0;
+      for (let k = j + 1; k <= Math.min(sTerms.length - 1, j + UNIT_WINDOW); k++) if (units.has(sTerms[k] as number)) return 0;
       continue;
     }
-    if (b.counted.length === 0) return 0;
-    const near = Int32Array.from([...sTerms.subarray(from, j), ...sTerms.subarray(j + 1, to)]);
+    const from = Math.max(0, j - BIND_WINDOW);
+    const to = Math.min(sTerms.length, j + BIND_WINDOW + 1);
+    const near = new Int32Array(to - from - 1);
+    near.set(sTerms.subarray(from, j));
+    near.set(sTerms.subarray(j + 1, to), j - from);
     const m = matcher.match(near, true);
     if (b.counted.some((i) => (m.family[i] as number) > 0 || (m.soft[i] as number) >= BIND_SOFT_MIN)) return 0;
   }

@@ -53,7 +53,14 @@ export interface AnalyzedQuestion {
 const FRAME_WORDS = new Set(['know', 'find', 'info', 'information', 'anything', 'something', 'thing', 'mention', 'say', 'exist', 'called', 'call', 'one', 'anyone', 'someone', 'happen', 'occur', 'take', 'place']);
 
 const DATE_NOUNS = new Set(['year', 'date', 'century', 'decade', 'month', 'day', 'time', 'era', 'period', 'age']);
-const NUMBER_NOUNS = new Set(['number', 'percentage', 'percent', 'amount', 'population', 'size', 'area', 'height', 'length', 'distance', 'temperature', 'price', 'cost', 'rate', 'total', 'proportion', 'fraction', 'quantity', 'count', 'speed', 'weight', 'depth', 'width', 'age', 'ratio']);
+// "How long/far/…" and the nouns of a measure: the answer is a number with a unit.
+const MEASURE_ADJECTIVES = ['long', 'far', 'wide', 'tall', 'high', 'deep', 'old', 'big', 'large'];
+const MEASURE_NOUNS = ['length', 'distance', 'height', 'depth', 'width', 'area', 'size', 'temperature', 'price', 'cost', 'age', 'speed', 'weight'];
+// Nouns that say what kind of number a question wants, not what is counted.
+const COUNT_NOUNS = ['number', 'percentage', 'percent', 'amount', 'rate', 'total', 'proportion', 'fraction', 'quantity', 'count', 'ratio'];
+const NUMBER_NOUNS = new Set([...MEASURE_NOUNS, ...COUNT_NOUNS, 'population']);
+const MEASURE_WORDS = new Set([...MEASURE_ADJECTIVES, ...MEASURE_NOUNS]);
+const QUANTITY_WORDS = new Set(['many', 'much', 'share', ...COUNT_NOUNS, ...MEASURE_WORDS]);
 const PLACE_NOUNS = new Set(['city', 'country', 'place', 'region', 'river', 'state', 'town', 'province', 'location', 'continent', 'island', 'nation', 'county', 'district', 'area', 'street', 'village', 'capital', 'site', 'territory', 'mountain', 'sea', 'ocean', 'lake', 'port', 'border']);
 const PERSON_NOUNS = new Set(['person', 'man', 'woman', 'leader', 'king', 'queen', 'president', 'ruler', 'emperor', 'author', 'writer', 'scientist', 'founder', 'inventor', 'people', 'group', 'general', 'pope', 'duke', 'prince', 'minister', 'mayor', 'player', 'artist', 'composer', 'philosopher']);
 const AUXILIARIES = new Set(['is', 'are', 'was', 'were', 'do', 'does', 'did', 'can', 'could', 'has', 'have', 'had', 'will', 'would', 'should', 'may', 'might']);
@@ -67,7 +74,7 @@ export function answerKind(tokens: readonly Token[]): AnswerKind {
   if (how >= 0) {
     const next = keys[how + 1] ?? '';
     if (next === 'many' || next === 'much') return 'number';
-    if (['long', 'old', 'far', 'large', 'big', 'tall', 'high', 'often', 'deep', 'wide', 'fast'].includes(next)) return next === 'long' && keys.includes('ago') ? 'date' : 'number';
+    if (MEASURE_ADJECTIVES.includes(next) || next === 'often' || next === 'fast') return next === 'long' && keys.includes('ago') ? 'date' : 'number';
   }
   if (at('when') >= 0) return 'date';
   if (at('why') >= 0) return 'reason';
@@ -87,6 +94,24 @@ export function answerKind(tokens: readonly Token[]): AnswerKind {
   if (how >= 0) return 'manner';
   if (AUXILIARIES.has(keys[0] ?? '')) return 'yesno';
   return 'other';
+}
+
+/** What a number question's answer must sit next to: a unit (a measure) or the counted term. */
+export interface NumberBinding {
+  readonly measure: boolean;
+  /** Index of the term that says what is counted ("students" in "How many students …"), if any. */
+  readonly counted: readonly number[];
+}
+
+/** The binding a question asks of its number (null when it asks for no number). */
+export function numberBinding(q: Pick<AnalyzedQuestion, 'kind' | 'tokens' | 'terms'>): NumberBinding | null {
+  if (q.kind !== 'number') return null;
+  const measure = q.tokens.some((t) => MEASURE_WORDS.has(t.lemma) || MEASURE_WORDS.has(t.key));
+  const plain = (t: QuestionTerm): boolean => !t.name && !t.number;
+  let counted = q.terms.findIndex((t) => plain(t) && !QUANTITY_WORDS.has(t.lemma) && !QUANTITY_WORDS.has(t.key));
+  // "What is the population of Heihe?": the quantity word is what the number is of.
+  if (counted < 0 && !measure) counted = q.terms.findIndex(plain);
+  return { measure, counted: counted < 0 ? [] : [counted] };
 }
 
 /** Corpus specificity of a term held by `df` of `n` chunks, in [0, 1] whatever the corpus size. */
@@ -123,14 +148,15 @@ export function compoundParts(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank
   const min = COMPOUND_PART_MIN_LETTERS;
   index.lemmas.forEach((word, id) => {
     if (word.length < 2 * min || !/^[a-z]+$/.test(word)) return;
+    const whole = lexicon.vector(word);
+    if (!whole) return;
     for (let cut = min; cut <= word.length - min; cut++) {
       const head = word.slice(0, cut);
       const tail = word.slice(cut);
       if (lexicon.rank(head) >= COMPOUND_PART_MAX_RANK || lexicon.rank(tail) >= COMPOUND_PART_MAX_RANK) continue;
-      const whole = lexicon.vector(word);
       for (const part of [head, tail]) {
         const v = lexicon.vector(part);
-        if (known.has(part) || !whole || !v || dot(v, whole) < COMPOUND_PART_MIN_COSINE) continue;
+        if (known.has(part) || !v || dot(v, whole) < COMPOUND_PART_MIN_COSINE) continue;
         (parts.get(part) ?? parts.set(part, []).get(part))?.push(id);
       }
     }

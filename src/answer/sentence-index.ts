@@ -275,3 +275,19 @@ export function buildSentenceIndex(chunks: readonly Chunk[], lexicon: Lexicon): 
     aliases: mineAliases(chunks.map((c) => c.text)),
   };
 }
+
+/**
+ * A value derived from a sentence index and kept for its life (one generation): made on first
+ * use, then shared by every question. Keyed weakly, so a replaced generation's go with it.
+ */
+export function perIndex<T>(make: (index: SentenceIndex) => T): (index: SentenceIndex) => T {
+  const made = new WeakMap<SentenceIndex, T>();
+  return (index) => {
+    let value = made.get(index);
+    if (value === undefined) {
+      value = make(index);
+      made.set(index, value);
+    }
+    return value;
+  };
+}

@@ -3,6 +3,7 @@
  * also refuses prototype-pollution keys such as "__proto__").
  */
 import { z } from 'zod';
+import { CHECK_REASONS } from '../types.js';
 
 export const MAX_QUESTION_CHARS = 2000;
 export const MAX_HISTORY_TURNS = 20;
@@ -89,7 +90,7 @@ export const answerChecksSchema = z
     dropped: z.number().int().min(0).meta({ description: 'Sentences removed: each failed against the passages it cites.' }),
     trimmed: z.number().int().min(0).meta({ description: 'Sentences kept with an unsupported part (a clause of their own) removed.' }),
     reasons: z
-      .partialRecord(z.enum(['uncited', 'echo', 'number', 'name', 'scope', 'unsupported']), z.number().int().min(1))
+      .partialRecord(z.enum(CHECK_REASONS), z.number().int().min(1))
       .meta({
         description:
           'How many dropped or trimmed sentences each reason accounts for: `uncited` (no marker naming a passage given), `echo` (repeats the instructions), `number` / `name` (states a number or a name no passage it cites states), `unsupported` (its content is not supported by the passages it cites).',

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { Answer, AnswerChecks, Citation } from '../../src/types.js';
+import { CHECK_REASONS, type Answer, type AnswerChecks, type Citation } from '../../src/types.js';
 import { json, readSse, type SseEvent } from './sse.js';
 
 export type { Answer, AnswerChecks, Citation };
@@ -102,7 +102,7 @@ export function expectChecks(c: AnswerChecks): void {
   expect(c.dropped + c.trimmed).toBeLessThanOrEqual(c.sentences);
   const reasons = Object.entries(c.reasons);
   for (const [reason, n] of reasons) {
-    expect(['uncited', 'echo', 'number', 'name', 'scope', 'unsupported']).toContain(reason);
+    expect(CHECK_REASONS).toContain(reason);
     expect(Number.isInteger(n) && (n ?? 0) > 0).toBe(true);
   }
   expect(reasons.reduce((sum, [, n]) => sum + (n ?? 0), 0)).toBe(c.dropped + c.trimmed);
