@@ -514,8 +514,9 @@ function passageMatches(matcher: TermMatcher, index: SentenceIndex, chunk: numbe
 // number's own magnitude word sits between them), and how soon after it a unit.
 const BIND_WINDOW = 3;
 const UNIT_WINDOW = 2;
-// A word counts as the counted thing from "related" up (see SOFT_BANDS): at 0.5, "care" and
-// "countries" would count as "people" or "students".
+// A word counts as the counted thing from "related" up (see SOFT_BANDS): at 0.5, "care" would
+// count as "people" (cosine 0.58); "countries" still does (0.62), so the feature is noisy and
+// the ranker and the refusal weigh it as such.
 const BIND_SOFT_MIN = 0.6;
 
 /** Per sentence index: the lemma ids of unit words ("km", "degree", "year", "yuan" …). */
