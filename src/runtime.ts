@@ -10,6 +10,7 @@ import { reindex, reindexDepsFor, type ReindexDeps } from './ingest/reindex.js';
 import type { LoadedGeneration } from './index-store/generation.js';
 import { openLiveGeneration } from './index-store/open-live.js';
 import { loadLocalEmbeddings } from './embeddings/load-local.js';
+import { loadWordNet } from './text/load-wordnet.js';
 import { createEmbeddingPort, lexiconOf, sentenceFeaturesOf } from './embeddings/port.js';
 import type { Lexicon } from './answer/lexicon.js';
 import type { LlmClient } from './answer/llm-client.js';
@@ -92,13 +93,13 @@ export async function loadClaimSettings(file: string = DEFAULT_CLAIM_CHECK_FILE)
 
 /** What the re-index child stores with a generation: its refusal calibration (see serving-index.ts). */
 export async function calibratorFor(config: Config): Promise<GenerationCalibrator> {
-  const [glove, model, { bank, id: bankId }] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
+  const [glove, thesaurus, model, { bank, id: bankId }] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir), loadWordNet(), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
   const embedding = await createEmbeddingPort(config, glove);
-  return generationCalibrator({ embeddings: embedding.embeddings, lexicon: lexiconOf(glove), model, bank, bankId });
+  return generationCalibrator({ embeddings: embedding.embeddings, lexicon: lexiconOf(glove), thesaurus, model, bank, bankId });
 }
 
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
-  const [glove, model, { bank, id: bankId }, claims] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank), loadClaimSettings()]);
+  const [glove, thesaurus, model, { bank, id: bankId }, claims] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadWordNet(), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank), loadClaimSettings()]);
   const embedding = await createEmbeddingPort(config, glove);
   const lexicon = lexiconOf(glove);
   let llm: LlmClient | null = null;
@@ -108,7 +109,7 @@ export async function createRuntime(config: Config, log: (m: string) => void = (
   }
   const askDeps: AskDeps = { llm, claims, llmDeadlineMs: config.openai.timeoutMs, onWarning: (m, err) => log(`${m}: ${(err as Error)?.message ?? err}`) };
 
-  const servingDeps = { embeddings: embedding.embeddings, lexicon, model, bank, bankId, log };
+  const servingDeps = { embeddings: embedding.embeddings, lexicon, thesaurus, model, bank, bankId, log };
   const reindexDeps = (overrides: Partial<ReindexDeps> = {}): ReindexDeps =>
     reindexDepsFor(config, embedding, { sentences: sentenceFeaturesOf(lexicon), calibrate: generationCalibrator(servingDeps), ...overrides });
   const toServing = (gen: LoadedGeneration): Promise<ServingIndex> => toServingIndex(gen, { ...servingDeps, sliced: true });

@@ -74,6 +74,9 @@ export const PAIR_FEATURES: readonly string[] = [
   'support_min_passage', // the same over the whole passage
   'type_missing', // the question asks for a number, date, person or place and the sentence states none it does not already name
   'number_unbound', // the question asks for a number and the sentence states none next to what is asked about (a unit for "how long", the counted thing for "how many")
+  'cov_related', // specificity-weighted share of question terms in the sentence by word family or a WordNet direct relative
+  'cov_kin', // ... or a WordNet sibling
+  'related_all_window', // 1 when every question term is in the sentence or the one before it, by word family or a WordNet direct relative
   ...FLAG_NAMES.map((f) => `flag_${f}`),
   ...ANSWER_KINDS.flatMap((k) => CROSSED_FLAGS.map((f) => `${k}_x_${f}`)),
 ];
@@ -95,6 +98,9 @@ export const TOP_FEATURES: readonly string[] = [
   'max_support_min_passage', // the best support_min_passage of any candidate
   'top_type_missing',
   'all_number_unbound', // no candidate states a number next to what the question asks about (0 for questions that ask for no number)
+  'top_cov_related',
+  'max_cov_related', // the best cov_related of any candidate
+  'max_related_all_window', // some candidate has every question term (related_all_window)
 ];
 
 /** Question-level features from the question and the corpus alone. */
@@ -108,6 +114,8 @@ export const CORPUS_FEATURES: readonly string[] = [
   'unknown_information', // same for terms it does not use
   'terms_log',
   'no_terms',
+  'unrelated_share_idf', // specificity-weighted share of question terms the corpus neither uses nor uses a WordNet direct relative of
+  'unrelated_any',
 ];
 
 export const QUESTION_FEATURES: readonly string[] = [...TOP_FEATURES, ...CORPUS_FEATURES];
@@ -271,6 +279,42 @@ export interface TermMatches {
   exact: Float64Array;
   family: Float64Array;
   soft: Float64Array;
+  /** 1 when the term is there by word family or a WordNet direct relative (synonym, hypernym …). */
+  related: Float64Array;
+  /** ... or a WordNet sibling. */
+  kin: Float64Array;
+}
+
+// Which terms each corpus lemma is a WordNet relative of, as bit masks over term indices: a
+// question's first 31 terms (an Int32 holds 31 bits besides its sign; questions have a handful,
+// and terms past the 31st match by word family only).
+const RELATIVE_TERMS = 31;
+
+/**
+ * Per sentence index: for each lemma, the bit masks of the terms it is a direct relative / a
+ * sibling of, valid where `stamp` holds the owning matcher's stamp. The arrays are shared by a
+ * generation's matchers (allocated once, never zeroed per question); the matcher that wrote
+ * them last owns them, and another one writes its own masks again before matching (match is
+ * synchronous), so matchers alive at the same time stay correct.
+ */
+interface RelativeMasks {
+  readonly stamp: Int32Array;
+  readonly direct: Int32Array;
+  readonly sibling: Int32Array;
+  owner: number;
+  last: number;
+}
+
+const relativeMasksOf = perIndex((index): RelativeMasks => ({ stamp: new Int32Array(index.lemmas.length), direct: new Int32Array(index.lemmas.length), sibling: new Int32Array(index.lemmas.length), owner: 0, last: 0 }));
+
+/** A stamp no live matcher holds for these masks (as nextStamp). */
+function nextMaskStamp(masks: RelativeMasks): number {
+  if (masks.last >= 0x7fffffff) {
+    masks.stamp.fill(0);
+    masks.owner = 0;
+    masks.last = 0;
+  }
+  return ++masks.last;
 }
 
 /**
@@ -322,6 +366,9 @@ export class TermMatcher {
   private rows = 0;
   /** Scratch: the vectors of a run's lemmas whose cosines are not computed yet. */
   private readonly fresh: Float32Array[] = [];
+  private readonly masks: RelativeMasks;
+  private readonly maskStamp: number;
+  private readonly hasRelatives: boolean;
   constructor(
     private readonly terms: readonly QuestionTerm[],
     private readonly index: SentenceIndex,
@@ -338,8 +385,35 @@ export class TermMatcher {
     this.softVectors = soft.map((i) => (terms[i] as QuestionTerm).vector as Float32Array);
     this.slots = lemmaSlotsOf(index);
     this.stamp = nextStamp(this.slots);
+    this.masks = relativeMasksOf(index);
+    this.maskStamp = nextMaskStamp(this.masks);
+    this.hasRelatives = terms.some((t, i) => i < RELATIVE_TERMS && t.relatives.direct.length + t.relatives.siblings.length > 0);
     // Room for the lemmas of about ten passages (Heihe's questions meet ~300), so it rarely grows.
     this.cosines = new Float64Array(soft.length * 512);
+  }
+
+  /** Writes this matcher's relative masks into the shared arrays, unless it wrote them last (see RelativeMasks). */
+  private ownMasks(): void {
+    const masks = this.masks;
+    if (masks.owner === this.maskStamp) return;
+    masks.owner = this.maskStamp;
+    const n = Math.min(this.terms.length, RELATIVE_TERMS);
+    for (let i = 0; i < n; i++) {
+      const { direct, siblings } = (this.terms[i] as QuestionTerm).relatives;
+      for (const [ids, bits] of [
+        [direct, masks.direct],
+        [siblings, masks.sibling],
+      ] as const) {
+        for (const id of ids) {
+          if (masks.stamp[id] !== this.maskStamp) {
+            masks.stamp[id] = this.maskStamp;
+            masks.direct[id] = 0;
+            masks.sibling[id] = 0;
+          }
+          bits[id] = (bits[id] as number) | (1 << i);
+        }
+      }
+    }
   }
 
   /** The lemma's slot for this matcher: 0 unless this matcher set it (the arrays are shared, see LemmaSlots). */
@@ -398,11 +472,23 @@ export class TermMatcher {
 
   match(run: Int32Array, withSoft: boolean): TermMatches {
     const n = this.terms.length;
-    const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n) };
+    const m: TermMatches = { exact: new Float64Array(n), family: new Float64Array(n), soft: new Float64Array(n), related: new Float64Array(n), kin: new Float64Array(n) };
     const { exact, family, soft } = m;
     const { lemmaIds, stemIds, softTerms } = this;
     const width = softTerms.length;
     if (withSoft && width > 0) this.computeCosines(run);
+    let directBits = 0;
+    let siblingBits = 0;
+    if (this.hasRelatives) {
+      this.ownMasks();
+      const { stamp, direct, sibling } = this.masks;
+      for (let k = 0; k < run.length; k++) {
+        const id = run[k] as number;
+        if (stamp[id] !== this.maskStamp) continue;
+        directBits |= direct[id] as number;
+        siblingBits |= sibling[id] as number;
+      }
+    }
     for (let k = 0; k < run.length; k++) {
       const id = run[k] as number;
       const stem = this.index.stemOf[id];
@@ -427,6 +513,9 @@ export class TermMatcher {
     for (let i = 0; i < n; i++) {
       if (exact[i]) family[i] = 1;
       if (family[i]) soft[i] = 1;
+      const bit = i < RELATIVE_TERMS ? 1 << i : 0;
+      if (family[i] || directBits & bit) m.related[i] = 1;
+      if (m.related[i] || siblingBits & bit) m.kin[i] = 1;
     }
     return m;
   }
@@ -540,6 +629,7 @@ function numberUnbound(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id:
     near.set(sTerms.subarray(from, j));
     near.set(sTerms.subarray(j + 1, to), j - from);
     const m = matcher.match(near, true);
+    // By word family, a close word vector, or WordNet kin ("populace" and "humans" are siblings of "population").
     if (b.counted.some((i) => (m.family[i] as number) > 0 || (m.soft[i] as number) >= BIND_SOFT_MIN)) return 0;
   }
   return 1;
@@ -699,6 +789,11 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = supportMinPassage;
     f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
     f[k++] = binding && units ? (novelNumber ? numberUnbound(binding, sTerms, (id) => sentenceNumbers.includes(id) && !questionLemmas.has(id), units, matcher) : 1) : 0;
+    f[k++] = weighted(m.related, idf, idfTotal);
+    f[k++] = weighted(m.kin, idf, idfTotal);
+    let allRelated = 1;
+    for (let i = 0; i < nt; i++) if (!m.related[i] && !(prev && prev.related[i])) allRelated = 0;
+    f[k++] = allRelated;
     for (const bit of FLAG_BITS) f[k++] = flags & bit ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
     CROSS_BITS.forEach((bit, j) => {
@@ -727,30 +822,42 @@ export function topFeatures(pair: ArrayLike<number>, scores: ArrayLike<number>):
   let z = 0;
   for (let i = 0; i < scores.length; i++) z += Math.exp((scores[i] as number) - best);
   const at = (name: string): number => pair[top * d + (COLUMN.get(name) as number)] as number;
-  let maxExact = 0;
-  const exact = COLUMN.get('cov_exact') as number;
-  for (let i = 0; i < scores.length; i++) maxExact = Math.max(maxExact, pair[i * d + exact] as number);
   let k = 0;
   f[k++] = best;
   f[k++] = Number.isFinite(second) ? best - second : 0;
   f[k++] = 1 / z;
   for (const name of ['cov_family', 'cov_soft', 'cov_passage', 'names_matched', 'unmatched_rare', 'sim']) f[k++] = at(name);
-  f[k++] = maxExact;
+  f[k++] = columnMax(pair, scores.length, 'cov_exact');
   f[k++] = at('support_min');
   f[k++] = at('support_min_passage');
-  const supportPassage = COLUMN.get('support_min_passage') as number;
-  let maxSupport = 0;
-  for (let i = 0; i < scores.length; i++) maxSupport = Math.max(maxSupport, pair[i * d + supportPassage] as number);
-  f[k++] = maxSupport;
+  f[k++] = columnMax(pair, scores.length, 'support_min_passage');
   f[k++] = at('type_missing');
-  const unbound = COLUMN.get('number_unbound') as number;
-  let allUnbound = scores.length ? 1 : 0;
-  for (let i = 0; i < scores.length; i++) allUnbound = Math.min(allUnbound, pair[i * d + unbound] as number);
-  f[k++] = allUnbound;
+  f[k++] = columnMin(pair, scores.length, 'number_unbound');
+  f[k++] = at('cov_related');
+  f[k++] = columnMax(pair, scores.length, 'cov_related');
+  f[k++] = columnMax(pair, scores.length, 'related_all_window');
   return f;
 }
 
 const COLUMN = new Map(PAIR_FEATURES.map((name, i) => [name, i]));
+
+/** The smallest value of a 0/1 pair feature over a question's `rows` candidates (0 when none). */
+function columnMin(pair: ArrayLike<number>, rows: number, name: string): number {
+  const d = PAIR_FEATURES.length;
+  const c = COLUMN.get(name) as number;
+  let min = rows ? 1 : 0;
+  for (let i = 0; i < rows; i++) min = Math.min(min, pair[i * d + c] as number);
+  return min;
+}
+
+/** The largest value of a pair feature over a question's `rows` candidates (0 when none). */
+function columnMax(pair: ArrayLike<number>, rows: number, name: string): number {
+  const d = PAIR_FEATURES.length;
+  const c = COLUMN.get(name) as number;
+  let max = 0;
+  for (let i = 0; i < rows; i++) max = Math.max(max, pair[i * d + c] as number);
+  return max;
+}
 
 /** CORPUS_FEATURES: how much of the question the corpus knows, on a scale of its own vocabulary. */
 export function corpusFeatures(q: AnalyzedQuestion, index: SentenceIndex, lexiconSize: number): Float64Array {
@@ -759,6 +866,8 @@ export function corpusFeatures(q: AnalyzedQuestion, index: SentenceIndex, lexico
   const rarityTotal = terms.reduce((a, t) => a + t.rarity, 0);
   const idfTotal = terms.reduce((a, t) => a + t.idf, 0);
   let unknownIdf = 0;
+  let unrelatedIdf = 0;
+  let unrelated = 0;
   let unknownRarity = 0;
   let knownInfo = 0;
   let unknownInfo = 0;
@@ -776,6 +885,10 @@ export function corpusFeatures(q: AnalyzedQuestion, index: SentenceIndex, lexico
       unknownRarity += t.rarity;
       unknownIdf += t.idf;
       unknownInfo += info;
+      if (t.relatives.direct.length === 0) {
+        unrelatedIdf += t.idf;
+        unrelated++;
+      }
     }
   }
   const unknown = terms.length - known;
@@ -789,5 +902,7 @@ export function corpusFeatures(q: AnalyzedQuestion, index: SentenceIndex, lexico
   f[k++] = unknown ? unknownInfo / unknown : 0;
   f[k++] = Math.log1p(terms.length);
   f[k++] = terms.length === 0 ? 1 : 0;
+  f[k++] = idfTotal > 0 ? unrelatedIdf / idfTotal : 0;
+  f[k++] = unrelated > 0 ? 1 : 0;
   return f;
 }

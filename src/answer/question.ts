@@ -7,6 +7,7 @@
 import { tokenize, type Token } from '../text/tokenize.js';
 import { dot, type Lexicon } from './lexicon.js';
 import type { SentenceIndex } from './sentence-index.js';
+import type { Thesaurus } from '../text/wordnet.js';
 
 /**
  * What a question asks for, from its question words (a closed class, so a table is the
@@ -36,7 +37,17 @@ export interface QuestionTerm {
   readonly name: boolean;
   readonly number: boolean;
   readonly vector: Float32Array | null;
+  /** Corpus words WordNet relates to the term (see CorpusRelatives); none for names and numbers. */
+  readonly relatives: CorpusRelatives;
 }
+
+/** Corpus words (lemma ids) WordNet relates to a word: directly (a synonym, hypernym, derivation …) or as a sibling. */
+export interface CorpusRelatives {
+  readonly direct: Int32Array;
+  readonly siblings: Int32Array;
+}
+
+const NO_CORPUS_RELATIVES: CorpusRelatives = { direct: new Int32Array(0), siblings: new Int32Array(0) };
 
 export interface AnalyzedQuestion {
   readonly text: string;
@@ -129,6 +140,8 @@ export interface Vocabulary {
   stemId(stem: string): number;
   /** Corpus words (lemma ids) that `word`, which the corpus never uses, is a part of: "rain" → "rainfall". */
   compoundsOf(word: string): readonly number[];
+  /** The corpus words WordNet relates to a lemma. */
+  relativesOf(lemma: string): CorpusRelatives;
 }
 
 // Closed compounds ("rainfall", "worldwide", "database") are split into two parts of at least
@@ -164,11 +177,26 @@ export function compoundParts(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank
   return parts;
 }
 
-export function vocabularyOf(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank' | 'vector'>): Vocabulary {
+// Questions repeat their words: the corpus relatives of a word are remembered, up to this many
+// words (a stream of unique strings cannot grow the memo without limit; it is cleared instead).
+const RELATIVES_MEMO_LIMIT = 20_000;
+
+export function vocabularyOf(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank' | 'vector'>, thesaurus: Thesaurus): Vocabulary {
   const lemmas = new Map(index.lemmas.map((l, i) => [l, i]));
   const stems = new Map(index.stems.map((s, i) => [s, i]));
   const compounds = compoundParts(index, lexicon);
-  return { lemmaId: (l) => lemmas.get(l) ?? -1, stemId: (s) => stems.get(s) ?? -1, compoundsOf: (w) => compounds.get(w) ?? [] };
+  const memo = new Map<string, CorpusRelatives>();
+  const inCorpus = (words: readonly string[]): Int32Array => Int32Array.from(words.flatMap((w) => (lemmas.has(w) ? [lemmas.get(w) as number] : [])));
+  const relativesOf = (lemma: string): CorpusRelatives => {
+    let r = memo.get(lemma);
+    if (r) return r;
+    const { direct, siblings } = thesaurus.relatives(lemma);
+    r = direct.length + siblings.length ? { direct: inCorpus(direct), siblings: inCorpus(siblings) } : NO_CORPUS_RELATIVES;
+    if (memo.size >= RELATIVES_MEMO_LIMIT) memo.clear();
+    memo.set(lemma, r);
+    return r;
+  };
+  return { lemmaId: (l) => lemmas.get(l) ?? -1, stemId: (s) => stems.get(s) ?? -1, compoundsOf: (w) => compounds.get(w) ?? [], relativesOf };
 }
 
 /** Analyses `text` against a corpus (its sentence index and vocabulary) and the lexicon. */
@@ -205,6 +233,7 @@ export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: 
     const rank = lexicon.rank(t.key);
     // The first word of a question is capitalised by convention: a name only when written in capitals.
     const name = t.number === null && t.capitalized && (i > 0 || /^\p{Lu}{2,}/u.test(text.slice(t.start, t.end)));
+    const number = t.number !== null && t.digits;
     terms.push({
       lemma: t.lemma,
       key: t.key,
@@ -216,8 +245,9 @@ export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: 
       rarity: rarityOf(rank, lexicon.size),
       rank,
       name,
-      number: t.number !== null && t.digits,
+      number,
       vector: lexicon.vector(t.key) ?? lexicon.vector(t.lemma),
+      relatives: name || number || t.number !== null ? NO_CORPUS_RELATIVES : vocabulary.relativesOf(t.lemma),
     });
     termAt.push(i);
   });

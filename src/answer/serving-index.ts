@@ -12,6 +12,7 @@ import { runNow, runSliced, type Steps } from '../sliced.js';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { IndexManifest } from '../types.js';
 import type { Lexicon } from './lexicon.js';
+import type { Thesaurus } from '../text/wordnet.js';
 import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary } from './question.js';
 import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
@@ -38,6 +39,8 @@ export interface ServingIndex {
 export interface ServingDeps {
   readonly embeddings: EmbeddingsInterface;
   readonly lexicon: Lexicon;
+  /** WordNet's word relations, for matching question words to related corpus words. */
+  readonly thesaurus: Thesaurus;
   readonly model: AnswererModel;
   /** Off-topic questions to calibrate refusals with; null leaves the corpus uncalibrated. */
   readonly bank: OffTopicBank | null;
@@ -117,7 +120,7 @@ function* retrieverSteps(gen: LoadedGeneration, deps: ServingDeps): Steps<{ sent
 
 export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): Promise<ServingIndex> {
   const { sentences, retriever } = deps.sliced ? await runSliced(retrieverSteps(gen, deps)) : runNow(retrieverSteps(gen, deps));
-  const vocabulary = vocabularyOf(sentences, deps.lexicon);
+  const vocabulary = vocabularyOf(sentences, deps.lexicon, deps.thesaurus);
   const base = {
     name: gen.name,
     version: gen.manifest.version,

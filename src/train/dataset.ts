@@ -16,6 +16,7 @@ import { Document } from '@langchain/core/documents';
 import { buildSentenceIndex, type SentenceIndex } from '../answer/sentence-index.js';
 import { toServingIndex, type ServingIndex } from '../answer/serving-index.js';
 import type { Lexicon } from '../answer/lexicon.js';
+import type { Thesaurus } from '../text/wordnet.js';
 import type { AnswererModel } from '../answer/model.js';
 import { candidatesOf, corpusFeatures, pairFeatures, PAIR_FEATURES } from '../answer/features.js';
 import { READ_PASSAGES, quotable } from '../answer/extractive.js';
@@ -54,7 +55,7 @@ export interface BuiltCorpus {
 }
 
 /** Indexes documents in memory with the ingest pipeline (chunks, embeddings, HNSW, sentence index). */
-export async function buildCorpus(name: string, articles: readonly Article[], embeddings: EmbeddingsInterface & { info?: unknown }, embeddingInfo: { provider: 'local'; model: string; dimensions: number }, lexicon: Lexicon, model: AnswererModel): Promise<BuiltCorpus> {
+export async function buildCorpus(name: string, articles: readonly Article[], embeddings: EmbeddingsInterface & { info?: unknown }, embeddingInfo: { provider: 'local'; model: string; dimensions: number }, lexicon: Lexicon, thesaurus: Thesaurus, model: AnswererModel): Promise<BuiltCorpus> {
   const docs: SourceDoc[] = articles.map((a) => a.doc);
   const { data } = await buildGeneration(docs, { chunker: DEFAULT_CHUNKER, embedding: { embeddings, info: embeddingInfo }, now: new Date(0), sentences: (chunks) => buildSentenceIndex(chunks, lexicon) });
   // An in-memory HNSW index over the same vectors (training writes nothing to disk).
@@ -63,7 +64,7 @@ export async function buildCorpus(name: string, articles: readonly Article[], em
   const rows = data.chunks.map((_c, i) => Array.from(data.vectors.subarray(i * dims, (i + 1) * dims)));
   await store.addVectors(rows, data.chunks.map((c) => new Document({ pageContent: c.text, metadata: { chunkId: c.id } })));
   store.index.setEf(SEARCH_EF);
-  const serving = await toServingIndex({ ...data, name, store }, { embeddings, lexicon, model, bank: null });
+  const serving = await toServingIndex({ ...data, name, store }, { embeddings, lexicon, thesaurus, model, bank: null });
   return { name, articles: new Set(articles.map((a) => a.title)), serving, sentences: serving.sentences, chunks: data.chunks, sources: new Map(articles.map((a) => [a.title, a.doc.path])) };
 }
 

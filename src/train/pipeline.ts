@@ -7,6 +7,7 @@
 import { rowOf, type SentenceIndex } from '../answer/sentence-index.js';
 import type { LocalGloveEmbeddings } from '../embeddings/local-glove.js';
 import type { Lexicon } from '../answer/lexicon.js';
+import type { Thesaurus } from '../text/wordnet.js';
 import { untrainedModel } from '../answer/model.js';
 import { DEFAULT_EXTRACTIVE, sentenceOverlap } from '../answer/extractive.js';
 import type { OffTopicBank } from '../answer/calibration.js';
@@ -24,6 +25,7 @@ export interface PipelineInput {
   readonly sharedQuestions: ReadonlySet<string>;
   readonly glove: LocalGloveEmbeddings;
   readonly lexicon: Lexicon;
+  readonly thesaurus: Thesaurus;
   readonly bankPerArticle: number;
   readonly adversarialPerArticle: number;
   readonly corruptEvery: number;
@@ -47,7 +49,7 @@ export interface PipelineResult {
 export const DUPLICATE_OVERLAP = 0.8;
 
 export async function trainPipeline(input: PipelineInput): Promise<PipelineResult> {
-  const { squad, heihe, glove, lexicon } = input;
+  const { squad, heihe, glove, lexicon, thesaurus } = input;
   const log = input.log ?? (() => {});
   const opts = { adversarialPerArticle: input.adversarialPerArticle, corruptEvery: input.corruptEvery };
   const sharedQuestions = input.sharedQuestions;
@@ -63,7 +65,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
   const runs: Run[] = [];
   const built: BuiltCorpus[] = [];
   for (const spec of specs) {
-    const corpus = await buildCorpus(spec.name, spec.articles.map((t) => byTitle.get(t) as Article), glove, glove.info, lexicon, placeholder);
+    const corpus = await buildCorpus(spec.name, spec.articles.map((t) => byTitle.get(t) as Article), glove, glove.info, lexicon, thesaurus, placeholder);
     built.push(corpus);
     const inCorpus = new Set(spec.articles);
     let count = 0;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { candidatesOf, corpusFeatures, CORPUS_FEATURES, pairFeatures, PAIR_FEATURES, topFeatures, TOP_FEATURES, LemmaVectors, TermMatcher } from '../../src/answer/features.js';
 import { FLAG, rowOf } from '../../src/answer/sentence-index.js';
-import { heiheFixture } from '../helpers/answer-fixture.js';
+import { heiheFixture, HEIHE_LEXICON, HEIHE_SOURCE } from '../helpers/answer-fixture.js';
+import type { Thesaurus } from '../../src/text/wordnet.js';
 
 const fx = heiheFixture();
 const vectors = new LemmaVectors(fx.index, fx.lexicon);
@@ -169,5 +170,69 @@ describe('TermMatcher', () => {
     }
     expect(gotA).toEqual(expectedA);
     expect(gotB).toEqual(expectedB);
+  });
+});
+
+describe('WordNet relatives', () => {
+  // A thesaurus with a few relations (the real one is tested in tests/text/wordnet.test.ts).
+  const relations: Record<string, { direct?: string[]; siblings?: string[] }> = {
+    populace: { direct: ['people', 'population'] },
+    frosty: { siblings: ['cold', 'warm'] },
+    resident: { direct: ['human'] },
+  };
+  const thesaurus: Thesaurus = { relatives: (w) => ({ direct: relations[w]?.direct ?? [], siblings: relations[w]?.siblings ?? [] }) };
+  const wx = heiheFixture(HEIHE_SOURCE, HEIHE_LEXICON, thesaurus);
+  const wxVectors = new LemmaVectors(wx.index, wx.lexicon);
+  const rowsOf = (question: string, ...sections: string[]): Map<string, Record<string, number>> => {
+    const q = wx.analyze(question);
+    const passages = wx.passages(...sections);
+    const candidates = candidatesOf(passages, wx.index);
+    const rows = pairFeatures(q, passages, candidates, wx.index, wxVectors);
+    return new Map(candidates.map((c, i) => [(passages[c.passage]?.chunk.text ?? '').slice(wx.index.start[c.sentence], wx.index.end[c.sentence]), Object.fromEntries(PAIR_FEATURES.map((n, j) => [n, rows[i * PAIR_FEATURES.length + j] as number]))]));
+  };
+
+  it('count a direct relative as the term, and a sibling only in cov_kin', () => {
+    const f = rowsOf('What is the populace of Heihe?', 'Population', 'Climate');
+    const home = find(f, 'Heihe is home');
+    expect(home['cov_exact']).toBeLessThan(1);
+    expect(home['cov_related']).toBeCloseTo(1);
+    expect(home['related_all_window']).toBe(1);
+    const winters = find(f, 'Winters in Heihe');
+    expect(winters['cov_related']).toBeLessThan(1);
+    expect(winters['related_all_window']).toBe(0);
+    const cold = find(rowsOf('Are the winters frosty?', 'Climate'), 'Winters in Heihe');
+    expect(cold['cov_kin']).toBeGreaterThan(cold['cov_related'] as number);
+  });
+
+  it('take a term from the sentence before for related_all_window', () => {
+    // "Han Chinese are the majority." follows the sentence with the residents' relative ("humans").
+    const f = rowsOf('Are Han Chinese the majority of the residents?', 'Population');
+    expect(find(f, 'Han Chinese')['cov_related']).toBeLessThan(1);
+    expect(find(f, 'Han Chinese')['related_all_window']).toBe(1);
+  });
+
+  it('tell a word the corpus has no relative of from one it paraphrases', () => {
+    const corpus = (q: string): Record<string, number> => Object.fromEntries(CORPUS_FEATURES.map((n, i) => [n, corpusFeatures(wx.analyze(q), wx.index, wx.lexicon.size)[i] as number]));
+    const mayor = corpus('Who is the mayor of Heihe?');
+    expect(mayor['unknown_any']).toBe(1);
+    expect(mayor['unrelated_any']).toBe(1);
+    expect(mayor['unrelated_share_idf']).toBeGreaterThan(0.5);
+    const populace = corpus('What is the populace of Heihe?');
+    expect(populace['unknown_any']).toBe(1);
+    expect(populace['unrelated_any']).toBe(0);
+  });
+
+  it('match the same with two matchers alive and interleaved (the mask arrays are shared)', () => {
+    const runs = wx.passages('Population', 'Climate').flatMap((p) => Array.from({ length: (wx.index.chunkSentences[p.position + 1] as number) - (wx.index.chunkSentences[p.position] as number) }, (_v, k) => rowOf(wx.index.terms, (wx.index.chunkSentences[p.position] as number) + k)));
+    const a = wx.analyze('What is the populace of Heihe?');
+    const b = wx.analyze('Are the winters frosty for the residents?');
+    const both = (m: TermMatcher, r: Int32Array): number[] => [...m.match(r, false).related, ...m.match(r, false).kin];
+    const expectedA = runs.map((r) => both(new TermMatcher(a.terms, wx.index, wxVectors), r));
+    const expectedB = runs.map((r) => both(new TermMatcher(b.terms, wx.index, wxVectors), r));
+    expect(expectedA.flat().some((x) => x === 1)).toBe(true);
+    expect(expectedB.flat().some((x) => x === 1)).toBe(true);
+    const ma = new TermMatcher(a.terms, wx.index, wxVectors);
+    const mb = new TermMatcher(b.terms, wx.index, wxVectors);
+    expect(runs.map((r) => [both(ma, r), both(mb, r)])).toEqual(runs.map((_r, i) => [expectedA[i], expectedB[i]]));
   });
 });

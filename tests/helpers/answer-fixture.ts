@@ -11,6 +11,7 @@ import { CALIBRATED_FEATURES, MODEL_FORMAT, parseModel, type AnswererModel } fro
 import { UNCALIBRATED } from '../../src/answer/calibration.js';
 import type { AnswerContext } from '../../src/answer/extractive.js';
 import type { Lexicon } from '../../src/answer/lexicon.js';
+import { EMPTY_THESAURUS, type Thesaurus } from '../../src/text/wordnet.js';
 import type { Chunk, Retrieved } from '../../src/types.js';
 import { fakeLexicon, retrieved } from './unit-fakes.js';
 
@@ -50,10 +51,10 @@ export interface Fixture {
   context(model: AnswererModel): AnswerContext;
 }
 
-export function heiheFixture(source = HEIHE_SOURCE, lexicon: Lexicon = HEIHE_LEXICON): Fixture {
+export function heiheFixture(source = HEIHE_SOURCE, lexicon: Lexicon = HEIHE_LEXICON, thesaurus: Thesaurus = EMPTY_THESAURUS): Fixture {
   const chunks = chunkSource({ path: 'heihe.txt', text: source }, { maxChars: 1000, minChars: 0 });
   const index = buildSentenceIndex(chunks, lexicon);
-  const vocabulary = vocabularyOf(index, lexicon);
+  const vocabulary = vocabularyOf(index, lexicon, thesaurus);
   const chunk = (section: string): Chunk => {
     const c = chunks.find((x) => x.section === section);
     if (!c) throw new Error(`no chunk in ${section}`);

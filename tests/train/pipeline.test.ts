@@ -3,6 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalEmbeddings } from '../../src/embeddings/load-local.js';
 import { lexiconOf } from '../../src/embeddings/port.js';
+import { loadWordNet } from '../../src/text/load-wordnet.js';
 import type { LocalGloveEmbeddings } from '../../src/embeddings/local-glove.js';
 import { parseModel } from '../../src/answer/model.js';
 import { questionSet, squadArticles, type Article } from '../../src/train/labelled.js';
@@ -26,6 +27,7 @@ async function fit(): Promise<unknown> {
     sharedQuestions: new Set(),
     glove,
     lexicon: lexiconOf(glove),
+    thesaurus: await loadWordNet(),
     bankPerArticle: 5,
     adversarialPerArticle: 3,
     corruptEvery: 3,

