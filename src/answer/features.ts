@@ -629,7 +629,6 @@ function numberUnbound(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id:
     near.set(sTerms.subarray(from, j));
     near.set(sTerms.subarray(j + 1, to), j - from);
     const m = matcher.match(near, true);
-    // By word family, a close word vector, or WordNet kin ("populace" and "humans" are siblings of "population").
     if (b.counted.some((i) => (m.family[i] as number) > 0 || (m.soft[i] as number) >= BIND_SOFT_MIN)) return 0;
   }
   return 1;
