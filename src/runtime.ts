@@ -93,13 +93,13 @@ export async function loadClaimSettings(file: string = DEFAULT_CLAIM_CHECK_FILE)
 
 /** What the re-index child stores with a generation: its refusal calibration (see serving-index.ts). */
 export async function calibratorFor(config: Config): Promise<GenerationCalibrator> {
-  const [glove, thesaurus, model, { bank, id: bankId }] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir), loadWordNet(), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
+  const [glove, thesaurus, model, { bank, id: bankId }] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir), loadWordNet(config.embeddingsCacheDir), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank)]);
   const embedding = await createEmbeddingPort(config, glove);
   return generationCalibrator({ embeddings: embedding.embeddings, lexicon: lexiconOf(glove), thesaurus, model, bank, bankId });
 }
 
 export async function createRuntime(config: Config, log: (m: string) => void = () => {}): Promise<Runtime> {
-  const [glove, thesaurus, model, { bank, id: bankId }, claims] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadWordNet(), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank), loadClaimSettings()]);
+  const [glove, thesaurus, model, { bank, id: bankId }, claims] = await Promise.all([loadLocalEmbeddings(config.embeddingsCacheDir, log), loadWordNet(config.embeddingsCacheDir), loadAnswererModel(config.answerModel), loadOffTopicBank(config.offTopicBank), loadClaimSettings()]);
   const embedding = await createEmbeddingPort(config, glove);
   const lexicon = lexiconOf(glove);
   let llm: LlmClient | null = null;

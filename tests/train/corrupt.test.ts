@@ -15,7 +15,7 @@ let sources: { words: WordList };
 let thesaurus: Thesaurus;
 beforeAll(async () => {
   const glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
-  thesaurus = await loadWordNet();
+  thesaurus = await loadWordNet(path.join(import.meta.dirname, '../../.cache'));
   const lexicon = lexiconOf(glove);
   const text = readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8');
   corpus = await buildCorpus('heihe', [{ title: 'Heihe', doc: { path: 'heihe.txt', text }, questions: [] }], glove, glove.info, lexicon, thesaurus, untrainedModel());

@@ -27,7 +27,7 @@ async function fit(): Promise<unknown> {
     sharedQuestions: new Set(),
     glove,
     lexicon: lexiconOf(glove),
-    thesaurus: await loadWordNet(),
+    thesaurus: await loadWordNet(path.join(import.meta.dirname, '../../.cache')),
     bankPerArticle: 5,
     adversarialPerArticle: 3,
     corruptEvery: 3,
