@@ -39,9 +39,14 @@ export interface Token extends WordForms {
 const TOKEN = /\p{Nd}{1,3}(?:,\p{Nd}{3})+(?:\.\p{Nd}+)?|[\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}\p{Cf}]*(?:['’.][\p{L}\p{N}\p{M}][\p{L}\p{N}\p{M}\p{Cf}]*)*/gu;
 const POSSESSIVE = /'s?$/;
 
+// No dictionary word is longer than 45 letters, and the Porter2 stemmer takes time quadratic in
+// a word's length (5 s for one of 20,000 letters, which a request under the body limit can
+// carry): a longer run of letters is its own lemma and stem.
+const MAX_WORD_LETTERS = 64;
+
 /** The lemma of a folded word: as a verb, else as a noun, else as an adjective. */
 function lemmaOf(key: string): string {
-  if (!/^[a-z]+$/.test(key)) return key;
+  if (key.length > MAX_WORD_LETTERS || !/^[a-z]+$/.test(key)) return key;
   let lemma = lemmatizer.verb(key);
   if (lemma === key) lemma = lemmatizer.noun(key);
   if (lemma === key) lemma = lemmatizer.adjective(key);
@@ -65,7 +70,7 @@ export function wordForms(surface: string): WordForms {
     forms = { key, lemma, stem: lemma, number, digits: numeral !== null, stop: false };
   } else {
     const lemma = lemmaOf(key);
-    forms = { key, lemma, stem: /^[a-z]+$/.test(lemma) ? porter2(lemma) : lemma, number: null, digits: false, stop: STOP_WORDS.has(key) };
+    forms = { key, lemma, stem: lemma.length <= MAX_WORD_LETTERS && /^[a-z]+$/.test(lemma) ? porter2(lemma) : lemma, number: null, digits: false, stop: STOP_WORDS.has(key) };
   }
   if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(surface, forms);

@@ -29,6 +29,15 @@ describe('tokenize', () => {
     expect(tokenize('over 1,000,000 people').map((t) => t.key)).toEqual(['over', '1,000,000', 'people']);
   });
 
+  it('leaves a run of letters longer than any word unstemmed (the stemmer is quadratic in its length)', () => {
+    const long = `${'a'.repeat(100)}ings`;
+    const [t] = tokenize(long);
+    expect(t?.lemma).toBe(long);
+    expect(t?.stem).toBe(long);
+    // A word of ordinary length still loses its ending.
+    expect(tokenize('openings')[0]?.stem).not.toBe('openings');
+  });
+
   it('lemmatises so inflections share a lemma, and word families share a stem', () => {
     expect(wordForms('died').lemma).toBe('die');
     expect(wordForms('cities').lemma).toBe('city');
