@@ -76,6 +76,9 @@ export type AnswerMode = 'extractive' | 'llm';
  * cited passages do not, or said something they do not support ("unsupported").
  */
 /** Why the LLM claim check dropped or cut a sentence (see src/answer/claim-check.ts). */
+/** The longest question /ask takes (after trimming), and the longest one the answerer searches. */
+export const MAX_QUESTION_CHARS = 2000;
+
 export const CHECK_REASONS = ['uncited', 'echo', 'number', 'name', 'scope', 'unsupported'] as const;
 export type CheckReason = (typeof CHECK_REASONS)[number];
 

@@ -4,7 +4,7 @@
  * passages it cites, see claim-check.ts; falling back to extractive when the model fails or
  * nothing it wrote holds), and report progress as stream events.
  */
-import type { Answer, AnswerChecks, ChatTurn, Citation, Retrieved, StreamEvent } from '../types.js';
+import { MAX_QUESTION_CHARS, type Answer, type AnswerChecks, type ChatTurn, type Citation, type Retrieved, type StreamEvent } from '../types.js';
 import type { Log } from '../log.js';
 import { UpstreamError } from '../errors.js';
 import type { LlmClient } from './llm-client.js';
@@ -65,7 +65,11 @@ async function standaloneQuestion(input: AskInput, index: ServingIndex, deps: As
       deps.onWarning?.('condensing the follow-up with the LLM failed; carrying the subject offline', err);
     }
   }
-  return condenseOffline(input.question, input.history, index.followUps);
+  const standalone = condenseOffline(input.question, input.history, index.followUps);
+  // Earlier turns may be longer than a question (up to 20,000 characters each): a follow-up made
+  // from one is searched as asked rather than as a question no client could send (one of
+  // 60,000 characters took half a second to analyse).
+  return standalone.length <= MAX_QUESTION_CHARS ? standalone : input.question;
 }
 
 function extractive(q: AnalyzedQuestion, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {

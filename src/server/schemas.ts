@@ -3,9 +3,9 @@
  * also refuses prototype-pollution keys such as "__proto__").
  */
 import { z } from 'zod';
-import { CHECK_REASONS } from '../types.js';
+import { CHECK_REASONS, MAX_QUESTION_CHARS } from '../types.js';
 
-export const MAX_QUESTION_CHARS = 2000;
+export { MAX_QUESTION_CHARS };
 export const MAX_HISTORY_TURNS = 20;
 export const MAX_HISTORY_CONTENT_CHARS = 20_000;
 

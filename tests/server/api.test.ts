@@ -92,6 +92,16 @@ describe('POST /ask', () => {
     });
     expect(a.grounded).toBe(true);
   });
+
+  test('a follow-up is never searched as a question longer than a client may send', async () => {
+    // "And Blagoveshchensk?" takes the previous question with its subject swapped in; a previous
+    // turn of 17,000 characters would make a standalone question eight times the limit.
+    const previous = `${Array.from({ length: 2000 }, (_v, i) => `word${i}`).join(' ')}?`;
+    const a = await ask(srv.url, { question: 'And Blagoveshchensk?', history: [{ role: 'user', content: previous }], stream: false });
+    expect(a.question).toBe('And Blagoveshchensk?');
+    const short = await ask(srv.url, { question: 'And Blagoveshchensk?', history: [{ role: 'user', content: 'What is the climate of Heihe like?' }], stream: false });
+    expect(short.question).not.toBe('And Blagoveshchensk?');
+  });
 });
 
 describe('GET /search', () => {
