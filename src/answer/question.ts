@@ -186,7 +186,7 @@ export function vocabularyOf(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank'
   const stems = new Map(index.stems.map((s, i) => [s, i]));
   const compounds = compoundParts(index, lexicon);
   const memo = new Map<string, CorpusRelatives>();
-  const inCorpus = (words: readonly string[]): Int32Array => Int32Array.from(words.flatMap((w) => (lemmas.has(w) ? [lemmas.get(w) as number] : [])));
+  const inCorpus = (words: readonly string[]): Int32Array => Int32Array.from(words.map((w) => lemmas.get(w) ?? -1).filter((id) => id >= 0));
   const relativesOf = (lemma: string): CorpusRelatives => {
     let r = memo.get(lemma);
     if (r) return r;
@@ -247,7 +247,7 @@ export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: 
       name,
       number,
       vector: lexicon.vector(t.key) ?? lexicon.vector(t.lemma),
-      relatives: name || number || t.number !== null ? NO_CORPUS_RELATIVES : vocabulary.relativesOf(t.lemma),
+      relatives: name || t.number !== null ? NO_CORPUS_RELATIVES : vocabulary.relativesOf(t.lemma),
     });
     termAt.push(i);
   });

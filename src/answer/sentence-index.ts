@@ -13,6 +13,10 @@ import { splitSentences } from '../text/sentences.js';
 import { tokenize, type Token } from '../text/tokenize.js';
 import { mineAliases, type Aliases } from '../text/aliases.js';
 import { dot, type Lexicon } from './lexicon.js';
+import { rowOf, type Rows } from '../rows.js';
+
+// The flat-rows layout and its accessor, for the modules that read a sentence index.
+export { rowOf, type Rows };
 
 /** Bumped whenever what is computed here changes; stored in the manifest. */
 export const SENTENCE_FEATURES_VERSION = 'sf-2';
@@ -33,11 +37,6 @@ export const FLAG = Object.freeze({
 });
 export const FLAG_NAMES = Object.keys(FLAG) as Array<keyof typeof FLAG>;
 
-/** Compressed rows: row i is values[offsets[i] .. offsets[i + 1]). */
-export interface Rows {
-  readonly offsets: Int32Array;
-  readonly values: Int32Array;
-}
 
 export interface SentenceIndex {
   readonly version: string;
@@ -139,10 +138,6 @@ class RowsBuilder {
   build(): Rows {
     return { offsets: Int32Array.from(this.offsets), values: Int32Array.from(this.values) };
   }
-}
-
-export function rowOf(rows: Rows, i: number): Int32Array {
-  return rows.values.subarray(rows.offsets[i] ?? 0, rows.offsets[i + 1] ?? 0);
 }
 
 /** The first principal direction (uncentred) of unit row vectors, by power iteration. */

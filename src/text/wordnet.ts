@@ -11,6 +11,7 @@
  *   sibling   a word of another hyponym of one of its hypernyms ("summer" / "winter").
  * Only one-word entries are kept: the tokenizer's lemmas are single words.
  */
+import { rowOf, type Rows } from '../rows.js';
 
 export interface WordRelatives {
   readonly direct: readonly string[];
@@ -43,20 +44,6 @@ const DIRECT_CODES = new Set([...DIRECT].map(symbolCode));
 const HYPERNYM_CODE = symbolCode('@');
 const HYPONYM_CODE = symbolCode('~');
 
-/** Rows of integers in one flat array: row r is values[start[r] .. start[r + 1]). */
-interface Rows {
-  readonly start: Int32Array;
-  readonly values: Int32Array;
-}
-
-function rowsOf(lists: ReadonlyArray<readonly number[]>): Rows {
-  const start = new Int32Array(lists.length + 1);
-  lists.forEach((l, i) => (start[i + 1] = (start[i] as number) + l.length));
-  const values = new Int32Array(start[lists.length] as number);
-  lists.forEach((l, i) => values.set(l, start[i] as number));
-  return { start, values };
-}
-
 /** The parsed database: one-word entries and synsets as flat arrays. */
 interface WordNetData {
   readonly words: readonly string[];
@@ -80,7 +67,7 @@ class RowsBuilder {
   }
   build(map: (v: number) => number = (v) => v): Rows {
     const values = Int32Array.from(this.values, map);
-    return { start: Int32Array.from(this.starts), values };
+    return { offsets: Int32Array.from(this.starts), values };
   }
 }
 
@@ -127,7 +114,8 @@ function parseData(files: ReadonlyArray<{ readonly pos: 'n' | 'v' | 'a' | 'r'; r
     };
     const text = (from: number, to: number): string => decoder.decode(data.subarray(from, to));
     while (at < data.length) {
-      const lineEnd = data.indexOf(NEWLINE, at) < 0 ? data.length : data.indexOf(NEWLINE, at);
+      const newline = data.indexOf(NEWLINE, at);
+      const lineEnd = newline < 0 ? data.length : newline;
       if (data[at] === SPACE || at === lineEnd) {
         at = lineEnd + 1;
         continue;
@@ -189,13 +177,12 @@ function parseData(files: ReadonlyArray<{ readonly pos: 'n' | 'v' | 'a' | 'r'; r
   const fill = Int32Array.from(counts);
   const wordValues = new Int32Array(synsetRows.values.length);
   for (let s = 0; s < synsets; s++) {
-    for (let i = synsetRows.start[s] as number; i < (synsetRows.start[s + 1] as number); i++) {
-      const w = synsetRows.values[i] as number;
+    for (const w of rowOf(synsetRows, s)) {
       wordValues[fill[w] as number] = s;
       fill[w] = (fill[w] as number) + 1;
     }
   }
-  return { words, wordIds, wordSynsets: { start: wordStart, values: wordValues }, synsetWords: synsetRows, direct: direct.build(resolve), hypernyms: hypernyms.build(resolve), hyponyms: hyponyms.build(resolve) };
+  return { words, wordIds, wordSynsets: { offsets: wordStart, values: wordValues }, synsetWords: synsetRows, direct: direct.build(resolve), hypernyms: hypernyms.build(resolve), hyponyms: hyponyms.build(resolve) };
 }
 
 /**
@@ -225,20 +212,20 @@ function encodeWordNet(data: WordNetData): Uint8Array {
   const words = new TextEncoder().encode(data.words.join('\n'));
   const sets = [data.wordSynsets, data.synsetWords, data.direct, data.hypernyms, data.hyponyms];
   const wordsBytes = (words.length + 3) & ~3;
-  const total = HEADER_WORDS * 4 + wordsBytes + sets.reduce((n, r) => n + 4 * (r.start.length + r.values.length), 0);
+  const total = HEADER_WORDS * 4 + wordsBytes + sets.reduce((n, r) => n + 4 * (r.offsets.length + r.values.length), 0);
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   for (let i = 0; i < 4; i++) out[i] = MAGIC.charCodeAt(i);
   view.setUint32(4, words.length, true);
   view.setUint32(8, data.words.length, true);
   sets.forEach((r, i) => {
-    view.setUint32(12 + 8 * i, r.start.length, true);
+    view.setUint32(12 + 8 * i, r.offsets.length, true);
     view.setUint32(16 + 8 * i, r.values.length, true);
   });
   out.set(words, HEADER_WORDS * 4);
   let at = HEADER_WORDS * 4 + wordsBytes;
   for (const r of sets) {
-    for (const a of [r.start, r.values]) {
+    for (const a of [r.offsets, r.values]) {
       out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
       at += a.byteLength;
     }
@@ -263,13 +250,13 @@ export function readWordNet(bytes: Uint8Array): Thesaurus {
     const starts = view.getUint32(12 + 8 * i, true);
     const values = view.getUint32(16 + 8 * i, true);
     if (at + 4 * (starts + values) > buf.length) throw bad('length');
-    sets.push({ start: new Int32Array(buf.buffer, buf.byteOffset + at, starts), values: new Int32Array(buf.buffer, buf.byteOffset + at + 4 * starts, values) });
+    sets.push({ offsets: new Int32Array(buf.buffer, buf.byteOffset + at, starts), values: new Int32Array(buf.buffer, buf.byteOffset + at + 4 * starts, values) });
     at += 4 * (starts + values);
   }
   if (at !== buf.length) throw bad('length');
   const text = new TextDecoder().decode(buf.subarray(HEADER_WORDS * 4, HEADER_WORDS * 4 + wordsLength));
   const words = wordCount ? text.split('\n') : [];
-  if (words.length !== wordCount || sets[0]?.start.length !== wordCount + 1) throw bad('word count');
+  if (words.length !== wordCount || sets[0]?.offsets.length !== wordCount + 1) throw bad('word count');
   const [wordSynsets, synsetWords, direct, hypernyms, hyponyms] = sets as [Rows, Rows, Rows, Rows, Rows];
   return thesaurusOf({ words, wordIds: new Map(words.map((w, i) => [w, i])), wordSynsets, synsetWords, direct, hypernyms, hyponyms });
 }
@@ -288,27 +275,24 @@ function thesaurusOf({ words, wordIds, wordSynsets, synsetWords, direct, hyperny
       mark[id] = stamp;
       const add = (s: number, into: string[]): void => {
         if (s < 0) return;
-        for (let i = synsetWords.start[s] as number; i < (synsetWords.start[s + 1] as number); i++) {
-          const w = synsetWords.values[i] as number;
+        for (const w of rowOf(synsetWords, s)) {
           if (mark[w] === stamp) continue;
           mark[w] = stamp;
           into.push(words[w] as string);
         }
       };
-      const synsets = wordSynsets.values.subarray(wordSynsets.start[id], wordSynsets.start[id + 1]);
+      const synsets = rowOf(wordSynsets, id);
       // Every direct relative first, so that a word both direct and sibling counts as direct.
       for (const s of synsets) {
         add(s, out.direct);
-        for (let i = direct.start[s] as number; i < (direct.start[s + 1] as number); i++) add(direct.values[i] as number, out.direct);
+        for (const d of rowOf(direct, s)) add(d, out.direct);
       }
       for (const s of synsets) {
-        for (let i = hypernyms.start[s] as number; i < (hypernyms.start[s + 1] as number); i++) {
-          const h = hypernyms.values[i] as number;
+        for (const h of rowOf(hypernyms, s)) {
           if (h < 0) continue;
-          const from = hyponyms.start[h] as number;
-          const to = hyponyms.start[h + 1] as number;
-          if (to - from > SIBLING_MAX_HYPONYMS) continue;
-          for (let j = from; j < to; j++) add(hyponyms.values[j] as number, out.siblings);
+          const kin = rowOf(hyponyms, h);
+          if (kin.length > SIBLING_MAX_HYPONYMS) continue;
+          for (const k of kin) add(k, out.siblings);
         }
       }
       return out;
