@@ -297,25 +297,13 @@ const RELATIVE_TERMS = 31;
  * them last owns them, and another one writes its own masks again before matching (match is
  * synchronous), so matchers alive at the same time stay correct.
  */
-interface RelativeMasks {
-  readonly stamp: Int32Array;
+interface RelativeMasks extends Stamped {
   readonly direct: Int32Array;
   readonly sibling: Int32Array;
   owner: number;
-  last: number;
 }
 
 const relativeMasksOf = perIndex((index): RelativeMasks => ({ stamp: new Int32Array(index.lemmas.length), direct: new Int32Array(index.lemmas.length), sibling: new Int32Array(index.lemmas.length), owner: 0, last: 0 }));
-
-/** A stamp no live matcher holds for these masks (as nextStamp). */
-function nextMaskStamp(masks: RelativeMasks): number {
-  if (masks.last >= 0x7fffffff) {
-    masks.stamp.fill(0);
-    masks.owner = 0;
-    masks.last = 0;
-  }
-  return ++masks.last;
-}
 
 /**
  * The per-lemma slot arrays of a sentence index's term matchers, allocated once per generation
@@ -325,21 +313,28 @@ function nextMaskStamp(masks: RelativeMasks): number {
  * spans awaits) stay correct, since every match first computes its run's missing cosines,
  * synchronously: one overwriting another's entry only makes it compute that cosine again.
  */
-interface LemmaSlots {
+interface LemmaSlots extends Stamped {
   readonly slot: Int32Array;
+}
+
+/** Per-lemma arrays whose entries belong to the matcher whose stamp they carry; `last` is the newest stamp. */
+interface Stamped {
   readonly stamp: Int32Array;
   last: number;
+  /** The stamp of the matcher whose entries are written (RelativeMasks), reset with the stamps. */
+  owner?: number;
 }
 
 const lemmaSlotsOf = perIndex((index): LemmaSlots => ({ slot: new Int32Array(index.lemmas.length), stamp: new Int32Array(index.lemmas.length), last: 0 }));
 
 /** A stamp no live matcher holds (stamps start at 1; on wrapping, every entry is cleared first). */
-function nextStamp(slots: LemmaSlots): number {
-  if (slots.last >= 0x7fffffff) {
-    slots.stamp.fill(0);
-    slots.last = 0;
+function nextStamp(arrays: Stamped): number {
+  if (arrays.last >= 0x7fffffff) {
+    arrays.stamp.fill(0);
+    arrays.last = 0;
+    if (arrays.owner !== undefined) arrays.owner = 0;
   }
-  return ++slots.last;
+  return ++arrays.last;
 }
 
 /**
@@ -386,7 +381,7 @@ export class TermMatcher {
     this.slots = lemmaSlotsOf(index);
     this.stamp = nextStamp(this.slots);
     this.masks = relativeMasksOf(index);
-    this.maskStamp = nextMaskStamp(this.masks);
+    this.maskStamp = nextStamp(this.masks);
     this.hasRelatives = terms.some((t, i) => i < RELATIVE_TERMS && t.relatives.direct.length + t.relatives.siblings.length > 0);
     // Room for the lemmas of about ten passages (Heihe's questions meet ~300), so it rarely grows.
     this.cosines = new Float64Array(soft.length * 512);
