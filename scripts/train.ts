@@ -17,6 +17,8 @@ import { squadArticles, questionSet, type Article, evalCaseSchema } from '../src
 import type { BuiltCorpus, Run } from '../src/train/dataset.js';
 import { composed } from '../src/train/train.js';
 import { trainPipeline } from '../src/train/pipeline.js';
+import type { RankerCache } from '../src/train/train.js';
+import { treeFromJson, treeToJson, type TreeJson } from '../src/answer/forest.js';
 import { DEFAULT_EXTRACTIVE } from '../src/answer/extractive.js';
 import { PAIR_FEATURES } from '../src/answer/features.js';
 
@@ -30,15 +32,31 @@ const program = new Command()
   .option('--bank-per-article <n>', 'off-topic bank questions per article', '40')
   .option('--adversarial-per-article <n>', 'on-topic unanswerable questions per article (reported, not fitted)', '40')
   .option('--corrupt-every <n>', 'make an on-topic unanswerable question from every n-th answerable one', '3')
+  .option('--ranker-cache <file>', 'reuse the rankers fitted by an earlier run on the same data and settings (for refusal experiments)')
+  .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifiers tried (comma-separated)')
   .option('--quick', 'one L2 strength each (for tests)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
   .option('--export-runs <dir>', 'write the runs as raw arrays (for experiments outside this script)')
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
 
 const log = (m: string): void => console.error(m);
+
+/** Fold rankers kept in a JSON file under the key they were fitted for. */
+function fileRankerCache(file: string): RankerCache {
+  return {
+    load: (key) => {
+      if (!existsSync(file)) return null;
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as { key: string; rankers: Record<string, TreeJson[]> };
+      if (stored.key !== key) return null;
+      log(`rankers from ${file}`);
+      return new Map(Object.entries(stored.rankers).map(([fold, trees]) => [fold, { trees: trees.map(treeFromJson) }]));
+    },
+    save: (key, rankers) => writeFileSync(file, JSON.stringify({ key, rankers: Object.fromEntries([...rankers].map(([fold, f]) => [fold, f.trees.map(treeToJson)])) })),
+  };
+}
 const hash = createHash('sha256');
 const read = (file: string): string => {
   const text = readFileSync(file, 'utf8');
@@ -72,7 +90,8 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
   boost: { trees: opts.quick ? 30 : 120, depth: 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
-  refusalL2: opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1],
+  refusalL2: opts.refusalL2 ? opts.refusalL2.split(',').map(Number) : opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1],
+  ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
   log,
 });
 

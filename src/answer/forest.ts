@@ -19,6 +19,20 @@ export interface Forest {
   readonly trees: readonly Tree[];
 }
 
+/** A tree as it is written in JSON (the model file): plain arrays. */
+export interface TreeJson {
+  readonly feature: readonly number[];
+  readonly threshold: readonly number[];
+  readonly left: readonly number[];
+  readonly right: readonly number[];
+  readonly value: readonly number[];
+}
+
+export const treeToJson = (t: Tree): { feature: number[]; threshold: number[]; left: number[]; right: number[]; value: number[] } => ({ feature: [...t.feature], threshold: [...t.threshold], left: [...t.left], right: [...t.right], value: [...t.value] });
+
+/** A tree from JSON, unchecked (model.ts checks a model file's trees first). */
+export const treeFromJson = (t: TreeJson): Tree => ({ feature: Int32Array.from(t.feature), threshold: Float64Array.from(t.threshold), left: Int32Array.from(t.left), right: Int32Array.from(t.right), value: Float64Array.from(t.value) });
+
 /** The forest's score of row `row` of a row-major matrix `rows` of `width` columns. */
 export function forestScore(forest: Forest, rows: ArrayLike<number>, row: number, width: number): number {
   const base = row * width;

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { PAIR_FEATURES, QUESTION_FEATURES } from './features.js';
 import { SENTENCE_FEATURES_VERSION } from './sentence-index.js';
-import { packForest, packedForestScores, type Forest, type PackedForest } from './forest.js';
+import { packForest, packedForestScores, treeFromJson, type Forest, type PackedForest } from './forest.js';
 
 export const MODEL_FORMAT = 'heihe-answerer/1';
 
@@ -82,7 +82,7 @@ function forestOf(trees: ReadonlyArray<z.infer<typeof treeSchema>>, width: numbe
         const inRange = (c: number | undefined): boolean => c !== undefined && c > i && c < n;
         if (f >= width || (f >= 0 && !(inRange(t.left[i]) && inRange(t.right[i])))) throw new ModelError(`tree ${k} of the ranker is malformed at node ${i}`);
       });
-      return { feature: Int32Array.from(t.feature), threshold: Float64Array.from(t.threshold), left: Int32Array.from(t.left), right: Int32Array.from(t.right), value: Float64Array.from(t.value) };
+      return treeFromJson(t);
     }),
   };
 }

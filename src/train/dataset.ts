@@ -29,6 +29,8 @@ export interface Run {
   readonly corpus: string;
   readonly question: LabelledQuestion;
   readonly role: Role;
+  /** Made from an answerable question (src/train/corrupt.ts): a fitting aid, not a question anyone asked. */
+  readonly made: boolean;
   /** Candidates × PAIR_FEATURES, row-major. */
   readonly pair: Float32Array;
   /** Per candidate: 1 when the sentence holds (part of) the answer. */
@@ -71,7 +73,7 @@ export async function buildCorpus(name: string, articles: readonly Article[], em
 const normalise = (s: string): string => s.toLowerCase().replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/\s+/g, ' ').trim();
 
 /** Asks one question of a built corpus and keeps what fitting needs. */
-export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number): Promise<Run> {
+export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number, made = false): Promise<Run> {
   const { serving, sentences: index } = corpus;
   const q = serving.analyze(question.question);
   const passages = (await serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES)).slice(0, READ_PASSAGES);
@@ -104,6 +106,7 @@ export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestio
     corpus: corpus.name,
     question,
     role,
+    made,
     pair: Float32Array.from(pair),
     labels,
     factMask,

@@ -14,7 +14,7 @@ import type { OffTopicBank } from '../answer/calibration.js';
 import type { Article } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
 import { buildCorpus, runQuestion, type BuiltCorpus, type Run } from './dataset.js';
-import { train, type TrainResult } from './train.js';
+import { train, type RankerCache, type TrainResult } from './train.js';
 import { corruptQuestion } from './corrupt.js';
 import type { BoostParams } from './boost.js';
 
@@ -31,6 +31,7 @@ export interface PipelineInput {
   readonly corruptEvery: number;
   readonly boost: BoostParams;
   readonly refusalL2: readonly number[];
+  readonly rankerCache?: RankerCache;
   readonly log?: (m: string) => void;
 }
 
@@ -86,7 +87,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
           const answerLemmas = new Set<number>();
           run.labels.forEach((l, i) => l && rowOf(corpus.sentences.terms, run.sentence[i] as number).forEach((id) => answerLemmas.add(id)));
           const corrupted = corruptQuestion(q.question, corpus.serving, answerLemmas, glove.table);
-          if (corrupted) runs.push(await runQuestion(corpus, { ...q, id: `${q.id}~unanswerable`, question: corrupted, impossible: true, spans: [], evidence: [], facts: [] }, 'unanswerable', lexicon.size));
+          if (corrupted) runs.push(await runQuestion(corpus, { ...q, id: `${q.id}~unanswerable`, question: corrupted, impossible: true, spans: [], evidence: [], facts: [] }, 'unanswerable', lexicon.size, true));
         }
       } else {
         // Off the corpus: the article's bank questions; Heihe's questions for the Heihe corpus
@@ -116,6 +117,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       folds: [...new Set(articles.flatMap((a) => a.questions.map((q) => q.fold)))],
       boost: input.boost,
       refusalL2: input.refusalL2,
+      ...(input.rankerCache ? { rankerCache: input.rankerCache } : {}),
       // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
       bankQuantile: 0.9,
       // A refusal should be right 19 times in 20 when answerable and off-topic questions are equally common.

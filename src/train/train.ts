@@ -6,13 +6,14 @@
  * that ask about it. The refusal threshold and the second-sentence rule are chosen on those
  * held-out scores; the model that is saved is then fitted on everything.
  */
+import { createHash } from 'node:crypto';
 import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '../answer/features.js';
 import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
 import { calibrationFrom, quantile } from '../answer/calibration.js';
 import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
 import { fitBoostedRanker, type BoostParams } from './boost.js';
-import { forestScores, type Forest } from '../answer/forest.js';
+import { forestScores, treeToJson, type Forest } from '../answer/forest.js';
 import type { Run } from './dataset.js';
 
 const D = PAIR_FEATURES.length;
@@ -42,7 +43,30 @@ export interface TrainInput {
   /** Median answer length the second-sentence rule must keep to. */
   readonly maxMedianChars: number;
   readonly log?: (m: string) => void;
+  /** Rankers fitted before on the same runs and settings (experiments on the refusal skip refitting them). */
+  readonly rankerCache?: RankerCache;
 }
+
+/** Stores fitted rankers by a key naming everything they depend on. */
+export interface RankerCache {
+  load(key: string): Map<string, Forest> | null;
+  save(key: string, rankers: ReadonlyMap<string, Forest>): void;
+}
+
+/** What the fold rankers depend on: the runs' rows and labels, the folds and the boosting settings. */
+function rankerKey(input: TrainInput): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ boost: input.boost, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
+  for (const r of input.runs) {
+    h.update(`${r.corpus}\0${r.question.id}\0${r.role}\0`);
+    h.update(new Uint8Array(r.pair.buffer, r.pair.byteOffset, r.pair.byteLength));
+    h.update(r.labels);
+  }
+  return h.digest('hex');
+}
+
+/** The ranker cache's name for the ranker fitted on every run (no fold is called this). */
+const ALL_RUNS = '\0all';
 
 interface FittedRanker {
   readonly forest: Forest;
@@ -197,6 +221,8 @@ export interface SetFigures {
   readonly factRecall: number;
   readonly oosRefusal: number;
   readonly unanswerableRefusal: number;
+  /** Of the on-topic unanswerables people wrote (not made by corruption). */
+  readonly ownUnanswerableRefusal: number;
   readonly adversarialRefusal: number;
   readonly medianChars: number;
 }
@@ -207,6 +233,7 @@ export function setFigures(held: readonly HeldOut[], threshold: number, secondMi
   const oos = held.filter((h) => h.run.role === 'offtopic');
   const adv = held.filter((h) => h.run.role === 'adversarial');
   const unans = held.filter((h) => h.run.role === 'unanswerable');
+  const own = unans.filter((h) => !h.run.made);
   const lengths: number[] = [];
   let facts = 0;
   let answered = 0;
@@ -231,6 +258,7 @@ export function setFigures(held: readonly HeldOut[], threshold: number, secondMi
     factRecall: share(facts, ans.length),
     oosRefusal: share(oos.filter((h) => !answers(h, threshold)).length, oos.length),
     unanswerableRefusal: share(unans.filter((h) => !answers(h, threshold)).length, unans.length),
+    ownUnanswerableRefusal: share(own.filter((h) => !answers(h, threshold)).length, own.length),
     adversarialRefusal: share(adv.filter((h) => !answers(h, threshold)).length, adv.length),
     medianChars: lengths[lengths.length >> 1] ?? 0,
   };
@@ -247,45 +275,19 @@ const logLoss = (held: readonly HeldOut[]): number => {
   return used.reduce((a, h) => a - Math.log(Math.min(1 - 1e-9, Math.max(1e-9, h.run.role === 'answerable' ? h.answerable : 1 - h.answerable))), 0) / (used.length || 1);
 };
 
-/** Cross-validates the L2 strengths, picks thresholds on held-out runs, fits the final model. */
-export function train(input: TrainInput, overlap: (run: Run, a: number, b: number) => number, duplicateOverlap: number, maxChars: number): TrainResult {
-  const log = input.log ?? (() => {});
-  const kindOf = new Map(input.corpora.map((c) => [c.name, c]));
-  // A whole-article fold also leaves out every corpus holding the article; a question-set fold only its questions.
-  const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
-  const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold)]));
-  const heldFor = (rankers: Map<string, FittedRanker>, refusalL2: number): HeldOut[] =>
-    input.folds.flatMap((fold) => {
-      const ranker = rankers.get(fold) as FittedRanker;
-      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, refusalL2, input.bankArticles, fold);
-      return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold);
-    });
+interface Rules {
+  readonly threshold: number;
+  readonly curve: ReadonlyArray<{ threshold: number; precision: number; answered: number; refused: number }>;
+  readonly secondMinProb: number;
+  readonly secondTried: Record<string, unknown>;
+  readonly byKind: Record<string, SetFigures>;
+}
 
-  const tried: Record<string, unknown> = {};
-  const rankers = new Map<string, FittedRanker>();
-  for (const fold of input.folds) {
-    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost));
-    log(`ranker fitted without ${fold}`);
-  }
-  let bestRefusal = input.refusalL2[0] as number;
-  let bestLoss = Infinity;
-  let held: HeldOut[] = [];
-  for (const l2 of input.refusalL2) {
-    const h = heldFor(rankers, l2);
-    const loss = logLoss(h);
-    tried[`refusal_l2_${l2}`] = { logLoss: loss };
-    log(`refusal l2=${l2}: held-out log-loss ${loss.toFixed(4)}`);
-    if (loss < bestLoss) {
-      bestLoss = loss;
-      bestRefusal = l2;
-      held = h;
-    }
-  }
-
+/** Sets the bank levels of held-out runs, then picks the refusal threshold and the second-sentence rule on them. */
+function chooseRules(held: HeldOut[], input: TrainInput, kinds: readonly string[], kindOf: ReadonlyMap<string, CorpusInfo>, overlap: (run: Run, a: number, b: number) => number, duplicateOverlap: number, maxChars: number): Rules {
   setBankLevels(held, input.bankArticles, input.bankQuantile);
   // The refusal threshold: the lowest that refuses correctly at least `targetPrecision` of the
   // time, with answerable and off-topic questions weighing the same in every corpus kind.
-  const kinds = [...new Set(input.corpora.map((c) => c.kind))];
   const balancedPrecision = (t: number): { precision: number; answered: number; refused: number } => {
     let answeredSum = 0;
     let refusedSum = 0;
@@ -304,17 +306,14 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     const wrongRefusals = 1 - answered;
     return { precision: refused + wrongRefusals > 0 ? refused / (refused + wrongRefusals) : 1, answered, refused };
   };
-  let threshold: number;
   const grid = Array.from({ length: 199 }, (_v, i) => (i + 1) / 200);
-  const curve: Array<{ threshold: number; precision: number; answered: number; refused: number }> = [];
-  for (const t of grid) curve.push({ threshold: t, ...balancedPrecision(t) });
+  const curve = grid.map((t) => ({ threshold: t, ...balancedPrecision(t) }));
   // Among thresholds meeting the precision, the one refusing most off-topic questions; when
   // none meets it (the corpora's bank levels already refuse much), the most precise one.
   const meeting = curve.filter((c) => c.precision >= input.targetPrecision);
   const mostPrecise = Math.max(...curve.map((c) => c.precision));
   const candidates = meeting.length ? meeting : curve.filter((c) => c.precision >= mostPrecise - 1e-9);
-  threshold = candidates.reduce((a, b) => (b.refused > a.refused ? b : a)).threshold;
-  log(`refusal threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision})`);
+  const threshold = candidates.reduce((a, b) => (b.refused > a.refused ? b : a)).threshold;
 
   // The second-sentence rule: the threshold with the best held-out fact recall whose median answer keeps to the limit.
   // The grid stops at 0.02 on purpose. Below it, a second sentence is added to nearly every
@@ -335,35 +334,82 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       secondMinProb = Math.min(1, p);
     }
   }
-  log(`second sentence when its probability ≥ ${secondMinProb}`);
 
   const byKind: Record<string, SetFigures> = {};
   for (const kind of kinds) byKind[kind] = setFigures(held.filter((h) => kindOf.get(h.run.corpus)?.kind === kind), threshold, secondMinProb, overlap, duplicateOverlap, maxChars);
+  return { threshold, curve, secondMinProb, secondTried, byKind };
+}
+
+/** Cross-validates the L2 strengths, picks thresholds on held-out runs, fits the final model. */
+export function train(input: TrainInput, overlap: (run: Run, a: number, b: number) => number, duplicateOverlap: number, maxChars: number): TrainResult {
+  const log = input.log ?? (() => {});
+  const kindOf = new Map(input.corpora.map((c) => [c.name, c]));
+  // A whole-article fold also leaves out every corpus holding the article; a question-set fold only its questions.
+  const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
+  const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold)]));
+  const heldFor = (rankers: Map<string, FittedRanker>, l2: number): HeldOut[] =>
+    input.folds.flatMap((fold) => {
+      const ranker = rankers.get(fold) as FittedRanker;
+      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, l2, input.bankArticles, fold);
+      return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold);
+    });
+
+  const tried: Record<string, unknown> = {};
+  const rankers = new Map<string, FittedRanker>();
+  const key = input.rankerCache ? rankerKey(input) : '';
+  const cached = input.rankerCache?.load(key) ?? null;
+  for (const fold of input.folds) {
+    const forest = cached?.get(fold);
+    if (forest) {
+      rankers.set(fold, { forest, scores: new Map(input.runs.map((r) => [r, forestScores(forest, r.pair, D)])) });
+      continue;
+    }
+    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost));
+    log(`ranker fitted without ${fold}`);
+  }
+
+  const kinds = [...new Set(input.corpora.map((c) => c.kind))];
+  let best: { l2: number; loss: number; held: HeldOut[]; rules: Rules } | null = null;
+  for (const l2 of input.refusalL2) {
+    const h = heldFor(rankers, l2);
+    const loss = logLoss(h);
+    const rules = chooseRules(h, input, kinds, kindOf, overlap, duplicateOverlap, maxChars);
+    tried[`refusal_l2_${l2}`] = { logLoss: loss, threshold: rules.threshold, byCorpusKind: rules.byKind };
+    log(`refusal l2=${l2}: held-out log-loss ${loss.toFixed(4)}, threshold ${rules.threshold}`);
+    for (const [k, f] of Object.entries(rules.byKind)) log(`  ${k.padEnd(12)} answered ${f.answered.toFixed(3)} fact ${f.factRecall.toFixed(3)} off-topic ${f.oosRefusal.toFixed(3)} on-topic ${f.unanswerableRefusal.toFixed(3)} (people's own ${f.ownUnanswerableRefusal.toFixed(3)}) adversarial ${f.adversarialRefusal.toFixed(3)}`);
+    if (!best || loss < best.loss) best = { l2, loss, held: h, rules };
+  }
+  if (!best) throw new Error('no refusal classifier to try');
+  const { held, rules } = best;
+  const { threshold, secondMinProb, byKind } = rules;
+  log(`refusal l2=${best.l2} kept: threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision}), second sentence when its probability ≥ ${secondMinProb}`);
   const byFold: Record<string, unknown> = {};
   for (const fold of input.folds) {
     const h = held.filter((x) => x.fold === fold);
     byFold[fold] = { ranking: rankingFigures(h), ...Object.fromEntries(kinds.map((k) => [k, setFigures(h.filter((x) => kindOf.get(x.run.corpus)?.kind === k), threshold, secondMinProb, overlap, duplicateOverlap, maxChars)])) };
   }
 
-  const finalRanker = fitRankerOn(input.runs, input.runs, input.boost);
-  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, bestRefusal, input.bankArticles, null);
+  const cachedFinal = cached?.get(ALL_RUNS);
+  const finalRanker = cachedFinal ? { forest: cachedFinal, scores: new Map(input.runs.map((r) => [r, forestScores(cachedFinal, r.pair, D)])) } : fitRankerOn(input.runs, input.runs, input.boost);
+  if (input.rankerCache && !cached) input.rankerCache.save(key, new Map([...[...rankers].map(([fold, r]): [string, Forest] => [fold, r.forest]), [ALL_RUNS, finalRanker.forest]]));
+  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
     format: MODEL_FORMAT,
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
-    ranker: { kind: 'forest', trees: finalRanker.forest.trees.map((t) => ({ feature: [...t.feature], threshold: [...t.threshold], left: [...t.left], right: [...t.right], value: [...t.value] })) },
+    ranker: { kind: 'forest', trees: finalRanker.forest.trees.map(treeToJson) },
     refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision, bankQuantile: input.bankQuantile },
     compose: { secondMinProb, duplicateOverlap },
     validation: {
       method: 'leave one article out: each model fitted without the article’s questions and without corpora holding it, scored on the article’s questions',
       folds: input.folds,
       ranker: input.boost,
-      refusalL2: bestRefusal,
+      refusalL2: best.l2,
       ranking: rankingFigures(held),
       byCorpusKind: byKind,
       byFold,
-      refusalCurve: curve.filter((_c, i) => i % 10 === 9),
+      refusalCurve: rules.curve.filter((_c, i) => i % 10 === 9),
       tried,
-      secondSentence: secondTried,
+      secondSentence: rules.secondTried,
     },
   };
   return { model, heldOut: held, report: model.validation };

@@ -8,6 +8,8 @@ import type { LocalGloveEmbeddings } from '../../src/embeddings/local-glove.js';
 import { parseModel } from '../../src/answer/model.js';
 import { questionSet, squadArticles, type Article } from '../../src/train/labelled.js';
 import { trainPipeline } from '../../src/train/pipeline.js';
+import type { RankerCache } from '../../src/train/train.js';
+import type { Forest } from '../../src/answer/forest.js';
 
 // A small fixture: a few paragraphs of three SQuAD articles, ten Heihe questions.
 const DIR = path.join(import.meta.dirname, '../fixtures/train-mini');
@@ -18,7 +20,7 @@ beforeAll(async () => {
   glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
 });
 
-async function fit(): Promise<unknown> {
+async function fit(rankerCache?: RankerCache, log?: (m: string) => void): Promise<unknown> {
   const squad = squadArticles(JSON.parse(readFileSync(path.join(DIR, 'squad.json'), 'utf8')));
   const heihe: Article = { title: 'Heihe', doc: { path: 'heihe.txt', text: readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8') }, questions: questionSet(readFileSync(path.join(DIR, 'heihe.jsonl'), 'utf8'), 'Heihe', 'Heihe:mini') };
   const { result } = await trainPipeline({
@@ -33,6 +35,8 @@ async function fit(): Promise<unknown> {
     corruptEvery: 3,
     boost: { trees: 6, depth: 3, learningRate: 0.1, l2: 1, minHessian: 2, bins: 16 },
     refusalL2: [1e-2],
+    ...(rankerCache ? { rankerCache } : {}),
+    ...(log ? { log } : {}),
   });
   // Round-trip through JSON, as the model file is written (Float64 noise is the same both ways).
   return JSON.parse(JSON.stringify(result.model));
@@ -51,5 +55,26 @@ describe('npm run train on a small fixture', () => {
     // The committed result of the same training: changing features or fitting changes it (then
     // rerun with UPDATE_GOLDEN=1 and review the diff).
     expect(first).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
+  }, 300_000);
+
+  it('reuses cached rankers only for the same runs and settings, and the model is the same as without the cache', async () => {
+    const stored = new Map<string, Map<string, Forest>>();
+    const cache: RankerCache = { load: (key) => stored.get(key) ?? null, save: (key, rankers) => void stored.set(key, new Map(rankers)) };
+    const fitted = (lines: string[]): number => lines.filter((l) => l.startsWith('ranker fitted without')).length;
+    const first: string[] = [];
+    const withCache = await fit(cache, (m) => first.push(m));
+    expect(fitted(first)).toBe(4);
+    expect(stored.size).toBe(1);
+    const second: string[] = [];
+    expect(await fit(cache, (m) => second.push(m))).toEqual(withCache);
+    expect(fitted(second)).toBe(0);
+    expect(withCache).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
+    // Another key (other runs or settings) finds nothing: the rankers are fitted again.
+    const [key, rankers] = [...stored][0] as [string, Map<string, Forest>];
+    stored.clear();
+    stored.set(`${key}x`, rankers);
+    const third: string[] = [];
+    await fit(cache, (m) => third.push(m));
+    expect(fitted(third)).toBe(4);
   }, 300_000);
 });
