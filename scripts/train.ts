@@ -34,13 +34,14 @@ const program = new Command()
   .option('--corrupt-every <n>', 'make an on-topic unanswerable question from every n-th answerable one', '3')
   .option('--ranker-cache <file>', 'reuse the rankers fitted by an earlier run on the same data and settings (for refusal experiments)')
   .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifiers tried (comma-separated)')
+  .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', 'one L2 strength each (for tests)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
   .option('--export-runs <dir>', 'write the runs as raw arrays (for experiments outside this script)')
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -92,6 +93,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   boost: { trees: opts.quick ? 30 : 120, depth: 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
   refusalL2: opts.refusalL2 ? opts.refusalL2.split(',').map(Number) : opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1],
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
+  ...(opts.swapNames ? { swapNames: true } : {}),
   log,
 });
 

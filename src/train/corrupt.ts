@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { wordForms } from '../text/tokenize.js';
 import type { ServingIndex } from '../answer/serving-index.js';
+import { namesOf } from '../answer/condense.js';
 
 /** The word of a frequency rank, and how many words there are. */
 export interface WordList {
@@ -33,4 +34,42 @@ export function corruptQuestion(question: string, serving: ServingIndex, answerL
     return question.slice(0, token.start) + w + question.slice(token.end);
   }
   return null;
+}
+
+/**
+ * The names a corpus uses (capitalised words that do not start a sentence), each once, in the
+ * order they first appear; `sentences` are its sentences, one per string.
+ */
+export function corpusNames(sentences: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const text of sentences) for (const name of namesOf(text)) seen.add(name);
+  return [...seen];
+}
+
+/**
+ * An on-topic question the corpus cannot answer whose every word it knows: a name the right
+ * sentence states is replaced by the corpus name most like it (by word vector) that the right
+ * sentence does not state and that is no other name of it ("What is the population of Heihe?" →
+ * "What is the population of Blagoveshchensk?"). Users ask such questions of facts the corpus
+ * states about one thing only; a replaced word the corpus never uses does not teach them.
+ * Null when the question has no such name or the corpus no other.
+ */
+export function swapName(question: string, serving: ServingIndex, answerLemmas: ReadonlySet<number>, names: readonly string[], similarity: (a: string, b: string) => number): string | null {
+  const q = serving.analyze(question);
+  const swappable = q.terms.filter((t) => t.name && t.lemmaId >= 0 && answerLemmas.has(t.lemmaId));
+  if (swappable.length === 0) return null;
+  const term = swappable.reduce((a, b) => (b.idf > a.idf ? b : a));
+  const token = q.tokens.find((t) => t.lemma === term.lemma);
+  if (!token) return null;
+  const inQuestion = new Set(q.terms.map((t) => t.lemmaId));
+  const otherNames = new Set(term.alternates.flat());
+  let best: { name: string; similarity: number } | null = null;
+  for (const name of names) {
+    const forms = wordForms(name.toLowerCase());
+    const id = serving.vocabulary.lemmaId(forms.lemma);
+    if (forms.stop || id < 0 || answerLemmas.has(id) || inQuestion.has(id) || otherNames.has(id)) continue;
+    const s = similarity(term.key, name.toLowerCase());
+    if (!best || s > best.similarity) best = { name, similarity: s };
+  }
+  return best ? question.slice(0, token.start) + best.name + question.slice(token.end) : null;
 }

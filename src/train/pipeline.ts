@@ -11,11 +11,11 @@ import type { Thesaurus } from '../text/wordnet.js';
 import { untrainedModel } from '../answer/model.js';
 import { DEFAULT_EXTRACTIVE, sentenceOverlap } from '../answer/extractive.js';
 import type { OffTopicBank } from '../answer/calibration.js';
-import type { Article } from './labelled.js';
+import type { Article, LabelledQuestion } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
 import { buildCorpus, runQuestion, type BuiltCorpus, type Run } from './dataset.js';
 import { train, type RankerCache, type TrainResult } from './train.js';
-import { corruptQuestion } from './corrupt.js';
+import { corpusNames, corruptQuestion, swapName } from './corrupt.js';
 import type { BoostParams } from './boost.js';
 
 export interface PipelineInput {
@@ -32,6 +32,8 @@ export interface PipelineInput {
   readonly boost: BoostParams;
   readonly refusalL2: readonly number[];
   readonly rankerCache?: RankerCache;
+  /** Also make on-topic unanswerables by swapping a name for another the corpus uses (corrupt.ts). */
+  readonly swapNames?: boolean;
   readonly log?: (m: string) => void;
 }
 
@@ -48,6 +50,16 @@ export interface PipelineResult {
 
 // Two sentences sharing more than 80 % of the smaller one's terms say the same thing twice.
 export const DUPLICATE_OVERLAP = 0.8;
+
+/** Every sentence of a built corpus, as its sentence index splits them. */
+function sentenceTexts(corpus: BuiltCorpus): string[] {
+  const { chunkSentences, start, end } = corpus.sentences;
+  return corpus.chunks.flatMap((chunk, k) => {
+    const out: string[] = [];
+    for (let s = chunkSentences[k] as number; s < (chunkSentences[k + 1] as number); s++) out.push(chunk.text.slice(start[s], end[s]));
+    return out;
+  });
+}
 
 export async function trainPipeline(input: PipelineInput): Promise<PipelineResult> {
   const { squad, heihe, glove, lexicon, thesaurus } = input;
@@ -69,6 +81,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     const corpus = await buildCorpus(spec.name, spec.articles.map((t) => byTitle.get(t) as Article), glove, glove.info, lexicon, thesaurus, placeholder);
     built.push(corpus);
     const inCorpus = new Set(spec.articles);
+    const names = corpusNames(sentenceTexts(corpus));
     let count = 0;
     for (const a of articles) {
       if (inCorpus.has(a.title)) {
@@ -87,7 +100,10 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
           const answerLemmas = new Set<number>();
           run.labels.forEach((l, i) => l && rowOf(corpus.sentences.terms, run.sentence[i] as number).forEach((id) => answerLemmas.add(id)));
           const corrupted = corruptQuestion(q.question, corpus.serving, answerLemmas, glove.table);
-          if (corrupted) runs.push(await runQuestion(corpus, { ...q, id: `${q.id}~unanswerable`, question: corrupted, impossible: true, spans: [], evidence: [], facts: [] }, 'unanswerable', lexicon.size, true));
+          const made = (id: string, question: string): LabelledQuestion => ({ ...q, id: `${q.id}~${id}`, question, impossible: true, spans: [], evidence: [], facts: [] });
+          if (corrupted) runs.push(await runQuestion(corpus, made('unanswerable', corrupted), 'unanswerable', lexicon.size, true));
+          const swapped = input.swapNames ? swapName(q.question, corpus.serving, answerLemmas, names, (a, b) => glove.wordSimilarity(a, b)) : null;
+          if (swapped) runs.push(await runQuestion(corpus, made('swapped', swapped), 'unanswerable', lexicon.size, true));
         }
       } else {
         // Off the corpus: the article's bank questions; Heihe's questions for the Heihe corpus

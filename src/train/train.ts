@@ -53,11 +53,16 @@ export interface RankerCache {
   save(key: string, rankers: ReadonlyMap<string, Forest>): void;
 }
 
-/** What the fold rankers depend on: the runs' rows and labels, the folds and the boosting settings. */
+/**
+ * What the fold rankers depend on: the answerable runs (the only ones they are fitted on) with
+ * their rows and labels, the folds and the boosting settings. Unanswerable and off-topic runs
+ * can change without refitting them.
+ */
 function rankerKey(input: TrainInput): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ boost: input.boost, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
   for (const r of input.runs) {
+    if (r.role !== 'answerable') continue;
     h.update(`${r.corpus}\0${r.question.id}\0${r.role}\0`);
     h.update(new Uint8Array(r.pair.buffer, r.pair.byteOffset, r.pair.byteLength));
     h.update(r.labels);

@@ -7,11 +7,11 @@ import { loadWordNet } from '../../src/text/load-wordnet.js';
 import { wordForms, tokenize } from '../../src/text/tokenize.js';
 import { untrainedModel } from '../../src/answer/model.js';
 import { buildCorpus, type BuiltCorpus } from '../../src/train/dataset.js';
-import { corruptQuestion, type WordList } from '../../src/train/corrupt.js';
+import { corpusNames, corruptQuestion, swapName, type WordList } from '../../src/train/corrupt.js';
 import type { Thesaurus } from '../../src/text/wordnet.js';
 
 let corpus: BuiltCorpus;
-let sources: { words: WordList };
+let sources: { words: WordList; similarity: (a: string, b: string) => number };
 let thesaurus: Thesaurus;
 beforeAll(async () => {
   const glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
@@ -19,7 +19,7 @@ beforeAll(async () => {
   const lexicon = lexiconOf(glove);
   const text = readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8');
   corpus = await buildCorpus('heihe', [{ title: 'Heihe', doc: { path: 'heihe.txt', text }, questions: [] }], glove, glove.info, lexicon, thesaurus, untrainedModel());
-  sources = { words: glove.table };
+  sources = { words: glove.table, similarity: (a, b) => glove.wordSimilarity(a, b) };
 });
 
 /** The word of `made` that differs from `question` (a single-word replacement). */
@@ -45,5 +45,27 @@ describe('corruptQuestion', () => {
 
   it('returns null when the answer sentence states none of the question terms', () => {
     expect(corruptQuestion(question, corpus.serving, new Set(), sources.words)).toBeNull();
+  });
+});
+
+describe('swapName', () => {
+  const lemma = (w: string): number => corpus.serving.vocabulary.lemmaId(w);
+  const names = (): string[] => corpusNames(['Anheihe, also called Heihe, is a city.', 'It lies across the Amur River from Blagoveshchensk, Russia.', 'Winters are long.']);
+
+  it('lists the names of sentences, not the words that start them', () => {
+    expect(names()).toEqual(['Heihe', 'Amur', 'River', 'Blagoveshchensk', 'Russia']);
+  });
+
+  it('swaps a name the answer states for the most similar corpus name it does not, never for another name of the same thing', () => {
+    const made = swapName('What is the population of Heihe?', corpus.serving, new Set([lemma('heihe'), lemma('population')]), ['Anheihe', 'River', 'Blagoveshchensk'], sources.similarity);
+    // "Anheihe" is the corpus's other name for Heihe (it defines "Anheihe, also called Heihe").
+    expect(made).toBe('What is the population of Blagoveshchensk?');
+  });
+
+  it('skips names the answer sentence also states, and returns null when no name is left', () => {
+    const answer = new Set([lemma('heihe'), lemma('blagoveshchensk')]);
+    expect(swapName('What is the population of Heihe?', corpus.serving, answer, ['Blagoveshchensk'], sources.similarity)).toBeNull();
+    expect(swapName('What is the population of Heihe?', corpus.serving, new Set([lemma('population')]), ['Blagoveshchensk'], sources.similarity)).toBeNull();
+    expect(swapName('What kind of climate does the city have?', corpus.serving, new Set([lemma('climate')]), names(), sources.similarity)).toBeNull();
   });
 });
