@@ -120,6 +120,40 @@ export const CORPUS_FEATURES: readonly string[] = [
 
 export const QUESTION_FEATURES: readonly string[] = [...TOP_FEATURES, ...CORPUS_FEATURES];
 
+/** What each question-level feature measures, in words (printed by `npm run ask -- --explain`). */
+export const QUESTION_FEATURE_NOTES: Readonly<Record<string, string>> = {
+  top_score: "the ranker's score of the best sentence",
+  top_margin: 'its lead over the second-best',
+  top_prob: 'its probability among the candidate sentences',
+  top_cov_family: "share of the question's terms in the best sentence (same word family)",
+  top_cov_soft: "share of the question's terms in the best sentence, words of similar meaning counting in part",
+  top_cov_passage: "share of the question's terms in the best sentence's passage or section title",
+  top_names_matched: "share of the question's names in the best sentence",
+  top_unmatched_rare: 'rare question terms found nowhere in its passage',
+  top_sim: 'cosine of the question and the best sentence',
+  max_cov_exact: "the best share of the question's exact terms in any sentence",
+  top_support_min: 'how well the least-supported question term is matched in the best sentence',
+  top_support_min_passage: "how well the least-supported question term is matched in the best sentence's passage",
+  max_support_min_passage: 'how well the least-supported question term is matched in the best-matching passage',
+  top_type_missing: 'the question asks for a number, date, person or place the best sentence does not state',
+  all_number_unbound: 'no sentence states a number next to what the question counts or measures',
+  top_cov_related: "share of the question's terms in the best sentence, WordNet relatives included",
+  max_cov_related: "the best share of the question's terms in any sentence, WordNet relatives included",
+  max_related_all_window: 'some sentence (with the one before it) has every question term or a relative',
+  unknown_share: 'share of question terms the corpus never uses (by rarity)',
+  unknown_share_idf: 'share of question terms the corpus never uses (by how specific they are)',
+  unknown_any: 'some question term is a word the corpus never uses',
+  unknown_name: 'a name of the question the corpus never uses',
+  unknown_number: 'a number of the question the corpus never states',
+  known_information: 'how telling it is that the corpus uses the question words it does (rare words weigh more)',
+  unknown_information: 'how telling it is that the corpus does not use the other question words',
+  terms_log: 'how many terms the question has',
+  no_terms: 'the question has no content terms',
+  unrelated_share_idf: 'share of question terms the corpus neither uses nor has a WordNet relative of',
+  unrelated_any: 'some question term the corpus neither uses nor has a WordNet relative of',
+  top_score_vs_offtopic: "the best sentence's score against this corpus's off-topic level (its calibration)",
+};
+
 // Cosines of 100-d GloVe word vectors: unrelated words sit near 0.3, loosely related ones
 // ("people" and "humans") near 0.5, related ones ("rain" and "precipitation", "city" and
 // "metropolis") at 0.55-0.7, near-synonyms above. Four bands let the model learn how much each

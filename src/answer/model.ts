@@ -129,6 +129,21 @@ export function scoreRows(f: FoldedLinear, rows: Float64Array, width: number): F
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/** One feature's share of the refusal classifier's log-odds for a question: weight × (value − mean) / scale. */
+export interface RefusalContribution {
+  readonly feature: string;
+  readonly value: number;
+  readonly contribution: number;
+}
+
+/** Every question feature's contribution to P(answerable)'s log-odds, largest effect first (what `--explain` shows). */
+export function refusalContributions(file: ModelFile, row: ArrayLike<number>): RefusalContribution[] {
+  const r = file.refusal;
+  return file.features.question
+    .map((feature, j) => ({ feature, value: row[j] as number, contribution: ((r.weights[j] as number) * ((row[j] as number) - (r.mean[j] as number))) / (r.scale[j] as number) }))
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+}
+
 /**
  * A model with every weight 0, for computing features before any model exists (training):
  * it ranks nothing and refuses nothing, and is never written or served.

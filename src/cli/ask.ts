@@ -6,16 +6,19 @@ import { Command } from 'commander';
 import { configOrExit } from '../entry.js';
 import { createRuntime } from '../runtime.js';
 import { READ_PASSAGES, scoreQuestion } from '../answer/extractive.js';
-import { QUESTION_FEATURES } from '../answer/features.js';
-import { CALIBRATED_FEATURES } from '../answer/model.js';
+import { QUESTION_FEATURE_NOTES } from '../answer/features.js';
+import { refusalContributions } from '../answer/model.js';
 import type { Retrieved } from '../types.js';
+
+// The features that moved P(answerable) most, printed by --explain: the rest move it little.
+const EXPLAINED_FEATURES = 8;
 
 const program = new Command()
   .name('ask')
   .argument('<question...>', 'the question to ask')
   .option('-k, --k <n>', 'passages to retrieve', (v) => Number.parseInt(v, 10))
   .option('--json', 'print the whole answer object as JSON')
-  .option('--explain', "print how the offline answerer scored the question: P(answerable), the threshold and the best sentences");
+  .option('--explain', "print how the offline answerer scored the question: P(answerable), the threshold, the features that moved it most and the best sentences");
 program.parse();
 const opts = program.opts<{ k?: number; json?: boolean; explain?: boolean }>();
 
@@ -31,8 +34,13 @@ async function main(): Promise<void> {
     const ranked = [...scored.candidates].sort((a, b) => b.score - a.score).slice(0, 5);
     console.log(`kind: ${q.kind}; terms: ${q.terms.map((t) => `${t.lemma}${t.name ? '*' : ''}(idf ${t.idf.toFixed(2)}${t.df ? '' : ', unknown'})`).join(' ')}`);
     const { calibration, model } = index.answering;
-    console.log(`P(answerable) ${scored.answerable.toFixed(3)} (threshold ${model.file.refusal.threshold}, this corpus's off-topic level ${calibration.answerLevel.toFixed(3)} from ${calibration.questions} bank questions); question features:`);
-    console.log(`  ${[...QUESTION_FEATURES, ...CALIBRATED_FEATURES].map((f, i) => `${f}=${(scored.question[i] ?? 0).toFixed(2)}`).join(' ')}`);
+    const level = Math.max(model.file.refusal.threshold, calibration.answerLevel);
+    console.log(`P(answerable) ${scored.answerable.toFixed(3)}: ${scored.answerable >= level ? 'answers' : 'refuses'} (it answers from ${level.toFixed(3)}: the model's threshold ${model.file.refusal.threshold}, or this corpus's off-topic level ${calibration.answerLevel.toFixed(3)} from ${calibration.questions} bank questions, whichever is higher)`);
+    console.log(`what moved it most (log-odds; + answers, - refuses):`);
+    for (const c of refusalContributions(model.file, scored.question).slice(0, EXPLAINED_FEATURES)) {
+      console.log(`  ${c.contribution >= 0 ? '+' : '-'}${Math.abs(c.contribution).toFixed(2)}  ${c.feature} = ${c.value.toFixed(2)}: ${QUESTION_FEATURE_NOTES[c.feature] ?? ''}`);
+    }
+    console.log('best sentences (ranker score, probability among the candidates):');
     for (const c of ranked) {
       const chunk = (passages[c.passage] as Retrieved).chunk;
       console.log(`  ${c.score.toFixed(2)} p=${c.prob.toFixed(2)} [passage ${c.passage + 1}] ${chunk.text.slice(index.sentences.start[c.sentence], index.sentences.end[c.sentence]).slice(0, 160)}`);

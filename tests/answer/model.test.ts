@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { foldLinear, parseModel, scoreRows, ModelError } from '../../src/answer/model.js';
-import { PAIR_FEATURES } from '../../src/answer/features.js';
+import { foldLinear, parseModel, refusalContributions, scoreRows, ModelError } from '../../src/answer/model.js';
+import { PAIR_FEATURES, QUESTION_FEATURE_NOTES } from '../../src/answer/features.js';
 
 const committed = JSON.parse(readFileSync('models/answerer.json', 'utf8')) as Record<string, unknown>;
 
@@ -38,5 +38,23 @@ describe('foldLinear', () => {
     const direct = [0, 1].map((i) => l.bias + l.weights.reduce((a, w, j) => a + (w * ((rows[i * 3 + j] as number) - (l.mean[j] as number))) / (l.scale[j] as number), 0));
     expect(folded[0]).toBeCloseTo(direct[0] as number, 12);
     expect(folded[1]).toBeCloseTo(direct[1] as number, 12);
+  });
+});
+
+describe('refusalContributions', () => {
+  it("splits P(answerable)'s log-odds into one share per feature, largest effect first", () => {
+    const model = parseModel(committed);
+    const width = model.file.features.question.length;
+    const row = Float64Array.from({ length: width }, (_v, j) => (j % 3) - 1);
+    const parts = refusalContributions(model.file, row);
+    expect(parts.map((p) => p.feature).sort()).toEqual([...model.file.features.question].sort());
+    const logit = parts.reduce((a, p) => a + p.contribution, model.file.refusal.bias);
+    expect(1 / (1 + Math.exp(-logit))).toBeCloseTo(1 / (1 + Math.exp(-(scoreRows(foldLinear(model.file.refusal), row, width)[0] as number))), 12);
+    for (let i = 1; i < parts.length; i++) expect(Math.abs(parts[i - 1]?.contribution as number)).toBeGreaterThanOrEqual(Math.abs(parts[i]?.contribution as number));
+  });
+
+  it('every question feature has a note for --explain', () => {
+    const model = parseModel(committed);
+    for (const f of model.file.features.question) expect(QUESTION_FEATURE_NOTES[f], f).toBeTruthy();
   });
 });
