@@ -27,13 +27,13 @@ const program = new Command()
   .option('--heihe <file>', 'the Heihe corpus document', 'corpus/heihe.txt')
   .option('--heihe-sets <files>', 'Heihe question sets (comma-separated; each is a validation fold)', '../shared/eval/dev.jsonl,tests/fixtures/eval-holdout.jsonl,tests/fixtures/heihe-questions.jsonl')
   .option('--shared-sets <files>', 'evaluation sets whose questions the bank must not contain', '../shared/eval/squad/dev/set.jsonl,../shared/eval/squad/dev/adversarial.jsonl,../shared/eval/dev.jsonl')
-  .option('--exclude <titles>', 'articles to leave out entirely', '')
-  .option('--out <dir>', 'where to write the model and the bank', 'models')
+  .option('--exclude <titles>', 'SQuAD article titles to leave out entirely (comma-separated, e.g. Normans,Warsaw)', '')
+  .option('--out <dir>', 'where to write the model and the bank (the default replaces the committed ones)', 'models')
   .option('--bank-per-article <n>', 'off-topic bank questions per article', '40')
   .option('--adversarial-per-article <n>', 'on-topic unanswerable questions per article (reported, not fitted)', '40')
   .option('--corrupt-every <n>', 'make an on-topic unanswerable question from every n-th answerable one', '3')
-  .option('--ranker-cache <file>', 'reuse the rankers fitted by an earlier run on the same data and settings (for refusal experiments)')
-  .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifiers tried (comma-separated)')
+  .option('--ranker-cache <file>', 'keep the fitted rankers in FILE: written by the first run, reused by later runs on the same data and settings (for refusal experiments)')
+  .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifier tried, comma-separated (default 0.001,0.01,0.1; --quick: 0.01)')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', 'one L2 strength each (for tests)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
@@ -66,7 +66,18 @@ const read = (file: string): string => {
 };
 
 const excluded = new Set(opts.exclude.split(',').map((s) => s.trim()).filter(Boolean));
-const squad = squadArticles(JSON.parse(read(opts.squad))).filter((a) => !excluded.has(a.title));
+const allSquad = squadArticles(JSON.parse(read(opts.squad)));
+const unknownTitles = [...excluded].filter((t) => !allSquad.some((a) => a.title === t));
+if (unknownTitles.length) {
+  console.error(`--exclude: no article titled ${unknownTitles.join(', ')} in ${opts.squad} (titles: ${allSquad.map((a) => a.title).join(', ')})`);
+  process.exit(2);
+}
+const refusalL2 = opts.refusalL2?.split(',').map((v) => Number(v.trim()));
+if (refusalL2 && (refusalL2.length === 0 || refusalL2.some((v) => !Number.isFinite(v) || v < 0))) {
+  console.error(`--refusal-l2: expected comma-separated non-negative numbers, got "${opts.refusalL2}"`);
+  process.exit(2);
+}
+const squad = allSquad.filter((a) => !excluded.has(a.title));
 const heiheText = read(opts.heihe);
 const heiheQuestions = opts.heiheSets.split(',').filter(Boolean).flatMap((f) => questionSet(read(f), 'Heihe', `Heihe:${path.basename(f, '.jsonl')}`));
 const heihe: Article = { title: 'Heihe', doc: { path: path.basename(opts.heihe), text: heiheText }, questions: heiheQuestions };
@@ -91,7 +102,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
   boost: { trees: opts.quick ? 30 : 120, depth: 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
-  refusalL2: opts.refusalL2 ? opts.refusalL2.split(',').map(Number) : opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1],
+  refusalL2: refusalL2 ?? (opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1]),
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
   ...(opts.swapNames ? { swapNames: true } : {}),
   log,

@@ -32,18 +32,19 @@ async function main(): Promise<void> {
     const passages = await index.retriever.retrieve({ text: question, tokens: q.tokens }, READ_PASSAGES);
     const scored = scoreQuestion(q, passages, index.answering);
     const ranked = [...scored.candidates].sort((a, b) => b.score - a.score).slice(0, 5);
-    console.log(`kind: ${q.kind}; terms: ${q.terms.map((t) => `${t.lemma}${t.name ? '*' : ''}(idf ${t.idf.toFixed(2)}${t.df ? '' : ', unknown'})`).join(' ')}`);
+    console.log(`answer kind: ${q.kind}; terms (* a name; idf: how specific to a few passages; unknown: the corpus never uses it): ${q.terms.map((t) => `${t.lemma}${t.name ? '*' : ''}(idf ${t.idf.toFixed(2)}${t.df ? '' : ', unknown'})`).join(' ')}`);
     const { calibration, model } = index.answering;
     const level = Math.max(model.file.refusal.threshold, calibration.answerLevel);
     console.log(`P(answerable) ${scored.answerable.toFixed(3)}: ${scored.answerable >= level ? 'answers' : 'refuses'} (it answers from ${level.toFixed(3)}: the model's threshold ${model.file.refusal.threshold}, or this corpus's off-topic level ${calibration.answerLevel.toFixed(3)} from ${calibration.questions} bank questions, whichever is higher)`);
-    console.log(`what moved it most (log-odds; + answers, - refuses):`);
+    console.log('what moved it most (share of the log-odds against an average training question; + towards answering, - towards refusing; related features offset each other):');
     for (const c of refusalContributions(model.file, scored.question).slice(0, EXPLAINED_FEATURES)) {
       console.log(`  ${c.contribution >= 0 ? '+' : '-'}${Math.abs(c.contribution).toFixed(2)}  ${c.feature} = ${c.value.toFixed(2)}: ${QUESTION_FEATURE_NOTES[c.feature] ?? ''}`);
     }
-    console.log('best sentences (ranker score, probability among the candidates):');
+    console.log('best sentences (ranker score, probability among the candidates, rank of the passage in retrieval):');
     for (const c of ranked) {
       const chunk = (passages[c.passage] as Retrieved).chunk;
-      console.log(`  ${c.score.toFixed(2)} p=${c.prob.toFixed(2)} [passage ${c.passage + 1}] ${chunk.text.slice(index.sentences.start[c.sentence], index.sentences.end[c.sentence]).slice(0, 160)}`);
+      const sentence = chunk.text.slice(index.sentences.start[c.sentence], index.sentences.end[c.sentence]);
+      console.log(`  ${c.score.toFixed(2)} p=${c.prob.toFixed(2)} [retrieval rank ${c.passage + 1}] ${sentence.length > 160 ? `${sentence.slice(0, 159)}…` : sentence}`);
     }
   }
   const answer = await runtime.answer({ question, history: [], k: opts.k ?? config.defaultK }, index);
