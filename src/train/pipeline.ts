@@ -81,7 +81,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     const corpus = await buildCorpus(spec.name, spec.articles.map((t) => byTitle.get(t) as Article), glove, glove.info, lexicon, thesaurus, placeholder);
     built.push(corpus);
     const inCorpus = new Set(spec.articles);
-    const names = corpusNames(sentenceTexts(corpus));
+    const names = input.swapNames ? corpusNames(sentenceTexts(corpus)) : [];
     let count = 0;
     for (const a of articles) {
       if (inCorpus.has(a.title)) {

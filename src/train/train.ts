@@ -88,10 +88,10 @@ interface FittedRefusal {
 /** The ranker's training questions: answerable runs with the answer among their candidates, weighing the same. */
 const rankGroups = (runs: readonly Run[]): RankGroup[] => runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1)).map((r) => ({ rows: r.pair, labels: r.labels, weight: 1 }));
 
-function fitRankerOn(train: readonly Run[], all: readonly Run[], params: BoostParams): FittedRanker {
-  const forest = fitBoostedRanker(rankGroups(train), D, params);
-  return { forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) };
-}
+/** A ranker with its scores of every run's candidates. */
+const withScores = (forest: Forest, all: readonly Run[]): FittedRanker => ({ forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) });
+
+const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams): FittedRanker => withScores(fitBoostedRanker(rankGroups(train), D, params), all);
 
 /**
  * Question features of every run: the top candidate's, the corpus's, and the score relative to
@@ -366,7 +366,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   for (const fold of input.folds) {
     const forest = cached?.get(fold);
     if (forest) {
-      rankers.set(fold, { forest, scores: new Map(input.runs.map((r) => [r, forestScores(forest, r.pair, D)])) });
+      rankers.set(fold, withScores(forest, input.runs));
       continue;
     }
     rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost));
@@ -395,7 +395,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   }
 
   const cachedFinal = cached?.get(ALL_RUNS);
-  const finalRanker = cachedFinal ? { forest: cachedFinal, scores: new Map(input.runs.map((r) => [r, forestScores(cachedFinal, r.pair, D)])) } : fitRankerOn(input.runs, input.runs, input.boost);
+  const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost);
   if (input.rankerCache && !cached) input.rankerCache.save(key, new Map([...[...rankers].map(([fold, r]): [string, Forest] => [fold, r.forest]), [ALL_RUNS, finalRanker.forest]]));
   const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
