@@ -50,8 +50,15 @@ function fileRankerCache(file: string): RankerCache {
   return {
     load: (key) => {
       if (!existsSync(file)) return null;
-      const stored = JSON.parse(readFileSync(file, 'utf8')) as { key: string; rankers: Record<string, TreeJson[]> };
-      if (stored.key !== key) return null;
+      let stored: { key?: unknown; rankers?: Record<string, TreeJson[]> };
+      try {
+        stored = JSON.parse(readFileSync(file, 'utf8')) as typeof stored;
+      } catch (err) {
+        // A cache is only a shortcut: one that cannot be read is fitted again (and rewritten).
+        log(`ranker cache ${file} unreadable (${err instanceof Error ? err.message : String(err)}): fitting the rankers again`);
+        return null;
+      }
+      if (stored.key !== key || !stored.rankers) return null;
       log(`rankers from ${file}`);
       return new Map(Object.entries(stored.rankers).map(([fold, trees]) => [fold, { trees: trees.map(treeFromJson) }]));
     },
