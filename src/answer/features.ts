@@ -116,6 +116,7 @@ export const CORPUS_FEATURES: readonly string[] = [
   'no_terms',
   'unrelated_share_idf', // specificity-weighted share of question terms the corpus neither uses nor uses a WordNet direct relative of
   'unrelated_any',
+  'known_information_x_unknown', // known_information × unknown_share_idf: on topic by its rare words, yet asking what the corpus never mentions ("the mayor of Heihe")
 ];
 
 export const QUESTION_FEATURES: readonly string[] = [...TOP_FEATURES, ...CORPUS_FEATURES];
@@ -151,6 +152,7 @@ export const QUESTION_FEATURE_NOTES: Readonly<Record<string, string>> = {
   no_terms: 'whether the question has no content terms',
   unrelated_share_idf: 'share of question terms the corpus neither uses nor has a WordNet relative of',
   unrelated_any: 'whether some question term is one the corpus neither uses nor has a WordNet relative of',
+  known_information_x_unknown: 'known_information × unknown_share_idf: on topic by its rare words, yet asking what the corpus never mentions',
   top_score_vs_offtopic: "the best sentence's score against this corpus's off-topic level (its calibration)",
 };
 
@@ -932,5 +934,8 @@ export function corpusFeatures(q: AnalyzedQuestion, index: SentenceIndex, lexico
   f[k++] = terms.length === 0 ? 1 : 0;
   f[k++] = idfTotal > 0 ? unrelatedIdf / idfTotal : 0;
   f[k++] = unrelated > 0 ? 1 : 0;
+  // A linear refusal adds evidence up; this product lets it discount the topicality of a
+  // question's known rare words when its specific words are unknown.
+  f[k++] = (known ? knownInfo / known : 0) * (idfTotal > 0 ? unknownIdf / idfTotal : 0);
   return f;
 }

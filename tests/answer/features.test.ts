@@ -135,8 +135,12 @@ describe('question-level features', () => {
     const corpus = Object.fromEntries(CORPUS_FEATURES.map((n, i) => [n, corpusFeatures(q, fx.index, fx.lexicon.size)[i]]));
     expect(corpus['unknown_any']).toBe(1); // "mayor" is nowhere in the corpus
     expect(corpus['unknown_share_idf']).toBeGreaterThan(0.5);
+    // On topic by its known words, yet asking what the corpus never mentions: the product is the interaction feature.
+    expect(corpus['known_information_x_unknown']).toBeCloseTo((corpus['known_information'] as number) * (corpus['unknown_share_idf'] as number), 12);
+    expect(corpus['known_information_x_unknown']).toBeGreaterThan(0);
     const known = Object.fromEntries(CORPUS_FEATURES.map((n, i) => [n, corpusFeatures(fx.analyze('Which river is on the border?'), fx.index, fx.lexicon.size)[i]]));
     expect(known['unknown_any']).toBe(0);
+    expect(known['known_information_x_unknown']).toBe(0);
   });
 });
 
