@@ -21,14 +21,14 @@ export interface Forest {
 
 /** A tree as it is written in JSON (the model file): plain arrays. */
 export interface TreeJson {
-  readonly feature: readonly number[];
-  readonly threshold: readonly number[];
-  readonly left: readonly number[];
-  readonly right: readonly number[];
-  readonly value: readonly number[];
+  feature: number[];
+  threshold: number[];
+  left: number[];
+  right: number[];
+  value: number[];
 }
 
-export const treeToJson = (t: Tree): { feature: number[]; threshold: number[]; left: number[]; right: number[]; value: number[] } => ({ feature: [...t.feature], threshold: [...t.threshold], left: [...t.left], right: [...t.right], value: [...t.value] });
+export const treeToJson = (t: Tree): TreeJson => ({ feature: [...t.feature], threshold: [...t.threshold], left: [...t.left], right: [...t.right], value: [...t.value] });
 
 /** A tree from JSON, unchecked (model.ts checks a model file's trees first). */
 export const treeFromJson = (t: TreeJson): Tree => ({ feature: Int32Array.from(t.feature), threshold: Float64Array.from(t.threshold), left: Int32Array.from(t.left), right: Int32Array.from(t.right), value: Float64Array.from(t.value) });

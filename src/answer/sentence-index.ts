@@ -77,6 +77,15 @@ export interface SentenceIndex {
   readonly aliases: Aliases;
 }
 
+/** The text of every sentence of the index, in order, given the chunks it was built from. */
+export function sentenceTexts(index: Pick<SentenceIndex, 'chunkSentences' | 'start' | 'end'>, chunks: ReadonlyArray<{ readonly text: string }>): string[] {
+  const out: string[] = [];
+  chunks.forEach((chunk, c) => {
+    for (let s = index.chunkSentences[c] as number; s < (index.chunkSentences[c + 1] as number); s++) out.push(chunk.text.slice(index.start[s], index.end[s]));
+  });
+  return out;
+}
+
 const MONTHS = new Set(['january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december']);
 const YEAR_WORDS = new Set(['century', 'decade', 'bc', 'bce', 'ad', 'ce', 'b.c', 'a.d']);
 const MAGNITUDES = new Set(['hundred', 'thousand', 'million', 'billion', 'trillion', 'dozen', 'percent', 'percentage']);

@@ -14,7 +14,7 @@ import type { IndexManifest } from '../types.js';
 import type { Lexicon } from './lexicon.js';
 import type { Thesaurus } from '../text/wordnet.js';
 import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary } from './question.js';
-import { buildSentenceIndex, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
+import { buildSentenceIndex, sentenceTexts, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
 import type { AnswererModel } from './model.js';
 import { articlesInCorpus, calibrationFrom, fingerprint, quantile, restoreCalibration, storeCalibration, UNCALIBRATED, type Calibration, type GenerationCalibrator, type OffTopicBank } from './calibration.js';
@@ -63,11 +63,7 @@ export function sentenceIndexOf(gen: LoadedGeneration, lexicon: Lexicon, log?: (
 
 /** Scores the bank's questions (those of articles the corpus does not hold) to find the corpus's off-topic level. */
 export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answering: Omit<AnswerContext, 'calibration'> }, bank: OffTopicBank, sliced = false): Promise<Calibration> {
-  const corpus = new Set<string>();
-  const { sentences } = index;
-  index.retriever.chunks.forEach((chunk, c) => {
-    for (let s = sentences.chunkSentences[c] as number; s < (sentences.chunkSentences[c + 1] as number); s++) corpus.add(fingerprint(chunk.text.slice(sentences.start[s], sentences.end[s])));
-  });
+  const corpus = new Set(sentenceTexts(index.sentences, index.retriever.chunks).map((text) => fingerprint(text)));
   const present = articlesInCorpus(bank, corpus);
   const articles = bank.articles.filter((a) => !present.has(a.title));
   const ctx: AnswerContext = { ...index.answering, calibration: UNCALIBRATED };

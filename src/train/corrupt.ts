@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { wordForms } from '../text/tokenize.js';
 import type { ServingIndex } from '../answer/serving-index.js';
+import type { AnalyzedQuestion, QuestionTerm } from '../answer/question.js';
 import { namesOf } from '../answer/condense.js';
 
 /** The word of a frequency rank, and how many words there are. */
@@ -16,14 +17,20 @@ export interface WordList {
   word(rank: number): string;
 }
 
+const mostSpecific = (terms: readonly QuestionTerm[]): QuestionTerm => terms.reduce((a, b) => (b.idf > a.idf ? b : a));
+
+/** The question with the first word of `term` replaced by `word` (null when no token has its lemma). */
+function replaced(question: string, q: AnalyzedQuestion, term: QuestionTerm, word: string): string | null {
+  const token = q.tokens.find((t) => t.lemma === term.lemma);
+  return token ? question.slice(0, token.start) + word + question.slice(token.end) : null;
+}
+
 /** The corrupted question, or null when it has no term of the right sentence to replace. */
 export function corruptQuestion(question: string, serving: ServingIndex, answerLemmas: ReadonlySet<number>, words: WordList): string | null {
   const q = serving.analyze(question);
   const replaceable = q.terms.filter((t) => !t.name && !t.number && t.lemmaId >= 0 && answerLemmas.has(t.lemmaId) && /^[a-z]{4,}$/.test(t.key));
   if (replaceable.length === 0) return null;
-  const term = replaceable.reduce((a, b) => (b.idf > a.idf ? b : a));
-  const token = q.tokens.find((t) => t.lemma === term.lemma);
-  if (!token) return null;
+  const term = mostSpecific(replaceable);
   // A deterministic start a little above the term's rank, so replacements vary between questions.
   const offset = createHash('sha256').update(question).digest().readUInt16BE(0) % 200;
   for (let r = Math.min(words.size - 1, term.rank + 1 + offset), tries = 0; r < words.size && tries < 5000; r++, tries++) {
@@ -31,7 +38,7 @@ export function corruptQuestion(question: string, serving: ServingIndex, answerL
     if (!/^[a-z]{4,}$/.test(w)) continue;
     const forms = wordForms(w);
     if (forms.stop || serving.vocabulary.lemmaId(forms.lemma) >= 0 || serving.vocabulary.stemId(forms.stem) >= 0) continue;
-    return question.slice(0, token.start) + w + question.slice(token.end);
+    return replaced(question, q, term, w);
   }
   return null;
 }
@@ -58,9 +65,7 @@ export function swapName(question: string, serving: ServingIndex, answerLemmas: 
   const q = serving.analyze(question);
   const swappable = q.terms.filter((t) => t.name && t.lemmaId >= 0 && answerLemmas.has(t.lemmaId));
   if (swappable.length === 0) return null;
-  const term = swappable.reduce((a, b) => (b.idf > a.idf ? b : a));
-  const token = q.tokens.find((t) => t.lemma === term.lemma);
-  if (!token) return null;
+  const term = mostSpecific(swappable);
   const inQuestion = new Set(q.terms.map((t) => t.lemmaId));
   const otherNames = new Set(term.alternates.flat());
   let best: { name: string; similarity: number } | null = null;
@@ -71,5 +76,5 @@ export function swapName(question: string, serving: ServingIndex, answerLemmas: 
     const s = similarity(term.key, name.toLowerCase());
     if (!best || s > best.similarity) best = { name, similarity: s };
   }
-  return best ? question.slice(0, token.start) + best.name + question.slice(token.end) : null;
+  return best ? replaced(question, q, term, best.name) : null;
 }

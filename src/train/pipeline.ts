@@ -4,7 +4,7 @@
  * in memory, asks each its questions (answerable, off-topic, made unanswerable, adversarial),
  * and fits and validates the model (train.ts). Deterministic for the same inputs.
  */
-import { rowOf, type SentenceIndex } from '../answer/sentence-index.js';
+import { rowOf, sentenceTexts, type SentenceIndex } from '../answer/sentence-index.js';
 import type { LocalGloveEmbeddings } from '../embeddings/local-glove.js';
 import type { Lexicon } from '../answer/lexicon.js';
 import type { Thesaurus } from '../text/wordnet.js';
@@ -51,16 +51,6 @@ export interface PipelineResult {
 // Two sentences sharing more than 80 % of the smaller one's terms say the same thing twice.
 export const DUPLICATE_OVERLAP = 0.8;
 
-/** Every sentence of a built corpus, as its sentence index splits them. */
-function sentenceTexts(corpus: BuiltCorpus): string[] {
-  const { chunkSentences, start, end } = corpus.sentences;
-  return corpus.chunks.flatMap((chunk, k) => {
-    const out: string[] = [];
-    for (let s = chunkSentences[k] as number; s < (chunkSentences[k + 1] as number); s++) out.push(chunk.text.slice(start[s], end[s]));
-    return out;
-  });
-}
-
 export async function trainPipeline(input: PipelineInput): Promise<PipelineResult> {
   const { squad, heihe, glove, lexicon, thesaurus } = input;
   const log = input.log ?? (() => {});
@@ -81,7 +71,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     const corpus = await buildCorpus(spec.name, spec.articles.map((t) => byTitle.get(t) as Article), glove, glove.info, lexicon, thesaurus, placeholder);
     built.push(corpus);
     const inCorpus = new Set(spec.articles);
-    const names = input.swapNames ? corpusNames(sentenceTexts(corpus)) : [];
+    const names = input.swapNames ? corpusNames(sentenceTexts(corpus.sentences, corpus.chunks)) : [];
     let count = 0;
     for (const a of articles) {
       if (inCorpus.has(a.title)) {
