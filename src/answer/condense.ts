@@ -79,11 +79,16 @@ export interface FollowUpVocabulary {
 
 const KNOWS_EVERYTHING: FollowUpVocabulary = { knows: () => true, topical: () => false };
 
-/** The earlier question's topic: its content words that are not names. */
-function topicOf(turn: string): string[] {
+/**
+ * The earlier question's topic: its content words that are not names and that the corpus uses.
+ * A word the corpus never uses matches no passage word; carried along it makes the follow-up
+ * look like a question about something the corpus does not cover ("ever", "fixed" in "Was
+ * there ever a treaty that fixed the border?" turned "When was it signed?" into a refusal).
+ */
+function topicOf(turn: string, vocabulary: FollowUpVocabulary): string[] {
   const names = new Set(namesOf(turn).flatMap(wordsOf));
   return contentOf(tokenize(turn))
-    .filter((t) => !names.has(t.key) && t.number === null)
+    .filter((t) => !names.has(t.key) && t.number === null && vocabulary.knows(t.lemma))
     .map((t) => turn.slice(t.start, t.end));
 }
 
@@ -158,7 +163,7 @@ export function condenseOffline(question: string, history: readonly ChatTurn[], 
   if (!pointsBack) return withSubject(q);
   // "When was it signed?" after a treaty question: the treaty's words, and the subject.
   const ownKeys = new Set(tokens.map((t) => t.key));
-  const topic = topicOf(previous).filter((w) => !ownKeys.has(wordsOf(w)[0] ?? ''));
+  const topic = topicOf(previous, vocabulary).filter((w) => !ownKeys.has(wordsOf(w)[0] ?? ''));
   const missing = subject.filter((n) => !q.toLowerCase().includes(n.toLowerCase()));
   const carried = [...topic, ...missing];
   return carried.length ? `${trimEnd(q)} (${carried.join(' ')})?` : q;

@@ -49,7 +49,9 @@ describe('condenseOffline', () => {
 
   it('borrows the earlier topic for a question that points back at it, not for one with a new topic', () => {
     const vocab = { knows: (l: string) => ['population', 'university', 'treaty', 'sign', 'border', 'landscape', 'heihe'].includes(l), topical: (l: string) => l === 'heihe' };
-    expect(condenseOffline('When was it signed?', [user('Was there a treaty that fixed the border?')], vocab)).toBe('When was it signed (treaty fixed border)?');
+    // "fixed" is a word this corpus never uses: carried, it would only make the question look off-topic.
+    expect(condenseOffline('When was it signed?', [user('Was there a treaty that fixed the border?')], vocab)).toBe('When was it signed (treaty border)?');
+    expect(condenseOffline('When was it signed?', [user('Was there a treaty that fixed the border?')])).toBe('When was it signed (treaty fixed border)?');
     expect(condenseOffline('Which ones?', [user('Are there universities in Heihe?')], vocab)).toBe('Which ones (universities Heihe)?');
     // Words the corpus does not know: a new topic, searched as it is (and refused).
     expect(condenseOffline('How do I bake sourdough bread?', [user('What is the landscape like around Heihe?')], vocab)).toBe('How do I bake sourdough bread?');
