@@ -189,7 +189,7 @@ const inFlight = new Map<string, Promise<string>>();
 
 /**
  * Returns the path of `<cacheDir>/${GLOVE_CACHE_FILE}`, building it from the package's JSON first
- * if it does not exist yet (slow: ~10 s and ~1 GB of memory, once per machine).
+ * if it does not exist yet (slow: ~13 s on an idle two-core machine and ~1 GB of memory, once per machine).
  */
 export async function ensureGloveCache(opts: {
   cacheDir: string;
@@ -210,7 +210,7 @@ export async function ensureGloveCache(opts: {
       );
     }
     const started = performance.now();
-    opts.log?.(`Building word-vector cache ${target} from ${source} (one-off, ~10 s)...`);
+    opts.log?.(`Building word-vector cache ${target} from ${source} (one-off, 15-40 s)...`);
     const data = encode(parseSource(await readFile(source, 'utf8'), source), source);
     await mkdir(path.dirname(target), { recursive: true });
     await writeAtomic(target, data);
