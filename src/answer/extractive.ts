@@ -8,7 +8,7 @@ import type { Citation, Retrieved } from '../types.js';
 import { candidatesOf, corpusFeatures, pairFeatures, PAIR_FEATURES, topFeatures, type Candidate, type LemmaVectors } from './features.js';
 import { scoreRows, sigmoid, type AnswererModel } from './model.js';
 import type { AnalyzedQuestion } from './question.js';
-import { rowOf, type SentenceIndex } from './sentence-index.js';
+import { rowOf, sentenceText, type SentenceIndex } from './sentence-index.js';
 import type { Calibration } from './calibration.js';
 
 export interface AnswerContext {
@@ -141,7 +141,7 @@ export function answerExtractively(q: AnalyzedQuestion, passages: readonly Retri
   const parts: string[] = [];
   picked.forEach((s, i) => {
     const r = passages[s.passage] as Retrieved;
-    const text = capLength(quotable(r.chunk.text.slice(ctx.index.start[s.sentence], ctx.index.end[s.sentence])), options.maxChars);
+    const text = capLength(quotable(sentenceText(ctx.index, r.chunk.text, s.sentence)), options.maxChars);
     const next = picked[i + 1];
     parts.push(next && next.passage === s.passage && next.position === s.position + 1 ? text : `${text} [${order.indexOf(s.passage) + 1}]`);
   });

@@ -77,11 +77,14 @@ export interface SentenceIndex {
   readonly aliases: Aliases;
 }
 
+/** The text of sentence `s` of the index, given the text of the chunk holding it. */
+export const sentenceText = (index: Pick<SentenceIndex, 'start' | 'end'>, chunkText: string, s: number): string => chunkText.slice(index.start[s], index.end[s]);
+
 /** The text of every sentence of the index, in order, given the chunks it was built from. */
 export function sentenceTexts(index: Pick<SentenceIndex, 'chunkSentences' | 'start' | 'end'>, chunks: ReadonlyArray<{ readonly text: string }>): string[] {
   const out: string[] = [];
   chunks.forEach((chunk, c) => {
-    for (let s = index.chunkSentences[c] as number; s < (index.chunkSentences[c + 1] as number); s++) out.push(chunk.text.slice(index.start[s], index.end[s]));
+    for (let s = index.chunkSentences[c] as number; s < (index.chunkSentences[c + 1] as number); s++) out.push(sentenceText(index, chunk.text, s));
   });
   return out;
 }

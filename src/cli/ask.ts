@@ -8,6 +8,7 @@ import { createRuntime } from '../runtime.js';
 import { READ_PASSAGES, scoreQuestion } from '../answer/extractive.js';
 import { QUESTION_FEATURE_NOTES } from '../answer/features.js';
 import { refusalContributions } from '../answer/model.js';
+import { sentenceText } from '../answer/sentence-index.js';
 import type { Retrieved } from '../types.js';
 
 // The features that moved P(answerable) most, printed by --explain: the rest move it little.
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     console.log('best sentences (ranker score, probability among the candidates, rank of the passage in retrieval):');
     for (const c of ranked) {
       const chunk = (passages[c.passage] as Retrieved).chunk;
-      const sentence = chunk.text.slice(index.sentences.start[c.sentence], index.sentences.end[c.sentence]);
+      const sentence = sentenceText(index.sentences, chunk.text, c.sentence);
       console.log(`  ${c.score.toFixed(2)} p=${c.prob.toFixed(2)} [retrieval rank ${c.passage + 1}] ${sentence.length > 160 ? `${sentence.slice(0, 159)}…` : sentence}`);
     }
   }

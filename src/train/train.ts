@@ -63,7 +63,7 @@ function rankerKey(input: TrainInput): string {
   h.update(JSON.stringify({ boost: input.boost, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
   for (const r of input.runs) {
     if (r.role !== 'answerable') continue;
-    h.update(`${r.corpus}\0${r.question.id}\0${r.role}\0`);
+    h.update(`${r.corpus}\0${r.question.id}\0`);
     h.update(new Uint8Array(r.pair.buffer, r.pair.byteOffset, r.pair.byteLength));
     h.update(r.labels);
   }
