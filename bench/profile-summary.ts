@@ -54,7 +54,7 @@ const STAGES: ReadonlyArray<readonly [string, (fn: string, where: string, url: s
   ['fusion, retrieval glue', (_fn, w) => /retrieval\/(hybrid|fusion)\.js$/.test(w)],
   ['ask wrapper (stream events, pieces)', (_fn, w) => /answer\/ask\.js$|runtime\.js$/.test(w)],
   ['JSON response (stringify, etag, send)', (fn, w) => (/pkg:express$/.test(w) && /^(stringify|json|send)$/.test(fn)) || /pkg:etag/.test(w) || fn === 'stringify'],
-  ['request logging (pino-http, pino)', (_fn, w) => /pkg:(pino|pino-http|sonic-boom|pino-std-serializers|thread-stream)$/.test(w)],
+  ['request logging (request-log, pino)', (_fn, w) => /pkg:(pino|sonic-boom|thread-stream)$|server\/request-log\.js$/.test(w)],
   ['rate limit', (_fn, w) => /express-rate-limit/.test(w)],
   ['body parse, zod validation', (_fn, w) => /pkg:(body-parser|raw-body|zod|iconv-lite|type-is|content-type|media-typer)$|server\/schemas\.js$/.test(w)],
   ['security headers (helmet)', (_fn, w) => /helmet/.test(w)],

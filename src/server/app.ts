@@ -4,13 +4,11 @@
  * of the corpus and the OpenAI-compatible /v1), the OpenAPI document, the static chat page,
  * and the one error handler. It does not listen; the entry point (main.ts) does.
  */
-import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { IndexHolder } from './index-holder.js';
 import type { IndexStatus } from './index-status.js';
@@ -34,6 +32,7 @@ import { AppError } from '../errors.js';
 import { requireApiKey } from './bearer.js';
 import { API_INFO, apiOperations } from './api-catalog.js';
 import { createMetrics, routeLabeller, type Metrics } from './metrics.js';
+import { requestLog } from './request-log.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -64,14 +63,6 @@ export interface AppDeps {
   /** The app's metrics; appDepsFrom makes them so that its re-indexer counts its runs. A new set when absent. */
   readonly metrics?: Metrics;
 }
-
-const REQUEST_ID = /^[\w.-]{1,100}$/;
-
-/** A request's path without its query string: a query may carry a token (`?token=…`) or a question. */
-export const loggedPath = (url: string): string => {
-  const q = url.indexOf('?');
-  return q < 0 ? url : `${url.slice(0, q)}?[query not logged]`;
-};
 
 function limiter(perMinute: number): express.RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
@@ -109,28 +100,7 @@ export function createApp(deps: AppDeps): Express {
   // First, so every request is timed and counted, including those refused further on.
   app.use(metrics.requests(routeLabeller(operations)));
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      // Log what identifies a request, not its headers nor its query string: they may carry the
-      // admin token (tests/hardening/log-secrets.test.ts). The serializers read the raw request
-      // and response (wrapSerializers: false) and take what pino-std-serializers would have
-      // given them, without its first copying every header of both into objects they drop:
-      // that copy was a measurable share of a request's CPU.
-      wrapSerializers: false,
-      serializers: {
-        req: (req: { id?: unknown; method?: string; originalUrl?: string; url?: string; socket?: { remoteAddress?: string } }) => ({ id: req.id, method: req.method, url: loggedPath(req.originalUrl || req.url || ''), remoteAddress: req.socket?.remoteAddress }),
-        res: (res: { statusCode: number; headersSent: boolean }) => ({ statusCode: res.headersSent ? res.statusCode : null }),
-      },
-    }),
-  );
+  app.use(requestLog(app, deps.logger));
   app.use(
     helmet({
       contentSecurityPolicy: {
