@@ -46,6 +46,13 @@ const CHILD = Symbol('request logger');
 type WithChild = import('express').Request & { [CHILD]?: Logger };
 
 /**
+ * An info logger for `req` that makes its child logger only when a line is logged: the answer
+ * path logs one line in a few (a claim check that dropped sentences), and `req.log` itself
+ * would cost every request a child logger.
+ */
+export const lazyInfoLog = (req: import('express').Request): { info(fields: object, message: string): void } => ({ info: (fields, message) => req.log.info(fields, message) });
+
+/**
  * Installs `req.log` on `app`'s request prototype and returns the middleware that gives each
  * request its id and logs its completion. Mount it before anything that may log or fail.
  */

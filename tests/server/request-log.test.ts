@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { requestLog } from '../../src/server/request-log.js';
+import { lazyInfoLog, requestLog } from '../../src/server/request-log.js';
 
 interface Line {
   level: number;
@@ -38,6 +38,10 @@ beforeAll(async () => {
   app.use(requestLog(app, pino({ level: 'info' }, sink)));
   app.get('/ok', (req, res) => {
     req.log.info({ note: 'from the handler' }, 'handler line');
+    res.json({ ok: true });
+  });
+  app.get('/lazy', (req, res) => {
+    lazyInfoLog(req).info({ note: 'lazily' }, 'lazy line');
     res.json({ ok: true });
   });
   app.get('/missing', (_req, res) => {
@@ -80,6 +84,12 @@ describe('request log', () => {
     expect(lines.filter((l) => l.msg === 'request completed' && l.req?.id === 'trace-me-7')).toHaveLength(1);
     // A handler's own line carries the request's fields.
     expect(lines.find((l) => l.msg === 'handler line')).toMatchObject({ note: 'from the handler', req: { id: 'trace-me-7', url: '/ok?[query not logged]' } });
+  });
+
+  test("the lazy info log writes through the request's own logger", async () => {
+    await fetch(`${base}/lazy`, { headers: { 'x-request-id': 'lazy-1' } });
+    await completedFor('lazy-1');
+    expect(lines.find((l) => l.msg === 'lazy line')).toMatchObject({ level: 30, note: 'lazily', req: { id: 'lazy-1', method: 'GET', url: '/lazy' } });
   });
 
   test('a missing or unusable client id gets a fresh UUID', async () => {

@@ -12,6 +12,7 @@ import { openEventStream, sendEvent } from '../sse.js';
 import { publicMessage } from '../errors-http.js';
 import type { IndexHolder } from '../index-holder.js';
 import type { Turn } from '../turns.js';
+import { lazyInfoLog } from '../request-log.js';
 
 export type Answerer = (input: AskInput, index: ServingIndex, emit: (e: StreamEvent) => void) => Promise<Answer>;
 
@@ -45,7 +46,7 @@ export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK
     const started = await startAnswer(res, deps);
     if (!started) return;
     const { signal, index } = started;
-    const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal, ...(req.log ? { log: req.log } : {}) };
+    const input: AskInput = { question: body.question, history: body.history, k: body.k ?? deps.defaultK, signal, log: lazyInfoLog(req) };
 
     if (!body.stream) {
       const answer = await deps.answer(input, index, () => {});

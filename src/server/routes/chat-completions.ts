@@ -16,6 +16,7 @@ import type { IndexHolder } from '../index-holder.js';
 import type { Turn } from '../turns.js';
 import { startAnswer, type Answerer } from './ask.js';
 import { modelNotFound } from './models.js';
+import { lazyInfoLog } from '../request-log.js';
 
 function writeData(res: Response, data: unknown): void {
   if (res.writableEnded || res.destroyed) return;
@@ -39,7 +40,7 @@ export function chatCompletionsRouter(deps: { index: IndexHolder; answer: Answer
     const started = await startAnswer(res, deps);
     if (!started) return;
     const { signal, index } = started;
-    const input: AskInput = { question: ask.data.question, history: ask.data.history, k: deps.defaultK, signal, ...(req.log ? { log: req.log } : {}) };
+    const input: AskInput = { question: ask.data.question, history: ask.data.history, k: deps.defaultK, signal, log: lazyInfoLog(req) };
     const meta: CompletionMeta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), fingerprint: index.version };
 
     if (!body.stream) {
