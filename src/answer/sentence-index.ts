@@ -19,7 +19,7 @@ import { rowOf, type Rows } from '../rows.js';
 export { rowOf, type Rows };
 
 /** Bumped whenever what is computed here changes; stored in the manifest. */
-export const SENTENCE_FEATURES_VERSION = 'sf-2';
+export const SENTENCE_FEATURES_VERSION = 'sf-3';
 
 /** Kinds of content a sentence holds, as bits of `flags`. */
 export const FLAG = Object.freeze({

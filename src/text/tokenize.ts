@@ -3,7 +3,8 @@
  * answerer's features and the sentence embeddings all see a text as these tokens, so they
  * agree on what a term is. Each token keeps its offsets in the text as written; its forms are
  * folded (see normalize.ts):
- *   key    the folded surface ("heilongjiang", "1.5", "3rd"): what word vectors are looked up by
+ *   key    the folded surface ("heilongjiang", "1.5", "3rd"), in American spelling ("centre" →
+ *          "center", see spelling.ts): what word vectors are looked up by
  *   lemma  the dictionary form (wink-lemmatizer: "died" → "die", "cities" → "city"); numbers and
  *          number words as "#<value>", so "third", "3rd" and "3" are one term
  *   stem   the word family (Porter2 of the lemma: "engineering" and "engine" → "engin")
@@ -15,6 +16,7 @@ import porter2 from 'wink-porter2-stemmer';
 import { foldWord } from './normalize.js';
 import { numberWordValue, numeralValue } from './numbers.js';
 import { STOP_WORDS } from './stopwords.js';
+import { americanSpelling } from './spelling.js';
 
 export interface WordForms {
   readonly key: string;
@@ -62,7 +64,7 @@ const memo = new Map<string, WordForms>();
 export function wordForms(surface: string): WordForms {
   let forms = memo.get(surface);
   if (forms) return forms;
-  const key = foldWord(surface).replace(POSSESSIVE, '') || foldWord(surface);
+  const key = americanSpelling(foldWord(surface).replace(POSSESSIVE, '') || foldWord(surface));
   const numeral = numeralValue(key);
   const number = numeral ?? numberWordValue(key);
   if (number !== null) {
