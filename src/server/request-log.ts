@@ -12,7 +12,7 @@
  * holds a header or a query string: they may carry the admin token (tests/hardening/log-secrets).
  */
 import { randomUUID } from 'node:crypto';
-import type { Express, RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 declare module 'http' {
@@ -40,17 +40,17 @@ interface RequestFields {
   readonly remoteAddress: string | undefined;
 }
 
-const fieldsOf = (req: import('express').Request): RequestFields => ({ id: req.id, method: req.method, url: loggedPath(req.originalUrl || req.url || ''), remoteAddress: req.socket?.remoteAddress });
+const fieldsOf = (req: Request): RequestFields => ({ id: req.id, method: req.method, url: loggedPath(req.originalUrl || req.url || ''), remoteAddress: req.socket?.remoteAddress });
 
 const CHILD = Symbol('request logger');
-type WithChild = import('express').Request & { [CHILD]?: Logger };
+type WithChild = Request & { [CHILD]?: Logger };
 
 /**
  * An info logger for `req` that makes its child logger only when a line is logged: the answer
  * path logs one line in a few (a claim check that dropped sentences), and `req.log` itself
  * would cost every request a child logger.
  */
-export const lazyInfoLog = (req: import('express').Request): { info(fields: object, message: string): void } => ({ info: (fields, message) => req.log.info(fields, message) });
+export const lazyInfoLog = (req: Request): { info(fields: object, message: string): void } => ({ info: (fields, message) => req.log.info(fields, message) });
 
 /**
  * Installs `req.log` on `app`'s request prototype and returns the middleware that gives each
