@@ -8,12 +8,14 @@
  *
  * The line keeps pino-http's shape: `req` {id, method, url, remoteAddress}, `res` {statusCode},
  * `responseTime` (ms), at `info`, `warn` for a 4xx, `error` for a 5xx (whose error, with its
- * stack, the error handler logs through `req.log`), `aborted` when the client left first. What is logged never
- * holds a header or a query string: they may carry the admin token (tests/hardening/log-secrets).
+ * stack, the error handler logs through `req.log`), `aborted` when the client left first. What
+ * is logged never holds a header or a query string: they may carry the admin token
+ * (tests/hardening/log-secrets).
  */
 import { randomUUID } from 'node:crypto';
 import type { Express, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { Log } from '../log.js';
 
 declare module 'http' {
   interface IncomingMessage {
@@ -50,7 +52,7 @@ type WithChild = Request & { [CHILD]?: Logger };
  * path logs one line in a few (a claim check that dropped sentences), and `req.log` itself
  * would cost every request a child logger.
  */
-export const lazyInfoLog = (req: Request): { info(fields: object, message: string): void } => ({ info: (fields, message) => req.log.info(fields, message) });
+export const lazyInfoLog = (req: Request): Pick<Log, 'info'> => ({ info: (fields, message) => req.log.info(fields, message) });
 
 /**
  * Installs `req.log` on `app`'s request prototype and returns the middleware that gives each
