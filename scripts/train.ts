@@ -34,6 +34,7 @@ const program = new Command()
   .option('--corrupt-every <n>', 'make an on-topic unanswerable question from every n-th answerable one', '3')
   .option('--ranker-cache <file>', 'keep the fitted rankers in FILE: written by the first run, reused by later runs on the same data and settings (for refusal experiments)')
   .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifier tried, comma-separated (default 0.001,0.01,0.1; --quick: 0.01)')
+  .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', 'one L2 strength each (for tests)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
@@ -41,7 +42,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -112,6 +113,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   refusalL2: refusalL2 ?? (opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1]),
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
   ...(opts.swapNames ? { swapNames: true } : {}),
+  ...(opts.monotoneRefusal ? { monotoneRefusal: true } : {}),
   log,
 });
 

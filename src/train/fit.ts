@@ -123,11 +123,47 @@ export interface RankGroup {
   readonly weight: number;
 }
 
-/** Fits weighted, L2-regularised logistic regression; returns [weights over standardised features, bias]. */
-export function fitLogistic(rows: ArrayLike<number>, labels: ArrayLike<number>, sampleWeights: ArrayLike<number>, d: number, l2: number, st: Standardisation): { weights: Float64Array; bias: number } {
+/**
+ * The sign a weight may take: 1 (a larger value may only raise the score), -1 (only lower it),
+ * 0 (free). See fitLogistic.
+ */
+export type WeightSign = -1 | 0 | 1;
+
+// softplus(u) = log(1 + e^u), computed without overflow, and its derivative (the logistic function).
+const softplus = (u: number): number => (u > 30 ? u : Math.log1p(Math.exp(u)));
+const logistic = (u: number): number => 1 / (1 + Math.exp(-u));
+// Where a constrained weight starts: softplus(-2) ≈ 0.13, a small weight of either sign's scale.
+const CONSTRAINED_START = -2;
+
+/**
+ * Fits weighted, L2-regularised logistic regression; returns [weights over standardised
+ * features, bias]. `signs` (one per feature, default all free) constrains weights to a sign:
+ * a constrained weight is `sign × softplus(u)` and L-BFGS runs on u, so it can approach zero but
+ * never cross it. This is monotone logistic regression: with correlated features an
+ * unconstrained fit offsets one against another (a weight of the wrong sign on "the best
+ * sentence covers the question" beside a large one on a similar coverage), which fits the
+ * training corpora and extrapolates badly to a corpus unlike them.
+ */
+export function fitLogistic(
+  rows: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  sampleWeights: ArrayLike<number>,
+  d: number,
+  l2: number,
+  st: Standardisation,
+  signs: ReadonlyArray<WeightSign> = [],
+): { weights: Float64Array; bias: number } {
   const m = labels.length;
   const totalWeight = Array.from(sampleWeights).reduce((a, b) => a + b, 0) || 1;
-  const objective: Objective = (w, grad) => {
+  const sign = (j: number): WeightSign => signs[j] ?? 0;
+  // Parameters u (d weights, then the bias) to weights w.
+  const weightsOf = (u: Float64Array, w: Float64Array): void => {
+    for (let j = 0; j < d; j++) w[j] = sign(j) === 0 ? (u[j] as number) : sign(j) * softplus(u[j] as number);
+    w[d] = u[d] as number;
+  };
+  const w = new Float64Array(d + 1);
+  const objective: Objective = (u, grad) => {
+    weightsOf(u, w);
     grad.fill(0);
     let loss = 0;
     for (let i = 0; i < m; i++) {
@@ -148,10 +184,14 @@ export function fitLogistic(rows: ArrayLike<number>, labels: ArrayLike<number>, 
     for (let j = 0; j < d; j++) {
       grad[j] = (grad[j] as number) + l2 * (w[j] as number);
       loss += 0.5 * l2 * (w[j] as number) ** 2;
+      // Chain rule through w = sign × softplus(u).
+      if (sign(j) !== 0) grad[j] = (grad[j] as number) * sign(j) * logistic(u[j] as number);
     }
     return loss;
   };
-  const w = lbfgs(objective, new Float64Array(d + 1));
+  const start = new Float64Array(d + 1);
+  for (let j = 0; j < d; j++) if (sign(j) !== 0) start[j] = CONSTRAINED_START;
+  weightsOf(lbfgs(objective, start, signs.some((x) => x !== 0) ? 1000 : 200), w);
   return { weights: w.slice(0, d), bias: w[d] as number };
 }
 

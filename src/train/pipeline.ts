@@ -31,6 +31,8 @@ export interface PipelineInput {
   readonly corruptEvery: number;
   readonly boost: BoostParams;
   readonly refusalL2: readonly number[];
+  /** Fit the refusal under the weight signs of QUESTION_FEATURE_SIGNS (monotone logistic regression). */
+  readonly monotoneRefusal?: boolean;
   readonly rankerCache?: RankerCache;
   /** Also make on-topic unanswerables by swapping a name for another the corpus uses (corrupt.ts). */
   readonly swapNames?: boolean;
@@ -123,6 +125,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       folds: [...new Set(articles.flatMap((a) => a.questions.map((q) => q.fold)))],
       boost: input.boost,
       refusalL2: input.refusalL2,
+      ...(input.monotoneRefusal ? { monotoneRefusal: true } : {}),
       ...(input.rankerCache ? { rankerCache: input.rankerCache } : {}),
       // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
       bankQuantile: 0.9,

@@ -7,17 +7,20 @@
  * held-out scores; the model that is saved is then fitted on everything.
  */
 import { createHash } from 'node:crypto';
-import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '../answer/features.js';
+import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, QUESTION_FEATURE_SIGNS, topFeatures } from '../answer/features.js';
 import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
 import { calibrationFrom, quantile } from '../answer/calibration.js';
-import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation } from './fit.js';
+import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation, type WeightSign } from './fit.js';
 import { fitBoostedRanker, type BoostParams } from './boost.js';
 import { forestScores, treeToJson, type Forest } from '../answer/forest.js';
 import type { Run } from './dataset.js';
 
 const D = PAIR_FEATURES.length;
-const Q = QUESTION_FEATURES.length + CALIBRATED_FEATURES.length;
+const REFUSAL_FEATURES = [...QUESTION_FEATURES, ...CALIBRATED_FEATURES];
+const Q = REFUSAL_FEATURES.length;
+// Which way each refusal feature may move P(answerable); one with no stated sign is free.
+const REFUSAL_SIGNS: readonly WeightSign[] = REFUSAL_FEATURES.map((f) => QUESTION_FEATURE_SIGNS[f] ?? 0);
 
 export interface CorpusInfo {
   readonly name: string;
@@ -36,6 +39,8 @@ export interface TrainInput {
   readonly boost: BoostParams;
   /** L2 strengths of the refusal classifier tried (chosen by held-out log-loss). */
   readonly refusalL2: readonly number[];
+  /** Fit the refusal under REFUSAL_SIGNS (monotone logistic regression) instead of with every weight free. */
+  readonly monotoneRefusal?: boolean;
   /** Refusals must be right this often (on held-out folds, equal shares of answerable and not). */
   readonly targetPrecision: number;
   /** A corpus answers only above this quantile of P(answerable) of its off-topic bank (see calibration.ts). */
@@ -138,12 +143,12 @@ function refusalWeights(runs: readonly Run[]): Float64Array {
   return Float64Array.from(runs, (r) => (r.role === 'answerable' ? 0.5 : 0.5 / (roles.get(r.corpus)?.size ?? 1)) / (counts.get(`${r.corpus}\0${r.role}`) as number));
 }
 
-function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: FittedRanker, l2: number, bankArticles: ReadonlySet<string>, heldOut: string | null): FittedRefusal {
+function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: FittedRanker, l2: number, signs: readonly WeightSign[], bankArticles: ReadonlySet<string>, heldOut: string | null): FittedRefusal {
   const used = train.filter((r) => r.role !== 'adversarial');
   const rows = questionRows(used, all, ranker.scores, bankArticles, heldOut);
   const labels = Float64Array.from(used, (r) => (r.role === 'answerable' ? 1 : 0));
   const st = standardisation([rows], Q);
-  const { weights, bias } = fitLogistic(rows, labels, refusalWeights(used), Q, l2, st);
+  const { weights, bias } = fitLogistic(rows, labels, refusalWeights(used), Q, l2, st, signs);
   return { st, weights, bias };
 }
 
@@ -355,7 +360,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   const heldFor = (rankers: Map<string, FittedRanker>, l2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {
       const ranker = rankers.get(fold) as FittedRanker;
-      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, l2, input.bankArticles, fold);
+      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, l2, signs, input.bankArticles, fold);
       return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold);
     });
 
@@ -375,6 +380,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
 
   const kinds = [...new Set(input.corpora.map((c) => c.kind))];
   let best: { l2: number; loss: number; held: HeldOut[]; rules: Rules } | null = null;
+  const signs = input.monotoneRefusal ? REFUSAL_SIGNS : [];
   for (const l2 of input.refusalL2) {
     const h = heldFor(rankers, l2);
     const loss = logLoss(h);
@@ -397,7 +403,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   const cachedFinal = cached?.get(ALL_RUNS);
   const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost);
   if (input.rankerCache && !cached) input.rankerCache.save(key, new Map([...[...rankers].map(([fold, r]): [string, Forest] => [fold, r.forest]), [ALL_RUNS, finalRanker.forest]]));
-  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, input.bankArticles, null);
+  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
     format: MODEL_FORMAT,
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
@@ -409,6 +415,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       folds: input.folds,
       ranker: input.boost,
       refusalL2: best.l2,
+      ...(input.monotoneRefusal ? { refusalSigns: Object.fromEntries(REFUSAL_FEATURES.map((f, i) => [f, REFUSAL_SIGNS[i]])) } : {}),
       ranking: rankingFigures(held),
       byCorpusKind: byKind,
       byFold,

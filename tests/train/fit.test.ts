@@ -47,6 +47,53 @@ describe('fitLogistic', () => {
   });
 });
 
+describe('fitLogistic with weight signs', () => {
+  // Two nearly collinear features, the second of which truly lowers the odds only a little:
+  // y depends on a + 0.3·b where b = a + noise. Unconstrained, b's fitted weight is what the
+  // data say; constrained to be ≥ 0 it is pressed to zero instead of going negative.
+  const sample = (truth: (a: number, b: number) => number) => {
+    const rnd = random(11);
+    const n = 3000;
+    const rows = new Float64Array(n * 2);
+    const labels = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = rnd() * 4 - 2;
+      const b = a + (rnd() - 0.5) * 0.5;
+      rows[i * 2] = a;
+      rows[i * 2 + 1] = b;
+      labels[i] = rnd() < 1 / (1 + Math.exp(-truth(a, b))) ? 1 : 0;
+    }
+    return { rows, labels, weights: new Float64Array(n).fill(1), st: standardisation([rows], 2) };
+  };
+
+  it('keeps a weight on the side its sign allows, where the free fit crosses zero', () => {
+    const { rows, labels, weights, st } = sample((a, b) => 3 * a - 1.5 * b);
+    const free = fitLogistic(rows, labels, weights, 2, 1e-4, st);
+    expect(free.weights[1]).toBeLessThan(-0.5);
+    const signed = fitLogistic(rows, labels, weights, 2, 1e-4, st, [1, 1]);
+    expect(signed.weights[1]).toBeGreaterThanOrEqual(0);
+    expect(signed.weights[1]).toBeLessThan(0.05);
+    expect(signed.weights[0]).toBeGreaterThan(0);
+  });
+
+  it('fits as the free fit does when the signs hold anyway', () => {
+    const { rows, labels, weights, st } = sample((a) => 2 * a - 0.5);
+    const free = fitLogistic(rows, labels, weights, 2, 1e-3, st);
+    const signed = fitLogistic(rows, labels, weights, 2, 1e-3, st, [1, 0]);
+    expect(signed.weights[0]).toBeCloseTo(free.weights[0] as number, 2);
+    expect(signed.weights[1]).toBeCloseTo(free.weights[1] as number, 2);
+    expect(signed.bias).toBeCloseTo(free.bias, 2);
+  });
+
+  it('a negative sign keeps a weight at or below zero', () => {
+    const { rows, labels, weights, st } = sample((a) => 2 * a);
+    const signed = fitLogistic(rows, labels, weights, 2, 1e-4, st, [-1, 0]);
+    expect(signed.weights[0]).toBeLessThanOrEqual(0);
+    // The free feature takes over what the first cannot carry (they are nearly the same).
+    expect(signed.weights[1]).toBeGreaterThan(1);
+  });
+});
+
 describe('fitBoostedRanker', () => {
   it('learns an interaction a linear ranker cannot: the right candidate has feature 0 high only when feature 1 is on', () => {
     const rnd = random(11);

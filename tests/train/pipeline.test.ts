@@ -10,6 +10,7 @@ import { questionSet, squadArticles, type Article } from '../../src/train/labell
 import { trainPipeline } from '../../src/train/pipeline.js';
 import type { RankerCache } from '../../src/train/train.js';
 import type { Forest } from '../../src/answer/forest.js';
+import { QUESTION_FEATURE_SIGNS } from '../../src/answer/features.js';
 
 // A small fixture: a few paragraphs of three SQuAD articles, ten Heihe questions.
 const DIR = path.join(import.meta.dirname, '../fixtures/train-mini');
@@ -20,7 +21,7 @@ beforeAll(async () => {
   glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
 });
 
-async function fit(rankerCache?: RankerCache, log?: (m: string) => void): Promise<unknown> {
+async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monotoneRefusal = false): Promise<unknown> {
   const squad = squadArticles(JSON.parse(readFileSync(path.join(DIR, 'squad.json'), 'utf8')));
   const heihe: Article = { title: 'Heihe', doc: { path: 'heihe.txt', text: readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8') }, questions: questionSet(readFileSync(path.join(DIR, 'heihe.jsonl'), 'utf8'), 'Heihe', 'Heihe:mini') };
   const { result } = await trainPipeline({
@@ -37,6 +38,7 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void): Promis
     refusalL2: [1e-2],
     ...(rankerCache ? { rankerCache } : {}),
     ...(log ? { log } : {}),
+    ...(monotoneRefusal ? { monotoneRefusal } : {}),
   });
   // Round-trip through JSON, as the model file is written (Float64 noise is the same both ways).
   return JSON.parse(JSON.stringify(result.model));
@@ -55,6 +57,19 @@ describe('npm run train on a small fixture', () => {
     // The committed result of the same training: changing features or fitting changes it (then
     // rerun with UPDATE_GOLDEN=1 and review the diff).
     expect(first).toEqual(JSON.parse(readFileSync(GOLDEN, 'utf8')));
+  }, 300_000);
+
+  it('with --monotone-refusal, every refusal weight keeps the sign its feature is given, and the signs are recorded', async () => {
+    const free = (await fit()) as { refusal: { weights: number[] }; features: { question: string[] } };
+    const signed = (await fit(undefined, undefined, true)) as { refusal: { weights: number[] }; features: { question: string[] }; validation: Record<string, unknown> };
+    const names = signed.features.question;
+    const sign = (f: string): number => QUESTION_FEATURE_SIGNS[f] ?? 0;
+    expect(names.every((f) => f in QUESTION_FEATURE_SIGNS)).toBe(true);
+    signed.refusal.weights.forEach((w, i) => expect(w * sign(names[i] as string), names[i]).toBeGreaterThanOrEqual(0));
+    // The constraint binds on this fixture: the free fit has some weight against its feature's sign.
+    expect(free.refusal.weights.some((w, i) => w * sign(names[i] as string) < 0)).toBe(true);
+    expect(signed.validation['refusalSigns']).toEqual(Object.fromEntries(names.map((f) => [f, sign(f)])));
+    expect(free).not.toHaveProperty('validation.refusalSigns');
   }, 300_000);
 
   it('reuses cached rankers only for the same runs and settings, and the model is the same as without the cache', async () => {
