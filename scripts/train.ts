@@ -34,6 +34,8 @@ const program = new Command()
   .option('--corrupt-every <n>', 'make an on-topic unanswerable question from every n-th answerable one', '3')
   .option('--ranker-cache <file>', 'keep the fitted rankers in FILE: written by the first run, reused by later runs on the same data and settings (for refusal experiments)')
   .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifier tried, comma-separated (default 0.001,0.01,0.1; --quick: 0.01)')
+  .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
+  .option('--ranker-depth <n>', 'depth of each tree (default 5)')
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', 'one L2 strength each (for tests)')
@@ -42,7 +44,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -80,6 +82,16 @@ if (unknownTitles.length) {
   console.error(`--exclude: no article titled ${unknownTitles.join(', ')} in ${opts.squad} (titles: ${allSquad.map((a) => a.title).join(', ')})`);
   process.exit(2);
 }
+/** A whole number ≥ 1 given to `flag`, or undefined when not given (exits on anything else). */
+function positive(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${flag}: expected a whole number of at least 1, got "${value}"`);
+    process.exit(2);
+  }
+  return n;
+}
 const refusalL2 = opts.refusalL2?.split(',').map((v) => Number(v.trim()));
 if (refusalL2 && (refusalL2.length === 0 || refusalL2.some((v) => !Number.isFinite(v) || v < 0))) {
   console.error(`--refusal-l2: expected comma-separated non-negative numbers, got "${opts.refusalL2}"`);
@@ -109,7 +121,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   corruptEvery: Number(opts.corruptEvery),
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
-  boost: { trees: opts.quick ? 30 : 120, depth: 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
+  boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
   refusalL2: refusalL2 ?? (opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1]),
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
   ...(opts.swapNames ? { swapNames: true } : {}),
