@@ -64,8 +64,12 @@ function replaceModifier(previous: string, preposition: string, phrase: string):
 
 const wordsOf = (text: string): string[] => tokenize(text).map((t) => t.key);
 
-/** Pronouns that stand for the earlier topic; possessives ("its", "their") point at the subject instead. */
-const TOPIC_PRONOUNS = new Set(['it', 'they', 'them', 'this', 'that', 'these', 'those', 'ones', 'one']);
+/**
+ * Words that stand for the earlier topic, or say the thing asked about is the other one of a
+ * pair it set up ("the other bank" after a question about a river, "who else"); possessives
+ * ("its", "their") point at the subject instead.
+ */
+const TOPIC_PRONOUNS = new Set(['it', 'they', 'them', 'this', 'that', 'these', 'those', 'ones', 'one', 'other', 'another', 'else']);
 /** Pronouns that can stand for a name of an earlier turn ("this", "that" also start clauses). */
 const SUBJECT_PRONOUNS = new Set(['it', 'they', 'them', 'its', 'their']);
 

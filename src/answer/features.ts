@@ -74,6 +74,8 @@ export const PAIR_FEATURES: readonly string[] = [
   'support_min_passage', // the same over the whole passage
   'type_missing', // the question asks for a number, date, person or place and the sentence states none it does not already name
   'number_unbound', // the question asks for a number and the sentence states none next to what is asked about (a unit for "how long", the counted thing for "how many")
+  'number_bound_soft', // how closely a word next to one of the sentence's new numbers matches what is counted: 1 by word family (or a unit for a measure), else its best cosine (0 when no number is asked for)
+  'number_bound_kin', // 1 when a word next to one of its new numbers is a WordNet relative or sibling of what is counted ("populace" for "population")
   'cov_related', // specificity-weighted share of question terms in the sentence by word family or a WordNet direct relative
   'cov_kin', // ... or a WordNet sibling
   'related_all_window', // 1 when every question term is in the sentence or the one before it, by word family or a WordNet direct relative
@@ -685,16 +687,29 @@ const BIND_SOFT_MIN = 0.6;
 /** Per sentence index: the lemma ids of unit words ("km", "degree", "year", "yuan" …). */
 const unitsOf = perIndex((index): ReadonlySet<number> => new Set(index.lemmas.flatMap((lemma, id) => (UNITS.has(lemma) ? [id] : []))));
 
-/** 1 when the sentence states no new number next to what the question counts or measures (0 when it does). */
-function numberUnbound(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id: number) => boolean, units: ReadonlySet<number>, matcher: TermMatcher): number {
+/** How a sentence's new numbers sit next to what a number question counts or measures. */
+interface NumberBindingMatch {
+  /** 1 when no new number is next to it, by word family or a cosine of BIND_SOFT_MIN (or a unit for a measure). */
+  readonly unbound: number;
+  /** The best match next to a new number: 1 by word family (or a unit), else the best cosine. */
+  readonly soft: number;
+  /** 1 when a WordNet relative or sibling of the counted thing is next to a new number. */
+  readonly kin: number;
+}
+
+const NO_NUMBER_NEAR: NumberBindingMatch = { unbound: 1, soft: 0, kin: 0 };
+
+function numberBindingMatch(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id: number) => boolean, units: ReadonlySet<number>, matcher: TermMatcher): NumberBindingMatch {
   if (!b.measure && b.counted.length === 0) {
-    for (const id of sTerms) if (isNovelNumber(id)) return 0;
-    return 1;
+    for (const id of sTerms) if (isNovelNumber(id)) return { unbound: 0, soft: 1, kin: 0 };
+    return NO_NUMBER_NEAR;
   }
+  let soft = 0;
+  let kin = 0;
   for (let j = 0; j < sTerms.length; j++) {
     if (!isNovelNumber(sTerms[j] as number)) continue;
     if (b.measure) {
-      for (let k = j + 1; k <= Math.min(sTerms.length - 1, j + UNIT_WINDOW); k++) if (units.has(sTerms[k] as number)) return 0;
+      for (let k = j + 1; k <= Math.min(sTerms.length - 1, j + UNIT_WINDOW); k++) if (units.has(sTerms[k] as number)) return { unbound: 0, soft: 1, kin: 0 };
       continue;
     }
     const from = Math.max(0, j - BIND_WINDOW);
@@ -703,9 +718,12 @@ function numberUnbound(b: NumberBinding, sTerms: Int32Array, isNovelNumber: (id:
     near.set(sTerms.subarray(from, j));
     near.set(sTerms.subarray(j + 1, to), j - from);
     const m = matcher.match(near, true);
-    if (b.counted.some((i) => (m.family[i] as number) > 0 || (m.soft[i] as number) >= BIND_SOFT_MIN)) return 0;
+    for (const i of b.counted) {
+      soft = Math.max(soft, (m.family[i] as number) > 0 ? 1 : (m.soft[i] as number));
+      if (m.kin[i]) kin = 1;
+    }
   }
-  return 1;
+  return { unbound: soft >= BIND_SOFT_MIN ? 0 : 1, soft, kin };
 }
 
 /** Feature rows (candidates × PAIR_FEATURES) of a question's candidates, row-major. */
@@ -861,7 +879,10 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = supportMin;
     f[k++] = supportMinPassage;
     f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
-    f[k++] = binding && units ? (novelNumber ? numberUnbound(binding, sTerms, (id) => sentenceNumbers.includes(id) && !questionLemmas.has(id), units, matcher) : 1) : 0;
+    const bound = binding && units ? (novelNumber ? numberBindingMatch(binding, sTerms, (id) => sentenceNumbers.includes(id) && !questionLemmas.has(id), units, matcher) : NO_NUMBER_NEAR) : null;
+    f[k++] = bound ? bound.unbound : 0;
+    f[k++] = bound ? bound.soft : 0;
+    f[k++] = bound ? bound.kin : 0;
     f[k++] = weighted(m.related, idf, idfTotal);
     f[k++] = weighted(m.kin, idf, idfTotal);
     let allRelated = 1;

@@ -55,6 +55,8 @@ describe('condenseOffline', () => {
     expect(condenseOffline('Which ones?', [user('Are there universities in Heihe?')], vocab)).toBe('Which ones (universities Heihe)?');
     // Words the corpus does not know: a new topic, searched as it is (and refused).
     expect(condenseOffline('How do I bake sourdough bread?', [user('What is the landscape like around Heihe?')], vocab)).toBe('How do I bake sourdough bread?');
+    // "The other X", "who else": the other one of what the earlier question was about.
+    expect(condenseOffline("What's on the other bank?", [user('Which river is Heihe on?')], { knows: (l) => ['river', 'bank', 'heihe'].includes(l), topical: (l) => l === 'heihe' })).toBe("What's on the other bank (river Heihe)?");
     // A possessive points at the subject, not the earlier topic.
     expect(condenseOffline('What about its population?', [user('What is the climate like in Heihe?')], vocab)).toBe('What about its population (Heihe)?');
   });

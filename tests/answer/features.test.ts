@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candidatesOf, corpusFeatures, CORPUS_FEATURES, pairFeatures, PAIR_FEATURES, topFeatures, TOP_FEATURES, LemmaVectors, TermMatcher } from '../../src/answer/features.js';
 import { FLAG, rowOf } from '../../src/answer/sentence-index.js';
 import { heiheFixture, HEIHE_LEXICON, HEIHE_SOURCE } from '../helpers/answer-fixture.js';
+import { fakeLexicon } from '../helpers/unit-fakes.js';
 import type { Thesaurus } from '../../src/text/wordnet.js';
 
 const fx = heiheFixture();
@@ -119,6 +120,37 @@ describe('number binding: a number question wants its number next to what it cou
 
   it('leaves questions that ask for no number alone', () => {
     expect(Object.values(unbound('Which river runs to the sea?', 'River'))).toEqual([0, 0]);
+  });
+
+  it('grades the binding: the best cosine next to a new number, and whether a WordNet kin of the counted thing is there', () => {
+    // "populace" is near "population" (a cosine of about 0.55, under the hard binding's 0.6: the fake
+    // lexicon's lean of 0.3 gives that) and its WordNet sibling.
+    const lexicon = fakeLexicon({ common: ['the', 'of', 'a', 'is', 'to', 'home', 'over', 'million', 'population', 'populace', 'humans', 'museums'], similar: [['population', 'populace', 0.3]], unknown: ['heihe'] });
+    const thesaurus: Thesaurus = { relatives: (w) => ({ direct: [], siblings: w === 'population' ? ['populace'] : [] }) };
+    const g = heiheFixture(['Population', 'Heihe is home to a populace of over 1.5 million humans. Heihe is home to 3 museums. Its populace is diverse.'].join('\n\n'), lexicon, thesaurus);
+    const q = g.analyze('What is the population of Heihe?');
+    const passages = g.passages('Population');
+    const candidates = candidatesOf(passages, g.index);
+    const rows = pairFeatures(q, passages, candidates, g.index, new LemmaVectors(g.index, g.lexicon));
+    const col = (name: string, i: number): number => rows[i * PAIR_FEATURES.length + PAIR_FEATURES.indexOf(name)] as number;
+    const [populace, museums, noNumber] = [0, 1, 2];
+    expect(col('number_unbound', populace)).toBe(1);
+    expect(col('number_bound_soft', populace)).toBeGreaterThan(0.45);
+    expect(col('number_bound_soft', populace)).toBeLessThan(0.6);
+    expect(col('number_bound_kin', populace)).toBe(1);
+    expect(col('number_bound_soft', museums)).toBeLessThan(0.5);
+    expect(col('number_bound_kin', museums)).toBe(0);
+    // A populace with no number next to it binds nothing.
+    expect([col('number_unbound', noNumber), col('number_bound_soft', noNumber), col('number_bound_kin', noNumber)]).toEqual([1, 0, 0]);
+  });
+
+  it('a word of the same family next to the number binds fully', () => {
+    const q = f.analyze('How many humans live in Heihe?');
+    const passages = f.passages('Population');
+    const candidates = candidatesOf(passages, f.index);
+    const rows = pairFeatures(q, passages, candidates, f.index, lemmaVectors);
+    const at = (name: string): number => rows[PAIR_FEATURES.indexOf(name)] as number;
+    expect([at('number_unbound'), at('number_bound_soft')]).toEqual([0, 1]);
   });
 });
 
