@@ -141,8 +141,10 @@ const CONSTRAINED_START = -2;
  * a constrained weight is `sign × softplus(u)` and L-BFGS runs on u, so it can approach zero but
  * never cross it. This is monotone logistic regression: with correlated features an
  * unconstrained fit offsets one against another (a weight of the wrong sign on "the best
- * sentence covers the question" beside a large one on a similar coverage), which fits the
- * training corpora and extrapolates badly to a corpus unlike them.
+ * sentence covers the question" beside a large one on a similar coverage), which may fit the
+ * training corpora better than a corpus unlike them. Training fits free unless asked
+ * (`--monotone-refusal`): held out, the signed fit traded made unanswerables and SQuAD groups
+ * for Heihe (README, "Also tried and not kept").
  */
 export function fitLogistic(
   rows: ArrayLike<number>,
