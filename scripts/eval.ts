@@ -31,7 +31,7 @@ interface Suite {
   readonly reportOnly?: boolean;
 }
 
-// Floors a little under what the committed model measures (README, "Answer quality"), so a
+// Floors a little under what the committed model measures (README, "Quality"), so a
 // regression fails CI; the issue's targets are printed beside them and discussed there.
 const SUITES: readonly Suite[] = [
   { name: 'heihe-dev', corpus: 'corpus', set: `${SHARED}/dev.jsonl`, floors: { fact_recall: 0.8, answered: 0.9, oos_refusal: 0.4, faithful: 1, markers_valid: 1 } },
@@ -136,10 +136,12 @@ else {
   const cols = Object.keys(rows[0] ?? {});
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(width[i] ?? 0)).join('  ').trimEnd();
+  // Which model was scored: the committed one unless ANSWER_MODEL names another.
+  console.log(`model: ${process.env['ANSWER_MODEL'] || 'models/answerer.json'}; off-topic bank: ${process.env['OFFTOPIC_BANK'] || 'models/offtopic-bank.json'}`);
   console.log(line(cols));
   for (const r of rows) console.log(line(cols.map((c) => r[c] ?? '')));
 }
 if (failed && opts.check) {
-  console.error('a question set is below its floor (see BELOW)');
+  console.error('a question set is below its floor (see BELOW; the floors are set for the committed model: `--no-check` for another)');
   process.exitCode = 1;
 }
