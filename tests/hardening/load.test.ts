@@ -23,6 +23,7 @@ const HARD_MS = 100_000;
 const CONCURRENCY = 64;
 const REINDEXES = 5;
 const TOKEN = 'load-admin-token';
+const REINDEX_TIMEOUT_MS = 120_000;
 
 const QUESTIONS = [
   'What province is Heihe in?',
@@ -105,7 +106,9 @@ test(`${TOTAL} /ask at concurrency ${CONCURRENCY} during ${REINDEXES} re-indexes
     for (let w = 0; w < 500 && done < CONCURRENCY; w++) await new Promise((r) => setTimeout(r, 20));
     for (let k = 1; k <= REINDEXES; k++) {
       writeFileSync(corpusFile, k % 2 === 1 ? original.replace('is a pivotal city in Heilongjiang', `is a pivotal city (edition ${k}) in Heilongjiang`) : original);
-      const res = await fetch(`${srv.url}/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(30_000) });
+      // A re-index under 64 clients on two cores took 3-12 s here, and once over 30 s with another
+      // process busy on the machine: the test checks what the answers cite, not how fast this is.
+      const res = await fetch(`${srv.url}/reindex`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(REINDEX_TIMEOUT_MS) });
       const body = (await res.json()) as { version: string; generation: string; changed: boolean; ms: number };
       reindexes.push({ ...body, status: res.status, at: done });
       if (res.status === 200 && !versions.has(body.version)) versions.set(body.version, chunkIdsOf(body.generation));
@@ -145,4 +148,5 @@ test(`${TOTAL} /ask at concurrency ${CONCURRENCY} during ${REINDEXES} re-indexes
   expect(new Set(reindexes.map((r) => r.version)).size).toBeGreaterThanOrEqual(2);
   expect(perVersion.size).toBeGreaterThanOrEqual(2); // answers really came from several generations
   expect(mismatched).toEqual([]);
-}, 150_000);
+  // The load's hard cap, then up to five re-indexes at their timeout.
+}, HARD_MS + REINDEXES * REINDEX_TIMEOUT_MS);
