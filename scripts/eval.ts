@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { parseConfig } from '../src/config.js';
-import { createRuntime, type Runtime } from '../src/runtime.js';
+import { createRuntime, DEFAULT_BANK_FILE, DEFAULT_MODEL_FILE, type Runtime } from '../src/runtime.js';
 import { evalCaseSchema, type EvalCase } from '../src/train/labelled.js';
 import { corpusText, scoreAnswers, type Figures } from './eval-score.js';
 import { baselineAnswers } from './eval-baseline.js';
@@ -137,7 +137,9 @@ else {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(width[i] ?? 0)).join('  ').trimEnd();
   // Which model was scored: the committed one unless ANSWER_MODEL names another.
-  console.log(`model: ${process.env['ANSWER_MODEL'] || 'models/answerer.json'}; off-topic bank: ${process.env['OFFTOPIC_BANK'] || 'models/offtopic-bank.json'}`);
+  const named = parseConfig(process.env);
+  const shown = (file: string): string => path.relative(process.cwd(), file);
+  console.log(`model: ${shown(named.answerModel ?? DEFAULT_MODEL_FILE)}; off-topic bank: ${shown(named.offTopicBank ?? DEFAULT_BANK_FILE)}`);
   console.log(line(cols));
   for (const r of rows) console.log(line(cols.map((c) => r[c] ?? '')));
 }

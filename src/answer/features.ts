@@ -158,49 +158,6 @@ export const QUESTION_FEATURE_NOTES: Readonly<Record<string, string>> = {
   top_score_vs_offtopic: "the best sentence's score against this corpus's off-topic level (its calibration)",
 };
 
-/**
- * Which way each question-level feature may move P(answerable), for `npm run train --
- * --monotone-refusal` (the refusal fitted under these signs, see fitLogistic; measured and not
- * the default, see README): evidence that the corpus states the answer (the best
- * sentence's score and coverage, known words) may only raise it; evidence that it does not
- * (unknown or unrelated words, a missing answer type, an unbound number) may only lower it.
- * The question's length says neither, and is free.
- */
-export const QUESTION_FEATURE_SIGNS: Readonly<Record<string, -1 | 0 | 1>> = {
-  top_score: 1,
-  top_margin: 1,
-  top_prob: 1,
-  top_cov_family: 1,
-  top_cov_soft: 1,
-  top_cov_passage: 1,
-  top_names_matched: 1,
-  top_unmatched_rare: -1,
-  top_sim: 1,
-  max_cov_exact: 1,
-  top_support_min: 1,
-  top_support_min_passage: 1,
-  max_support_min_passage: 1,
-  top_type_missing: -1,
-  all_number_unbound: -1,
-  top_cov_related: 1,
-  max_cov_related: 1,
-  max_related_all_window: 1,
-  unknown_share: -1,
-  unknown_share_idf: -1,
-  unknown_any: -1,
-  unknown_name: -1,
-  unknown_number: -1,
-  known_information: 1,
-  unknown_information: -1,
-  terms_log: 0,
-  no_terms: -1,
-  unrelated_share_idf: -1,
-  unrelated_any: -1,
-  known_information_x_unknown: -1,
-  // The calibrated feature (model.ts, CALIBRATED_FEATURES): the best score against the corpus's off-topic level.
-  top_score_vs_offtopic: 1,
-};
-
 // Cosines of 100-d GloVe word vectors: unrelated words sit near 0.3, loosely related ones
 // ("people" and "humans") near 0.5, related ones ("rain" and "precipitation", "city" and
 // "metropolis") at 0.55-0.7, near-synonyms above. Four bands let the model learn how much each
@@ -722,6 +679,7 @@ function numberBindingMatch(b: NumberBinding, sTerms: Int32Array, isNovelNumber:
       soft = Math.max(soft, (m.family[i] as number) > 0 ? 1 : (m.soft[i] as number));
       if (m.kin[i]) kin = 1;
     }
+    if (soft === 1 && kin === 1) break; // neither can rise further
   }
   return { unbound: soft >= BIND_SOFT_MIN ? 0 : 1, soft, kin };
 }

@@ -7,7 +7,8 @@
  * held-out scores; the model that is saved is then fitted on everything.
  */
 import { createHash } from 'node:crypto';
-import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, QUESTION_FEATURE_SIGNS, topFeatures } from '../answer/features.js';
+import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '../answer/features.js';
+import { QUESTION_FEATURE_SIGNS } from './refusal-signs.js';
 import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
 import { calibrationFrom, quantile } from '../answer/calibration.js';
@@ -357,6 +358,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   // A whole-article fold also leaves out every corpus holding the article; a question-set fold only its questions.
   const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
   const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold)]));
+  const signs = input.monotoneRefusal ? REFUSAL_SIGNS : [];
   const heldFor = (rankers: Map<string, FittedRanker>, l2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {
       const ranker = rankers.get(fold) as FittedRanker;
@@ -380,7 +382,6 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
 
   const kinds = [...new Set(input.corpora.map((c) => c.kind))];
   let best: { l2: number; loss: number; held: HeldOut[]; rules: Rules } | null = null;
-  const signs = input.monotoneRefusal ? REFUSAL_SIGNS : [];
   for (const l2 of input.refusalL2) {
     const h = heldFor(rankers, l2);
     const loss = logLoss(h);
@@ -406,7 +407,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
     format: MODEL_FORMAT,
-    features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...QUESTION_FEATURES, ...CALIBRATED_FEATURES] },
+    features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...REFUSAL_FEATURES] },
     ranker: { kind: 'forest', trees: finalRanker.forest.trees.map(treeToJson) },
     refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision, bankQuantile: input.bankQuantile },
     compose: { secondMinProb, duplicateOverlap },

@@ -48,9 +48,9 @@ describe('fitLogistic', () => {
 });
 
 describe('fitLogistic with weight signs', () => {
-  // Two nearly collinear features, the second of which truly lowers the odds only a little:
-  // y depends on a + 0.3·b where b = a + noise. Unconstrained, b's fitted weight is what the
-  // data say; constrained to be ≥ 0 it is pressed to zero instead of going negative.
+  // Two nearly collinear features (b = a + noise); each test draws labels from its own true
+  // log-odds. Where the truth gives b a negative weight, a fit that keeps b's weight ≥ 0
+  // presses it to zero instead.
   const sample = (truth: (a: number, b: number) => number) => {
     const rnd = random(11);
     const n = 3000;

@@ -10,7 +10,7 @@ import { questionSet, squadArticles, type Article } from '../../src/train/labell
 import { trainPipeline } from '../../src/train/pipeline.js';
 import type { RankerCache } from '../../src/train/train.js';
 import type { Forest } from '../../src/answer/forest.js';
-import { QUESTION_FEATURE_SIGNS } from '../../src/answer/features.js';
+import { QUESTION_FEATURE_SIGNS } from '../../src/train/refusal-signs.js';
 
 // A small fixture: a few paragraphs of three SQuAD articles, ten Heihe questions.
 const DIR = path.join(import.meta.dirname, '../fixtures/train-mini');
