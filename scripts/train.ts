@@ -37,6 +37,7 @@ const program = new Command()
   .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
   .option('--ranker-depth <n>', 'depth of each tree (default 5)')
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
+  .option('--reword-every <n>', 'also reword every n-th answerable question with a WordNet relative, for fitting only (0: none)', '3')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', 'one L2 strength each (for tests)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
@@ -44,7 +45,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -119,6 +120,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   bankPerArticle: Number(opts.bankPerArticle),
   adversarialPerArticle: Number(opts.adversarialPerArticle),
   corruptEvery: Number(opts.corruptEvery),
+  rewordEvery: Number(opts.rewordEvery),
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
   boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
@@ -159,6 +161,8 @@ const modelFile = {
     runs: runs.length,
     candidates: runs.reduce((a, r) => a + r.labels.length, 0),
     corpora: specs.map((s) => s.name),
+    // How the questions made from answerable ones were made (src/train/corrupt.ts).
+    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true },
   },
 };
 if (opts.heldout) {

@@ -10,6 +10,7 @@ import { wordForms } from '../text/tokenize.js';
 import type { ServingIndex } from '../answer/serving-index.js';
 import type { AnalyzedQuestion, QuestionTerm } from '../answer/question.js';
 import { namesOf } from '../answer/condense.js';
+import type { Thesaurus } from '../text/wordnet.js';
 
 /** The word of a frequency rank, and how many words there are. */
 export interface WordList {
@@ -77,4 +78,34 @@ export function swapName(question: string, serving: ServingIndex, answerLemmas: 
     if (!best || s > best.similarity) best = { name, similarity: s };
   }
   return best ? replaced(question, q, term, best.name) : null;
+}
+
+/**
+ * An answerable question reworded as users reword them: the question's most specific term that
+ * the right sentence states is replaced by the WordNet direct relative (synonym, hypernym,
+ * hyponym, derivation) closest to it by word vector that the right sentence does not state,
+ * and at least `minSimilarity` alike ("What is the climate like?" → "What is the clime
+ * like?"). Its label stays answerable: it teaches the
+ * ranker and the refusal that a related word the sentence lacks is still support, as a corpus
+ * written in other words than its readers' (Heihe's) needs, while the made unanswerables above
+ * teach that an unrelated unknown word is not. Null when no term has such a relative.
+ */
+export function rewordQuestion(question: string, serving: ServingIndex, answerLemmas: ReadonlySet<number>, thesaurus: Thesaurus, similarity: (a: string, b: string) => number, minSimilarity: number): string | null {
+  const q = serving.analyze(question);
+  const replaceable = q.terms.filter((t) => !t.name && !t.number && t.lemmaId >= 0 && answerLemmas.has(t.lemmaId) && /^[a-z]{3,}$/.test(t.key));
+  const ordered = [...replaceable].sort((a, b) => b.idf - a.idf);
+  for (const term of ordered) {
+    let best: { word: string; similarity: number } | null = null;
+    for (const word of thesaurus.relatives(term.lemma).direct) {
+      if (!/^[a-z]{3,}$/.test(word)) continue;
+      const forms = wordForms(word);
+      if (forms.stop || forms.lemma === term.lemma) continue;
+      const id = serving.vocabulary.lemmaId(forms.lemma);
+      if (id >= 0 && answerLemmas.has(id)) continue;
+      const s = similarity(term.lemma, word);
+      if (s >= minSimilarity && (!best || s > best.similarity)) best = { word, similarity: s };
+    }
+    if (best) return replaced(question, q, term, best.word);
+  }
+  return null;
 }

@@ -15,7 +15,7 @@ import type { Article, LabelledQuestion } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
 import { buildCorpus, runQuestion, type BuiltCorpus, type Run } from './dataset.js';
 import { train, type RankerCache, type TrainResult } from './train.js';
-import { corpusNames, corruptQuestion, swapName } from './corrupt.js';
+import { corpusNames, corruptQuestion, rewordQuestion, swapName } from './corrupt.js';
 import type { BoostParams } from './boost.js';
 
 export interface PipelineInput {
@@ -29,6 +29,8 @@ export interface PipelineInput {
   readonly bankPerArticle: number;
   readonly adversarialPerArticle: number;
   readonly corruptEvery: number;
+  /** Also reword every n-th answerable question with a WordNet relative (corrupt.ts rewordQuestion), as a training-only answerable one; 0: none. */
+  readonly rewordEvery?: number;
   readonly boost: BoostParams;
   readonly refusalL2: readonly number[];
   /** Fit the refusal under the weight signs of QUESTION_FEATURE_SIGNS (monotone logistic regression). */
@@ -75,6 +77,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     const inCorpus = new Set(spec.articles);
     const names = input.swapNames ? corpusNames(sentenceTexts(corpus.sentences, corpus.chunks)) : [];
     let count = 0;
+    let rewordedCount = 0;
     for (const a of articles) {
       if (inCorpus.has(a.title)) {
         let adversarial = 0;
@@ -88,9 +91,22 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
           }
           const run = await runQuestion(corpus, q, 'answerable', lexicon.size);
           runs.push(run);
-          if (answerable++ % Number(opts.corruptEvery) !== 0) continue;
+          const nth = answerable++;
+          const rewordEvery = input.rewordEvery ?? 0;
+          // Reworded ones start one question after the corrupted ones, so the two seldom share a source.
+          const reword = rewordEvery > 0 && nth % rewordEvery === 1 % rewordEvery;
+          if (nth % Number(opts.corruptEvery) !== 0 && !reword) continue;
           const answerLemmas = new Set<number>();
           run.labels.forEach((l, i) => l && rowOf(corpus.sentences.terms, run.sentence[i] as number).forEach((id) => answerLemmas.add(id)));
+          if (reword) {
+            // 0.4: the cosine between unrelated words (~0.3) and loosely related ones (~0.5), as features.ts SOFT_BANDS.
+            const reworded = rewordQuestion(q.question, corpus.serving, answerLemmas, thesaurus, (a, b) => glove.wordSimilarity(a, b), 0.4);
+            if (reworded) {
+              runs.push(await runQuestion(corpus, { ...q, id: `${q.id}~reworded`, question: reworded }, 'answerable', lexicon.size, true));
+              rewordedCount++;
+            }
+          }
+          if (nth % Number(opts.corruptEvery) !== 0) continue;
           const corrupted = corruptQuestion(q.question, corpus.serving, answerLemmas, glove.table);
           const made = (id: string, question: string): LabelledQuestion => ({ ...q, id: `${q.id}~${id}`, question, impossible: true, spans: [], evidence: [], facts: [] });
           if (corrupted) runs.push(await runQuestion(corpus, made('unanswerable', corrupted), 'unanswerable', lexicon.size, true));
@@ -111,7 +127,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
         }
       }
     }
-    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
   const indexOf = new Map(built.map((c) => [c.name, c.sentences]));

@@ -357,7 +357,8 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   const kindOf = new Map(input.corpora.map((c) => [c.name, c]));
   // A whole-article fold also leaves out every corpus holding the article; a question-set fold only its questions.
   const foldTrain = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold !== fold && !kindOf.get(r.corpus)?.articles.has(fold))]));
-  const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold)]));
+  // Reworded answerable questions (made) help fitting only: validation scores questions people wrote.
+  const foldTest = new Map(input.folds.map((fold) => [fold, input.runs.filter((r) => r.question.fold === fold && !(r.made && r.role === 'answerable'))]));
   const signs = input.monotoneRefusal ? REFUSAL_SIGNS : [];
   const heldFor = (rankers: Map<string, FittedRanker>, l2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {

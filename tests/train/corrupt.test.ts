@@ -7,7 +7,7 @@ import { loadWordNet } from '../../src/text/load-wordnet.js';
 import { wordForms, tokenize } from '../../src/text/tokenize.js';
 import { untrainedModel } from '../../src/answer/model.js';
 import { buildCorpus, type BuiltCorpus } from '../../src/train/dataset.js';
-import { corpusNames, corruptQuestion, swapName, type WordList } from '../../src/train/corrupt.js';
+import { corpusNames, corruptQuestion, rewordQuestion, swapName, type WordList } from '../../src/train/corrupt.js';
 import type { Thesaurus } from '../../src/text/wordnet.js';
 
 let corpus: BuiltCorpus;
@@ -67,5 +67,28 @@ describe('swapName', () => {
     expect(swapName('What is the population of Heihe?', corpus.serving, answer, ['Blagoveshchensk'], sources.similarity)).toBeNull();
     expect(swapName('What is the population of Heihe?', corpus.serving, new Set([lemma('population')]), ['Blagoveshchensk'], sources.similarity)).toBeNull();
     expect(swapName('What kind of climate does the city have?', corpus.serving, new Set([lemma('climate')]), names(), sources.similarity)).toBeNull();
+  });
+});
+
+describe('rewordQuestion', () => {
+  const lemma = (w: string): number => corpus.serving.vocabulary.lemmaId(w);
+  const question = 'What kind of climate does the city have?';
+
+  it('replaces an answered term by its closest WordNet relative that the answer sentence does not state', () => {
+    const made = rewordQuestion(question, corpus.serving, new Set([lemma('climate'), lemma('city')]), thesaurus, sources.similarity, 0.4);
+    expect(made).not.toBeNull();
+    const { was, now } = replaced(question, made as string);
+    // "climate" is the more specific of the two answered terms.
+    expect(was).toBe('climate');
+    expect(thesaurus.relatives('climate').direct).toContain(wordForms(now).lemma);
+    expect(sources.similarity('climate', now)).toBeGreaterThanOrEqual(0.4);
+  });
+
+  it('takes the next term when the most specific has no relative alike enough, and null when none has', () => {
+    const made = rewordQuestion(question, corpus.serving, new Set([lemma('climate'), lemma('city')]), thesaurus, (a) => (a === 'climate' ? 0 : 0.9), 0.4);
+    expect(made).not.toBeNull();
+    expect(replaced(question, made as string).was).toBe('city');
+    expect(rewordQuestion(question, corpus.serving, new Set([lemma('climate'), lemma('city')]), thesaurus, () => 0, 0.4)).toBeNull();
+    expect(rewordQuestion(question, corpus.serving, new Set(), thesaurus, sources.similarity, 0.4)).toBeNull();
   });
 });
