@@ -84,11 +84,11 @@ export function swapName(question: string, serving: ServingIndex, answerLemmas: 
  * An answerable question reworded as users reword them: the question's most specific term that
  * the right sentence states is replaced by the WordNet direct relative (synonym, hypernym,
  * hyponym, derivation) closest to it by word vector that the right sentence does not state,
- * and at least `minSimilarity` alike ("What is the climate like?" → "What is the clime
- * like?"). Its label stays answerable: it teaches the
- * ranker and the refusal that a related word the sentence lacks is still support, as a corpus
- * written in other words than its readers' (Heihe's) needs, while the made unanswerables above
- * teach that an unrelated unknown word is not. Null when no term has such a relative.
+ * and at least `minSimilarity` alike ("Who was the hostage?" → "Who was the prisoner?"). Its
+ * label stays answerable: it teaches the ranker and the refusal that a related word the
+ * sentence lacks is still support, as a corpus written in other words than its readers' (Heihe)
+ * needs, while the made unanswerables above teach that an unrelated unknown word is not. Null
+ * when no term has such a relative.
  */
 export function rewordQuestion(question: string, serving: ServingIndex, answerLemmas: ReadonlySet<number>, thesaurus: Thesaurus, similarity: (a: string, b: string) => number, minSimilarity: number): string | null {
   const q = serving.analyze(question);
