@@ -36,6 +36,8 @@ const program = new Command()
   .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifier tried, comma-separated (default 0.001,0.01,0.1; --quick: 0.01)')
   .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
   .option('--ranker-depth <n>', 'depth of each tree (default 5)')
+  .option('--refusal-trees <n>', 'boosted trees added to the refusal classifier, fitted on its linear log-odds (default 0: linear alone)')
+  .option('--refusal-depth <n>', 'depth of each refusal tree (default 3)')
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
   .option('--reword-every <n>', 'also reword every n-th answerable question with a WordNet relative, for fitting only (0: none)', '3')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
@@ -45,7 +47,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -128,6 +130,9 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
   ...(opts.swapNames ? { swapNames: true } : {}),
   ...(opts.monotoneRefusal ? { monotoneRefusal: true } : {}),
+  ...(opts.refusalTrees && Number(opts.refusalTrees) > 0
+    ? { refusalBoost: { trees: positive('--refusal-trees', opts.refusalTrees) as number, depth: positive('--refusal-depth', opts.refusalDepth) ?? 3, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 } }
+    : {}),
   log,
 });
 

@@ -6,7 +6,7 @@
  */
 import type { Citation, Retrieved } from '../types.js';
 import { candidatesOf, corpusFeatures, pairFeatures, PAIR_FEATURES, topFeatures, type Candidate, type LemmaVectors } from './features.js';
-import { scoreRows, sigmoid, type AnswererModel } from './model.js';
+import { sigmoid, type AnswererModel } from './model.js';
 import type { AnalyzedQuestion } from './question.js';
 import { rowOf, sentenceText, type SentenceIndex } from './sentence-index.js';
 import type { Calibration } from './calibration.js';
@@ -77,7 +77,7 @@ export function scoreQuestion(q: AnalyzedQuestion, passages: readonly Retrieved[
   question.set(top);
   question.set(corpus, top.length);
   question[question.length - 1] = ctx.calibration.relative(top[0] ?? 0);
-  const answerable = candidates.length && q.terms.length ? sigmoid(scoreRows(ctx.model.refusal, question, question.length)[0] as number) : 0;
+  const answerable = candidates.length && q.terms.length ? sigmoid(ctx.model.refusalLogit(question)) : 0;
   let max = -Infinity;
   for (const s of scores) max = Math.max(max, s);
   let z = 0;

@@ -35,6 +35,8 @@ export const modelFileSchema = z.object({
   features: z.object({ version: z.string(), pair: z.array(z.string()), question: z.array(z.string()) }),
   ranker: rankerSchema,
   refusal: linear.extend({
+    /** Boosted trees added to the linear log-odds (fitted on its residual); absent: the linear model alone. */
+    trees: z.array(treeSchema).optional(),
     /** Answer when P(answerable) is at least this. */
     threshold: z.number().min(0).max(1),
     /** The precision of refusal the threshold was chosen for, on held-out folds. */
@@ -70,17 +72,18 @@ export interface AnswererModel {
   readonly file: ModelFile;
   /** Scores of every candidate row (PAIR_FEATURES wide). */
   rank(rows: Float64Array): Float64Array;
-  readonly refusal: FoldedLinear;
+  /** The refusal's log-odds that the corpus answers, for one row of question features. */
+  refusalLogit(row: Float64Array): number;
 }
 
-function forestOf(trees: ReadonlyArray<z.infer<typeof treeSchema>>, width: number): Forest {
+function forestOf(trees: ReadonlyArray<z.infer<typeof treeSchema>>, width: number, what: string): Forest {
   return {
     trees: trees.map((t, k) => {
       const n = t.feature.length;
-      if (t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n) throw new ModelError(`tree ${k} of the ranker has arrays of different lengths`);
+      if (t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n) throw new ModelError(`tree ${k} of the ${what} has arrays of different lengths`);
       t.feature.forEach((f, i) => {
         const inRange = (c: number | undefined): boolean => c !== undefined && c > i && c < n;
-        if (f >= width || (f >= 0 && !(inRange(t.left[i]) && inRange(t.right[i])))) throw new ModelError(`tree ${k} of the ranker is malformed at node ${i}`);
+        if (f >= width || (f >= 0 && !(inRange(t.left[i]) && inRange(t.right[i])))) throw new ModelError(`tree ${k} of the ${what} is malformed at node ${i}`);
       });
       return treeFromJson(t);
     }),
@@ -105,9 +108,13 @@ export function parseModel(json: unknown): AnswererModel {
   const id = createHash('sha256').update(JSON.stringify({ r: file.ranker, f: file.refusal, c: file.compose })).digest('hex').slice(0, 12);
   const rank =
     file.ranker.kind === 'forest'
-      ? ((forest: PackedForest) => (rows: Float64Array) => packedForestScores(forest, rows, width))(packForest(forestOf(file.ranker.trees, width)))
+      ? ((forest: PackedForest) => (rows: Float64Array) => packedForestScores(forest, rows, width))(packForest(forestOf(file.ranker.trees, width, 'ranker')))
       : ((l: FoldedLinear) => (rows: Float64Array) => scoreRows(l, rows, width))(foldLinear(file.ranker));
-  return { id, file, rank, refusal: foldLinear(file.refusal) };
+  const refusalLinear = foldLinear(file.refusal);
+  const q = file.refusal.weights.length;
+  const refusalTrees = file.refusal.trees?.length ? packForest(forestOf(file.refusal.trees, q, 'refusal')) : null;
+  const refusalLogit = (row: Float64Array): number => (scoreRows(refusalLinear, row, q)[0] as number) + (refusalTrees ? (packedForestScores(refusalTrees, row, q)[0] as number) : 0);
+  return { id, file, rank, refusalLogit };
 }
 
 /** Features the refusal classifier adds from the corpus's calibration (see calibration.ts). */

@@ -18,7 +18,7 @@ import { buildSentenceIndex, sentenceTexts, SENTENCE_FEATURES_VERSION, type Sent
 import { LemmaVectors } from './features.js';
 import type { AnswererModel } from './model.js';
 import { articlesInCorpus, calibrationFrom, fingerprint, quantile, restoreCalibration, storeCalibration, UNCALIBRATED, type Calibration, type GenerationCalibrator, type OffTopicBank } from './calibration.js';
-import { scoreRows, sigmoid } from './model.js';
+import { sigmoid } from './model.js';
 import { READ_PASSAGES, scoreQuestion, type AnswerContext } from './extractive.js';
 
 export interface ServingIndex {
@@ -88,7 +88,7 @@ export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answe
   const ps = scored.map(({ top, question }) => {
     const row = Float64Array.from(question);
     row[row.length - 1] = level.relative(top);
-    return sigmoid(scoreRows(model.refusal, row, row.length)[0] as number);
+    return sigmoid(model.refusalLogit(row));
   });
   return calibrationFrom(
     scored.map((s) => s.top),

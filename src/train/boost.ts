@@ -234,3 +234,33 @@ export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: Boo
   }
   return { trees };
 }
+
+/**
+ * Fits boosted trees to the weighted logistic loss of binary labels, starting from `base`
+ * (each row's logit before any tree: the refusal's linear model). Each round fits a tree to
+ * the Newton step (gradient w(p − y), hessian w·p(1 − p)). The weights are rescaled to a mean of
+ * 1, so `l2` and `minHessian` count questions whatever the weighting.
+ */
+export function fitBoostedLogistic(rows: ArrayLike<number>, labels: ArrayLike<number>, weights: ArrayLike<number>, base: ArrayLike<number>, d: number, p: BoostParams): Forest {
+  const n = labels.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += weights[i] as number;
+  const unit = total > 0 ? n / total : 1;
+  const data = binRows(Float32Array.from(rows), n, d, Math.min(255, p.bins));
+  const scores = Float64Array.from(base);
+  const g = new Float64Array(n);
+  const h = new Float64Array(n);
+  const rowLeaf = new Float64Array(n);
+  const trees: Tree[] = [];
+  for (let t = 0; t < p.trees; t++) {
+    for (let i = 0; i < n; i++) {
+      const prob = 1 / (1 + Math.exp(-(scores[i] as number)));
+      const w = unit * (weights[i] as number);
+      g[i] = w * (prob - (labels[i] as number));
+      h[i] = w * Math.max(prob * (1 - prob), 1e-6);
+    }
+    trees.push(growTree(data, g, h, p, rowLeaf));
+    for (let i = 0; i < n; i++) scores[i] = (scores[i] as number) + (rowLeaf[i] as number);
+  }
+  return { trees };
+}

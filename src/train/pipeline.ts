@@ -35,6 +35,8 @@ export interface PipelineInput {
   readonly refusalL2: readonly number[];
   /** Fit the refusal under the weight signs of QUESTION_FEATURE_SIGNS (monotone logistic regression). */
   readonly monotoneRefusal?: boolean;
+  /** Boosted trees on the refusal's linear log-odds (see TrainInput.refusalBoost). */
+  readonly refusalBoost?: BoostParams;
   readonly rankerCache?: RankerCache;
   /** Also make on-topic unanswerables by swapping a name for another the corpus uses (corrupt.ts). */
   readonly swapNames?: boolean;
@@ -142,6 +144,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       boost: input.boost,
       refusalL2: input.refusalL2,
       ...(input.monotoneRefusal ? { monotoneRefusal: true } : {}),
+      ...(input.refusalBoost ? { refusalBoost: input.refusalBoost } : {}),
       ...(input.rankerCache ? { rankerCache: input.rankerCache } : {}),
       // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
       bankQuantile: 0.9,

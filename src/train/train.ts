@@ -13,7 +13,7 @@ import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/mod
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
 import { calibrationFrom, quantile } from '../answer/calibration.js';
 import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation, type WeightSign } from './fit.js';
-import { fitBoostedRanker, type BoostParams } from './boost.js';
+import { fitBoostedLogistic, fitBoostedRanker, type BoostParams } from './boost.js';
 import { forestScores, treeToJson, type Forest } from '../answer/forest.js';
 import type { Run } from './dataset.js';
 
@@ -42,6 +42,8 @@ export interface TrainInput {
   readonly refusalL2: readonly number[];
   /** Fit the refusal under REFUSAL_SIGNS (monotone logistic regression) instead of with every weight free. */
   readonly monotoneRefusal?: boolean;
+  /** Boosted trees added to the refusal's linear log-odds (the interactions a sum of weights cannot make); none when absent or 0 trees. */
+  readonly refusalBoost?: BoostParams;
   /** Refusals must be right this often (on held-out folds, equal shares of answerable and not). */
   readonly targetPrecision: number;
   /** A corpus answers only above this quantile of P(answerable) of its off-topic bank (see calibration.ts). */
@@ -89,6 +91,16 @@ interface FittedRefusal {
   readonly st: Standardisation;
   readonly weights: Float64Array;
   readonly bias: number;
+  /** Trees fitted on the linear model's residual log-odds (empty: the linear model alone). */
+  readonly forest: Forest;
+}
+
+/** The refusal's log-odds of every row: the linear model plus its trees. */
+function refusalLogits(refusal: FittedRefusal, rows: Float64Array): Float64Array {
+  const linear = linearScores(rows, Q, refusal.weights, refusal.st, refusal.bias);
+  if (refusal.forest.trees.length === 0) return linear;
+  const trees = forestScores(refusal.forest, rows, Q);
+  return linear.map((x, i) => x + (trees[i] as number));
 }
 
 /** The ranker's training questions: answerable runs with the answer among their candidates, weighing the same. */
@@ -144,13 +156,15 @@ function refusalWeights(runs: readonly Run[]): Float64Array {
   return Float64Array.from(runs, (r) => (r.role === 'answerable' ? 0.5 : 0.5 / (roles.get(r.corpus)?.size ?? 1)) / (counts.get(`${r.corpus}\0${r.role}`) as number));
 }
 
-function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: FittedRanker, l2: number, signs: readonly WeightSign[], bankArticles: ReadonlySet<string>, heldOut: string | null): FittedRefusal {
+function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: FittedRanker, l2: number, signs: readonly WeightSign[], boost: BoostParams | undefined, bankArticles: ReadonlySet<string>, heldOut: string | null): FittedRefusal {
   const used = train.filter((r) => r.role !== 'adversarial');
   const rows = questionRows(used, all, ranker.scores, bankArticles, heldOut);
   const labels = Float64Array.from(used, (r) => (r.role === 'answerable' ? 1 : 0));
   const st = standardisation([rows], Q);
-  const { weights, bias } = fitLogistic(rows, labels, refusalWeights(used), Q, l2, st, signs);
-  return { st, weights, bias };
+  const sampleWeights = refusalWeights(used);
+  const { weights, bias } = fitLogistic(rows, labels, sampleWeights, Q, l2, st, signs);
+  const forest = boost && boost.trees > 0 ? fitBoostedLogistic(rows, labels, sampleWeights, linearScores(rows, Q, weights, st, bias), Q, boost) : { trees: [] };
+  return { st, weights, bias, forest };
 }
 
 /** What a fold's model says about one held-out run. */
@@ -187,7 +201,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 function predict(runs: readonly Run[], all: readonly Run[], ranker: FittedRanker, refusal: FittedRefusal, bankArticles: ReadonlySet<string>, fold: string): HeldOut[] {
   const rows = questionRows(runs, all, ranker.scores, bankArticles, fold);
-  const p = linearScores(rows, Q, refusal.weights, refusal.st, refusal.bias);
+  const p = refusalLogits(refusal, rows);
   return runs.map((run, i) => {
     const s = ranker.scores.get(run) as Float64Array;
     const order = Int32Array.from(s.keys()).sort((a, b) => (s[b] as number) - (s[a] as number));
@@ -363,7 +377,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   const heldFor = (rankers: Map<string, FittedRanker>, l2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {
       const ranker = rankers.get(fold) as FittedRanker;
-      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, l2, signs, input.bankArticles, fold);
+      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, l2, signs, input.refusalBoost, input.bankArticles, fold);
       return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold);
     });
 
@@ -405,18 +419,19 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   const cachedFinal = cached?.get(ALL_RUNS);
   const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost);
   if (input.rankerCache && !cached) input.rankerCache.save(key, new Map([...[...rankers].map(([fold, r]): [string, Forest] => [fold, r.forest]), [ALL_RUNS, finalRanker.forest]]));
-  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, input.bankArticles, null);
+  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, input.refusalBoost, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
     format: MODEL_FORMAT,
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...REFUSAL_FEATURES] },
     ranker: { kind: 'forest', trees: finalRanker.forest.trees.map(treeToJson) },
-    refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, threshold, targetPrecision: input.targetPrecision, bankQuantile: input.bankQuantile },
+    refusal: { mean: [...finalRefusal.st.mean], scale: [...finalRefusal.st.scale], weights: [...finalRefusal.weights], bias: finalRefusal.bias, ...(finalRefusal.forest.trees.length ? { trees: finalRefusal.forest.trees.map(treeToJson) } : {}), threshold, targetPrecision: input.targetPrecision, bankQuantile: input.bankQuantile },
     compose: { secondMinProb, duplicateOverlap },
     validation: {
       method: 'leave one article out: each model fitted without the article’s questions and without corpora holding it, scored on the article’s questions',
       folds: input.folds,
       ranker: input.boost,
       refusalL2: best.l2,
+      ...(input.refusalBoost && input.refusalBoost.trees > 0 ? { refusalBoost: input.refusalBoost } : {}),
       ...(input.monotoneRefusal ? { refusalSigns: Object.fromEntries(REFUSAL_FEATURES.map((f, i) => [f, REFUSAL_SIGNS[i]])) } : {}),
       ranking: rankingFigures(held),
       byCorpusKind: byKind,

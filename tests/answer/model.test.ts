@@ -30,6 +30,28 @@ describe('the model file', () => {
   });
 });
 
+describe('the refusal trees', () => {
+  const refusal = committed['refusal'] as { weights: number[]; trees?: unknown[] };
+  const width = refusal.weights.length;
+  // One split on feature 0 at 0.5: +2 below or at it, -1 above.
+  const stump = { feature: [0, -1, -1], threshold: [0.5, 0, 0], left: [1, -1, -1], right: [2, -1, -1], value: [0, 2, -1] };
+  const linearOnly = parseModel({ ...committed, refusal: { ...refusal, trees: undefined } });
+
+  it('add their leaves to the linear log-odds', () => {
+    const withTrees = parseModel({ ...committed, refusal: { ...refusal, trees: [stump] } });
+    const low = new Float64Array(width).fill(0.2);
+    const high = new Float64Array(width).fill(0.2);
+    high[0] = 0.9;
+    expect(withTrees.refusalLogit(low)).toBeCloseTo(linearOnly.refusalLogit(low) + 2, 12);
+    expect(withTrees.refusalLogit(high)).toBeCloseTo(linearOnly.refusalLogit(high) - 1, 12);
+    expect(withTrees.id).not.toBe(linearOnly.id);
+  });
+
+  it('a tree splitting on a feature the refusal does not have is refused', () => {
+    expect(() => parseModel({ ...committed, refusal: { ...refusal, trees: [{ ...stump, feature: [width, -1, -1] }] } })).toThrow(/refusal is malformed/);
+  });
+});
+
 describe('foldLinear', () => {
   it('gives the same scores as standardising first', () => {
     const l = { mean: [1, -2, 0.5], scale: [2, 0.5, 1], weights: [0.3, -1.2, 2], bias: 0.7 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitLogistic, lbfgs, linearScores, standardisation } from '../../src/train/fit.js';
-import { fitBoostedRanker } from '../../src/train/boost.js';
+import { fitBoostedLogistic, fitBoostedRanker } from '../../src/train/boost.js';
 import { forestScores } from '../../src/answer/forest.js';
 import { prng } from '../hardening/lib.js';
 
@@ -128,5 +128,49 @@ describe('fitBoostedRanker', () => {
     const groups = [{ rows: Float64Array.from([0, 1, 2, 3, 1, 1]), labels: Uint8Array.from([0, 1, 0]), weight: 1 }];
     const params = { trees: 3, depth: 2, learningRate: 0.5, l2: 1, minHessian: 0, bins: 4 };
     expect(fitBoostedRanker(groups, 2, params)).toEqual(fitBoostedRanker(groups, 2, params));
+  });
+});
+
+describe('fitBoostedLogistic', () => {
+  // Labels follow an XOR of two features: no weighted sum separates them, so a linear base
+  // (here: zero logits) is left at chance and only the trees can learn them.
+  const xorData = (seed: number, n: number): { rows: Float64Array; labels: Float64Array } => {
+    const rnd = random(seed);
+    const rows = new Float64Array(n * 2);
+    const labels = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = rnd();
+      const b = rnd();
+      rows[i * 2] = a;
+      rows[i * 2 + 1] = b;
+      labels[i] = a > 0.5 !== b > 0.5 ? 1 : 0;
+    }
+    return { rows, labels };
+  };
+  const params = { trees: 60, depth: 2, learningRate: 0.3, l2: 1, minHessian: 5, bins: 32 };
+  const accuracy = (logits: ArrayLike<number>, labels: ArrayLike<number>): number => Array.from(logits).filter((x, i) => (x > 0 ? 1 : 0) === labels[i]).length / labels.length;
+
+  it('learns an interaction the linear base cannot, on rows it was not fitted on', () => {
+    const train = xorData(5, 2000);
+    const test = xorData(6, 1000);
+    const forest = fitBoostedLogistic(train.rows, train.labels, new Float64Array(2000).fill(1), new Float64Array(2000), 2, params);
+    expect(accuracy(forestScores(forest, test.rows, 2), test.labels)).toBeGreaterThan(0.9);
+  });
+
+  it('adds little to a base that already separates the labels', () => {
+    const { rows, labels } = xorData(5, 2000);
+    const base = Float64Array.from(labels, (y) => (y ? 8 : -8));
+    const forest = fitBoostedLogistic(rows, labels, new Float64Array(2000).fill(1), base, 2, params);
+    const added = forestScores(forest, rows, 2);
+    expect(Math.max(...Array.from(added, Math.abs))).toBeLessThan(0.05);
+  });
+
+  it('weighs rows by their weights: labels of weight 0 do not move it', () => {
+    const { rows, labels } = xorData(5, 2000);
+    // Every second row has its label flipped but weight 0: the fit must still learn the XOR.
+    const flipped = labels.map((y, i) => (i % 2 ? 1 - y : y));
+    const weights = Float64Array.from(labels, (_y, i) => (i % 2 ? 0 : 1));
+    const forest = fitBoostedLogistic(rows, flipped, weights, new Float64Array(2000), 2, params);
+    expect(accuracy(forestScores(forest, rows, 2), labels)).toBeGreaterThan(0.9);
   });
 });

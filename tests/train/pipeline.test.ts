@@ -10,6 +10,8 @@ import { questionSet, squadArticles, type Article } from '../../src/train/labell
 import { trainPipeline } from '../../src/train/pipeline.js';
 import type { RankerCache } from '../../src/train/train.js';
 import type { Forest } from '../../src/answer/forest.js';
+import type { BoostParams } from '../../src/train/boost.js';
+import { QUESTION_FEATURES } from '../../src/answer/features.js';
 import { QUESTION_FEATURE_SIGNS } from '../../src/train/refusal-signs.js';
 
 // A small fixture: a few paragraphs of three SQuAD articles, ten Heihe questions.
@@ -24,7 +26,7 @@ beforeAll(async () => {
 /** Ids of the held-out questions the last fit validated on. */
 let validatedIds: string[] = [];
 
-async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monotoneRefusal = false): Promise<unknown> {
+async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monotoneRefusal = false, refusalBoost?: BoostParams): Promise<unknown> {
   const squad = squadArticles(JSON.parse(readFileSync(path.join(DIR, 'squad.json'), 'utf8')));
   const heihe: Article = { title: 'Heihe', doc: { path: 'heihe.txt', text: readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8') }, questions: questionSet(readFileSync(path.join(DIR, 'heihe.jsonl'), 'utf8'), 'Heihe', 'Heihe:mini') };
   const { result, runs } = await trainPipeline({
@@ -43,6 +45,7 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
     ...(rankerCache ? { rankerCache } : {}),
     ...(log ? { log } : {}),
     ...(monotoneRefusal ? { monotoneRefusal } : {}),
+    ...(refusalBoost ? { refusalBoost } : {}),
   });
   validatedIds = result.heldOut.map((h) => h.run.question.id);
   expect(runs.some((r) => r.made && r.role === 'answerable'), 'reworded questions were made').toBe(true);
@@ -79,6 +82,22 @@ describe('npm run train on a small fixture', () => {
     expect(free.refusal.weights.some((w, i) => w * sign(names[i] as string) < 0)).toBe(true);
     expect(signed.validation['refusalSigns']).toEqual(Object.fromEntries(names.map((f) => [f, sign(f)])));
     expect(free).not.toHaveProperty('validation.refusalSigns');
+  }, 300_000);
+
+  it('with --refusal-trees, the refusal gets trees on its linear log-odds, recorded with their settings, and served', async () => {
+    const boost = { trees: 4, depth: 2, learningRate: 0.1, l2: 1, minHessian: 2, bins: 16 };
+    const linear = (await fit()) as { refusal: { weights: number[]; trees?: unknown[] } };
+    const boosted = (await fit(undefined, undefined, false, boost)) as { refusal: { weights: number[]; trees?: Array<{ feature: number[] }> }; validation: Record<string, unknown> };
+    expect(linear.refusal.trees).toBeUndefined();
+    expect(boosted.refusal.trees).toHaveLength(4);
+    // The linear part is fitted as without trees; the trees split on some refusal feature.
+    expect(boosted.refusal.weights).toEqual(linear.refusal.weights);
+    expect(boosted.refusal.trees?.some((t) => t.feature.some((f) => f >= 0 && f <= QUESTION_FEATURES.length))).toBe(true);
+    expect(boosted.validation['refusalBoost']).toEqual(boost);
+    const served = parseModel({ ...(boosted as object), createdAt: '2026-12-01T00:00:00.000Z', training: { dataHash: 'fixture', sources: [], questions: 0, candidates: 0 } });
+    const alone = parseModel({ ...(boosted as object), refusal: { ...boosted.refusal, trees: undefined }, createdAt: '2026-12-01T00:00:00.000Z', training: { dataHash: 'fixture', sources: [], questions: 0, candidates: 0 } });
+    const row = new Float64Array(boosted.refusal.weights.length);
+    expect(served.refusalLogit(row)).not.toBe(alone.refusalLogit(row));
   }, 300_000);
 
   it('reuses cached rankers only for the same runs and settings, and the model is the same as without the cache', async () => {
