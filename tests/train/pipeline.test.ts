@@ -8,7 +8,8 @@ import type { LocalGloveEmbeddings } from '../../src/embeddings/local-glove.js';
 import { parseModel } from '../../src/answer/model.js';
 import { questionSet, squadArticles, type Article } from '../../src/train/labelled.js';
 import { trainPipeline } from '../../src/train/pipeline.js';
-import type { RankerCache } from '../../src/train/train.js';
+import type { HeldOut, RankerCache } from '../../src/train/train.js';
+import { quantile } from '../../src/answer/calibration.js';
 import type { Forest } from '../../src/answer/forest.js';
 import type { BoostParams } from '../../src/train/boost.js';
 import { QUESTION_FEATURES } from '../../src/answer/features.js';
@@ -23,8 +24,9 @@ beforeAll(async () => {
   glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
 });
 
-/** Ids of the held-out questions the last fit validated on. */
+/** Ids of the held-out questions the last fit validated on, and its held-out predictions. */
 let validatedIds: string[] = [];
+let heldOut: HeldOut[] = [];
 
 async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monotoneRefusal = false, refusalBoost?: BoostParams): Promise<unknown> {
   const squad = squadArticles(JSON.parse(readFileSync(path.join(DIR, 'squad.json'), 'utf8')));
@@ -48,6 +50,7 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
     ...(refusalBoost ? { refusalBoost } : {}),
   });
   validatedIds = result.heldOut.map((h) => h.run.question.id);
+  heldOut = [...result.heldOut];
   expect(runs.some((r) => r.made && r.role === 'answerable'), 'reworded questions were made').toBe(true);
   // Round-trip through JSON, as the model file is written (Float64 noise is the same both ways).
   return JSON.parse(JSON.stringify(result.model));
@@ -62,6 +65,17 @@ describe('npm run train on a small fixture', () => {
     // Reworded questions are fitted on, never validated on: held-out figures are of questions people wrote.
     expect(validatedIds.length).toBeGreaterThan(0);
     expect(validatedIds.filter((id) => id.endsWith('~reworded'))).toEqual([]);
+    // Off-topic questions are scored as on a new corpus: by a fold whose models never saw the
+    // corpus (it holds the fold's article), its off-topic level from that fold's own scores of
+    // the other articles' bank questions there; only on Heihe's corpus, which every fold saw, by
+    // the fold of their own article.
+    const offTopic = heldOut.filter((h) => h.run.role === 'offtopic');
+    expect(offTopic.filter((h) => h.unseenCorpus).length).toBeGreaterThan(0);
+    expect(offTopic.filter((h) => !h.unseenCorpus).every((h) => h.run.corpus === 'heihe' && h.run.question.fold === h.fold)).toBe(true);
+    for (const h of heldOut.filter((x) => x.unseenCorpus)) {
+      const pool = offTopic.filter((b) => b.unseenCorpus && b.fold === h.fold && b.run.corpus === h.run.corpus && b.run.question.article !== h.run.question.article).map((b) => b.answerable);
+      expect(h.bankLevel).toBe(quantile(pool, 0.9));
+    }
     const second = await fit();
     expect(second).toEqual(first);
     if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(GOLDEN, `${JSON.stringify(first, null, 1)}\n`);

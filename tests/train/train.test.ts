@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { setBankLevels, type HeldOut } from '../../src/train/train.js';
+import type { Run } from '../../src/train/dataset.js';
+
+/** A held-out prediction with only what the bank levels read. */
+const held = (corpus: string, fold: string, article: string, role: Run['role'], answerable: number, unseenCorpus: boolean): HeldOut =>
+  ({ run: { corpus, role, question: { article } } as unknown as Run, fold, order: new Int32Array(0), probs: new Float64Array(0), answerable, unseenCorpus, bankLevel: Number.NaN }) as HeldOut;
+
+describe('setBankLevels', () => {
+  it("on a corpus the fold never saw, takes the level from that fold's own scores of the other articles' bank questions there", () => {
+    // A group corpus holding articles A and B, left out by folds A and B; bank questions of X and Y on it.
+    const runs = [
+      held('group', 'A', 'X', 'offtopic', 0.1, true),
+      held('group', 'A', 'Y', 'offtopic', 0.3, true),
+      held('group', 'B', 'X', 'offtopic', 0.8, true),
+      held('group', 'B', 'Y', 'offtopic', 0.9, true),
+      held('group', 'A', 'A', 'answerable', 0.7, true),
+      held('group', 'B', 'B', 'answerable', 0.7, true),
+    ];
+    setBankLevels(runs, new Set(['X', 'Y', 'A', 'B']), 0.5);
+    // Fold A's answerable run: the median of fold A's bank scores (0.1, 0.3), not of all four.
+    expect(runs[4]?.bankLevel).toBeCloseTo(0.2, 12);
+    expect(runs[5]?.bankLevel).toBeCloseTo(0.85, 12);
+    // A bank question is never calibrated against its own article: X's level is Y's score alone.
+    expect(runs[0]?.bankLevel).toBeCloseTo(0.3, 12);
+  });
+
+  it('on a corpus every fold saw, pools the bank scores over folds', () => {
+    const runs = [held('heihe', 'X', 'X', 'offtopic', 0.2, false), held('heihe', 'Y', 'Y', 'offtopic', 0.4, false), held('heihe', 'Heihe:dev', 'Heihe', 'answerable', 0.9, false)];
+    setBankLevels(runs, new Set(['X', 'Y']), 0.5);
+    expect(runs[2]?.bankLevel).toBeCloseTo(0.3, 12);
+    expect(runs[0]?.bankLevel).toBeCloseTo(0.4, 12);
+  });
+
+  it('questions of articles outside the bank set no level, and a corpus without bank questions has none', () => {
+    const runs = [held('solo', 'A', 'Z', 'offtopic', 0.5, true), held('solo', 'A', 'A', 'answerable', 0.6, true)];
+    setBankLevels(runs, new Set(['X']), 0.5);
+    expect(runs[1]?.bankLevel).toBe(-Infinity);
+  });
+});
