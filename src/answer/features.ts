@@ -8,6 +8,7 @@
 import type { Retrieved } from '../types.js';
 import { dot, type Lexicon } from './lexicon.js';
 import { UNITS } from './claim-facts.js';
+import { cosinesWasm } from './cosine-kernel.js';
 import { ANSWER_KINDS, numberBinding, type AnalyzedQuestion, type NumberBinding, type QuestionTerm } from './question.js';
 import { FLAG, FLAG_NAMES, bandWidth, isYearValue, perIndex, rankBand, rowOf, type SentenceIndex } from './sentence-index.js';
 
@@ -196,61 +197,19 @@ function dot32(a: Float32Array, b: Float32Array): number {
 
 /**
  * The cosines of lemma vectors with term vectors: out[at + l * terms.length + t] =
- * dot32(terms[t], lemmas[l]). Each sum still runs in index order (the same bits as dot32), but
- * two lemmas against two terms at a time make four independent sums, which the CPU overlaps
- * instead of waiting on one chain of additions: these cosines are most of a question's
- * arithmetic, and a question has only a few terms, so lemmas are paired as well as terms.
+ * dot32(terms[t], lemmas[l]), to the same bits. These cosines are most of a question's
+ * arithmetic: the WebAssembly kernel (cosine-kernel.ts) computes them without the typed-array
+ * checks JavaScript makes on every read; vectors of unequal lengths (never with one lexicon)
+ * are left to dot32, whose shorter-length rule they need.
  */
 function cosinesInto(lemmas: readonly Float32Array[], terms: readonly Float32Array[], out: Float64Array, at: number): void {
   const width = terms.length;
-  // The length every term vector has (-1 when they differ), checked once rather than per lemma pair.
-  const termLength = terms.every((t) => t.length === (terms[0] as Float32Array).length) ? ((terms[0] as Float32Array | undefined)?.length ?? 0) : -1;
-  let l = 0;
-  for (; l + 2 <= lemmas.length; l += 2) {
-    const v0 = lemmas[l] as Float32Array;
-    const v1 = lemmas[l + 1] as Float32Array;
-    const n = v0.length;
-    // Vectors of unequal lengths (never with one lexicon) are left to dot32 below.
-    if (v1.length !== n || (width > 0 && termLength !== n)) break;
-    const at0 = at + l * width;
-    const at1 = at0 + width;
-    let j = 0;
-    for (; j + 2 <= width; j += 2) {
-      const a = terms[j] as Float32Array;
-      const b = terms[j + 1] as Float32Array;
-      let a0 = 0;
-      let a1 = 0;
-      let b0 = 0;
-      let b1 = 0;
-      for (let i = 0; i < n; i++) {
-        const x0 = v0[i] as number;
-        const x1 = v1[i] as number;
-        const ai = a[i] as number;
-        const bi = b[i] as number;
-        a0 += ai * x0;
-        a1 += ai * x1;
-        b0 += bi * x0;
-        b1 += bi * x1;
-      }
-      out[at0 + j] = a0;
-      out[at1 + j] = a1;
-      out[at0 + j + 1] = b0;
-      out[at1 + j + 1] = b1;
-    }
-    if (j < width) {
-      const a = terms[j] as Float32Array;
-      let a0 = 0;
-      let a1 = 0;
-      for (let i = 0; i < n; i++) {
-        const ai = a[i] as number;
-        a0 += ai * (v0[i] as number);
-        a1 += ai * (v1[i] as number);
-      }
-      out[at0 + j] = a0;
-      out[at1 + j] = a1;
-    }
+  const n = width > 0 ? (terms[0] as Float32Array).length : 0;
+  if (n > 0 && terms.every((t) => t.length === n) && lemmas.every((v) => v.length === n)) {
+    cosinesWasm(lemmas, terms, n, out, at);
+    return;
   }
-  for (; l < lemmas.length; l++) for (let j = 0; j < width; j++) out[at + l * width + j] = dot32(terms[j] as Float32Array, lemmas[l] as Float32Array);
+  for (let l = 0; l < lemmas.length; l++) for (let j = 0; j < width; j++) out[at + l * width + j] = dot32(terms[j] as Float32Array, lemmas[l] as Float32Array);
 }
 
 /** Lemma vectors of a sentence index, decoded from the lexicon on first use. */
