@@ -34,31 +34,7 @@
  * Two lemmas against two terms at a time: four independent sums the CPU overlaps.
  */
 
-// WebAssembly opcodes used below (https://webassembly.github.io/spec/core/binary/instructions.html).
-const OP = {
-  block: 0x02,
-  loop: 0x03,
-  end: 0x0b,
-  br: 0x0c,
-  brIf: 0x0d,
-  localGet: 0x20,
-  localSet: 0x21,
-  localTee: 0x22,
-  f32Load: 0x2a,
-  f64Store: 0x39,
-  i32Const: 0x41,
-  f64Const: 0x44,
-  i32LtU: 0x49,
-  i32GeU: 0x4f,
-  i32Add: 0x6a,
-  i32Mul: 0x6c,
-  f64Add: 0xa0,
-  f64Mul: 0xa2,
-  f64PromoteF32: 0xbb,
-  void: 0x40,
-  i32: 0x7f,
-  f64: 0x7c,
-} as const;
+import { get, i32, kernelModule, KernelMemory, OP, set, zero64 } from './wasm.js';
 
 // Parameters and locals, by index.
 const TERMS = 0;
@@ -87,11 +63,6 @@ const U = 21;
 const W = 22;
 const F64_LOCALS = 8; // A0 .. W
 
-const get = (x: number): number[] => [OP.localGet, x];
-const set = (x: number): number[] => [OP.localSet, x];
-// Small non-negative constants only (one byte of signed LEB128).
-const i32 = (v: number): number[] => [OP.i32Const, v];
-const zero64 = (): number[] => [OP.f64Const, 0, 0, 0, 0, 0, 0, 0, 0];
 /** f64(f32 at base + i). */
 const widened = (base: number): number[] => [...get(base), ...get(I), OP.i32Add, OP.f32Load, 2, 0, OP.f64PromoteF32];
 /** acc = acc + x * y. */
@@ -131,54 +102,11 @@ const body: number[] = [
   OP.br, 0,
   OP.end,
   OP.end,
-  OP.end,
 ];
 
-/** A section: its id, then its contents prefixed by their length (all lengths here fit one LEB128 byte but the code's). */
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-};
-const section = (id: number, contents: number[]): number[] => [id, ...uleb(contents.length), ...contents];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-const func = [2, I32_LOCALS, OP.i32, F64_LOCALS, OP.f64, ...body];
-
-const MODULE = Uint8Array.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  ...section(1, [1, 0x60, 6, OP.i32, OP.i32, OP.i32, OP.i32, OP.i32, OP.i32, 0]), // type: (i32 × 6) -> ()
-  ...section(3, [1, 0]), // one function of type 0
-  ...section(5, [1, 0x00, 1]), // one memory, at least 1 page, no maximum
-  ...section(7, [2, ...name('memory'), 0x02, 0, ...name('cosines'), 0x00, 0]),
-  ...section(10, [1, ...uleb(func.length), ...func]),
-]);
-
-interface Kernel {
-  readonly memory: WebAssembly.Memory;
-  readonly cosines: (terms: number, width: number, lemmas: number, count: number, n: number, out: number) => void;
-}
-
-const kernel = ((): Kernel => {
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(MODULE));
-  return { memory: exports.memory as WebAssembly.Memory, cosines: exports.cosines as Kernel['cosines'] };
-})();
-
-// Views of the kernel's memory (replaced when it grows: growing detaches the old ones).
-let f32 = new Float32Array(kernel.memory.buffer);
-let f64 = new Float64Array(kernel.memory.buffer);
-
-function ensureBytes(bytes: number): void {
-  const have = kernel.memory.buffer.byteLength;
-  if (bytes <= have) return;
-  kernel.memory.grow(Math.ceil((bytes - have) / 65536));
-  f32 = new Float32Array(kernel.memory.buffer);
-  f64 = new Float64Array(kernel.memory.buffer);
-}
+const instance = new WebAssembly.Instance(kernelModule('cosines', 6, I32_LOCALS, F64_LOCALS, body));
+const cosines = instance.exports.cosines as (terms: number, width: number, lemmas: number, count: number, n: number, out: number) => void;
+const mem = new KernelMemory(instance.exports.memory as WebAssembly.Memory);
 
 /**
  * out[at + l * terms.length + t] = Σ_i terms[t][i] * lemmas[l][i], summed from 0 in index
@@ -194,12 +122,14 @@ export function cosinesWasm(lemmas: readonly Float32Array[], terms: readonly Flo
   // zero lemma likewise, then the float64 results (8-byte aligned).
   const lemmaAt = width2 * n;
   const outAt = Math.ceil(((lemmaAt + count2 * n) * 4) / 8); // in float64 slots
-  ensureBytes((outAt + count2 * width2) * 8);
+  mem.ensure((outAt + count2 * width2) * 8);
+  const { f32 } = mem;
   for (let j = 0; j < width; j++) f32.set(terms[j] as Float32Array, j * n);
   if (width & 1) f32.fill(0, width * n, width2 * n);
   for (let l = 0; l < count; l++) f32.set(lemmas[l] as Float32Array, lemmaAt + l * n);
   if (count & 1) f32.fill(0, lemmaAt + count * n, lemmaAt + count2 * n);
-  kernel.cosines(0, width2, lemmaAt * 4, count2, n, outAt * 8);
+  cosines(0, width2, lemmaAt * 4, count2, n, outAt * 8);
+  const { f64 } = mem;
   for (let l = 0; l < count; l++) {
     const from = outAt + l * width2;
     const to = at + l * width;
