@@ -239,8 +239,7 @@ export class LemmaVectors {
  */
 const commonDots = perIndex((index) => new Float64Array(index.start.length).fill(Number.NaN));
 
-function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): number {
-  const dots = commonDots(index);
+function commonDotOf(index: SentenceIndex, dots: Float64Array, sentence: number, sv: Float32Array): number {
   let d = dots[sentence] as number;
   if (Number.isNaN(d)) {
     d = dot32(sv, index.commonDirection);
@@ -255,8 +254,7 @@ function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): 
  */
 const numberValues = perIndex((index) => Float64Array.from(index.lemmas, (lemma) => Number(lemma.slice(1))));
 
-function numberValueOf(index: SentenceIndex, id: number): number {
-  const values = numberValues(index);
+function numberValueOf(values: Float64Array, id: number): number {
   // An id outside the vocabulary reads as Number(''), 0, as the lemma lookup it replaces did.
   return id >= 0 && id < values.length ? (values[id] as number) : 0;
 }
@@ -424,7 +422,7 @@ export class TermMatcher {
     const firstRow = this.rows;
     const fresh = this.fresh;
     fresh.length = 0;
-    for (let k = 0; k < run.length; k++) {
+    for (let k = 0, kEnd = run.length; k < kEnd; k++) {
       const id = run[k] as number;
       if (this.slotOf(id) !== 0) continue;
       const v = this.vectors.get(id);
@@ -474,14 +472,14 @@ export class TermMatcher {
     if (this.hasRelatives) {
       this.ownMasks();
       const { stamp, direct, sibling } = this.masks;
-      for (let k = 0; k < run.length; k++) {
+      for (let k = 0, kEnd = run.length; k < kEnd; k++) {
         const id = run[k] as number;
         if (stamp[id] !== this.maskStamp) continue;
         directBits |= direct[id] as number;
         siblingBits |= sibling[id] as number;
       }
     }
-    for (let k = 0; k < run.length; k++) {
+    for (let k = 0, kEnd = run.length; k < kEnd; k++) {
       const id = run[k] as number;
       const stem = this.index.stemOf[id];
       // A handful of terms: comparing with each beats a lookup (ids of -1, unknown to the corpus, never equal one).
@@ -513,20 +511,27 @@ export class TermMatcher {
   }
 }
 
+// Loops over typed arrays here read the length once (`iEnd`): V8 reloads a typed array's length
+// on every test of `i < a.length` and converts it from a float64 (lengths may exceed 2^31).
 const weighted = (values: Float64Array, weights: Float64Array, total: number): number => {
   if (total <= 0) return 0;
   let s = 0;
-  for (let i = 0; i < values.length; i++) s += (values[i] as number) * (weights[i] as number);
+  for (let i = 0, iEnd = values.length; i < iEnd; i++) s += (values[i] as number) * (weights[i] as number);
   return s / total;
 };
 
-const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+/** The sum of a, from 0 in index order (a loop: TypedArray reduce calls back per element). */
+const sum = (a: Float64Array): number => {
+  let s = 0;
+  for (let i = 0, iEnd = a.length; i < iEnd; i++) s += a[i] as number;
+  return s;
+};
 
 /** The weighted share of values at least `min` (as `weighted` of their 0/1 indicators). */
 const weightedAtLeast = (values: Float64Array, min: number, weights: Float64Array, total: number): number => {
   if (total <= 0) return 0;
   let s = 0;
-  for (let i = 0; i < values.length; i++) if ((values[i] as number) >= min) s += weights[i] as number;
+  for (let i = 0, iEnd = values.length; i < iEnd; i++) if ((values[i] as number) >= min) s += weights[i] as number;
   return s / total;
 };
 
@@ -551,7 +556,7 @@ function longestRun(terms: readonly QuestionTerm[], sentence: Int32Array): numbe
   for (let i = 0; i < terms.length; i++) {
     const id = (terms[i] as QuestionTerm).lemmaId;
     if (id < 0) continue;
-    for (let j = 0; j < sentence.length; j++) {
+    for (let j = 0, jEnd = sentence.length; j < jEnd; j++) {
       if (sentence[j] !== id) continue;
       let run = 1;
       while (i + run < terms.length && j + run < sentence.length && sentence[j + run] === (terms[i + run] as QuestionTerm).lemmaId) run++;
@@ -582,7 +587,7 @@ function passageMatches(matcher: TermMatcher, index: SentenceIndex, chunk: numbe
   const support = Float64Array.from(section.family);
   let bestFamily = 0;
   for (const m of sentences) {
-    for (let i = 0; i < any.length; i++) {
+    for (let i = 0, iEnd = any.length; i < iEnd; i++) {
       any[i] = Math.max(any[i] as number, m.exact[i] as number);
       support[i] = Math.max(support[i] as number, Math.max(0, m.soft[i] as number));
     }
@@ -622,7 +627,7 @@ function numberBindingMatch(b: NumberBinding, sTerms: Int32Array, isNovelNumber:
   }
   let soft = 0;
   let kin = 0;
-  for (let j = 0; j < sTerms.length; j++) {
+  for (let j = 0, jEnd = sTerms.length; j < jEnd; j++) {
     if (!isNovelNumber(sTerms[j] as number)) continue;
     if (b.measure) {
       for (let k = j + 1; k <= Math.min(sTerms.length - 1, j + UNIT_WINDOW); k++) if (units.has(sTerms[k] as number)) return { unbound: 0, soft: 1, kin: 0 };
@@ -655,8 +660,18 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   const rarityTotal = sum(rarity);
   const names = terms.map((t, i) => (t.name ? i : -1)).filter((i) => i >= 0);
   const numbers = terms.map((t, i) => (t.number ? i : -1)).filter((i) => i >= 0);
-  const questionLemmas = new Set(terms.map((t) => t.lemmaId).filter((id) => id >= 0));
-  for (const t of terms) for (const ids of t.alternates) for (const id of ids) questionLemmas.add(id);
+  // The question's lemma ids (and its alternates'), scanned rather than hashed: a handful, met
+  // once per term of every candidate sentence.
+  const questionLemmaList: number[] = terms.map((t) => t.lemmaId).filter((id) => id >= 0);
+  for (const t of terms) for (const ids of t.alternates) for (const id of ids) questionLemmaList.push(id);
+  const questionLemmas = Int32Array.from(questionLemmaList);
+  const isQuestionLemma = (id: number): boolean => {
+    for (let i = 0, iEnd = questionLemmas.length; i < iEnd; i++) if (questionLemmas[i] === id) return true;
+    return false;
+  };
+  // The lemma ids of the question's bigrams (a, b), and whether a is a corpus lemma (only then can the pair match).
+  const bigramA = Int32Array.from(q.bigrams, ([a]) => (terms[a] as QuestionTerm).lemmaId);
+  const bigramB = Int32Array.from(q.bigrams, ([, b]) => (terms[b] as QuestionTerm).lemmaId);
   const dims = index.dimensions;
   const qv = q.vector;
   const kind = ANSWER_KINDS.indexOf(q.kind);
@@ -677,32 +692,49 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   // The question's and each sentence's dot with the common direction are computed once (not
   // once per candidate); a·b serves as both sim_raw and the numerator of sim.
   const commonDot = dot32(qv, index.commonDirection);
+  const dots = commonDots(index);
+  const values = numberValues(index);
   const sims = new Float64Array(candidates.length);
   const raws = new Float64Array(candidates.length);
   let bestSim = -1;
-  candidates.forEach((c, row) => {
-    const sv = index.vectors.subarray(c.sentence * dims, (c.sentence + 1) * dims);
-    const raw = dot32(qv, sv);
-    const sim = cosineWithoutFromDots(raw, commonDot, commonDotOf(index, c.sentence, sv));
-    raws[row] = raw;
+  // Plain loops over the candidates (not forEach callbacks): V8 then optimises them with pairFeatures.
+  const sentenceVectors: Float32Array[] = [];
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
+    sentenceVectors.push(index.vectors.subarray(c.sentence * dims, (c.sentence + 1) * dims));
+  }
+  // raws[row] = dot32(qv, sentence vector), all in one call of the cosine kernel (the same bits).
+  cosinesInto(sentenceVectors, [qv], raws, 0);
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
+    const raw = raws[row] as number;
+    const sim = cosineWithoutFromDots(raw, commonDot, commonDotOf(index, dots, c.sentence, sentenceVectors[row] as Float32Array));
     sims[row] = sim;
     bestSim = Math.max(bestSim, sim);
-  });
+  }
   const families = new Float64Array(candidates.length);
   let bestFamilyAll = 0;
-  candidates.forEach((c, row) => {
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
     const family = weighted((passageOf(c.passage).sentences[c.position] as TermMatches).family, idf, idfTotal);
     families[row] = family;
     bestFamilyAll = Math.max(bestFamilyAll, family);
-  });
+  }
 
   // Scratch rows per term, reused by every candidate (a question has tens of candidates).
   const soft = new Float64Array(nt);
   const passageAny = new Float64Array(nt);
   const unmatched = new Float64Array(nt);
   const window = new Float64Array(nt);
-  const share = (idx: readonly number[], values: Float64Array): number => (idx.length === 0 ? 1 : idx.reduce((a, i) => a + (values[i] as number), 0) / idx.length);
-  candidates.forEach((c, row) => {
+  // The mean of values over idx, summed from 0 in idx order (1 when idx is empty).
+  const share = (idx: readonly number[], v: Float64Array): number => {
+    if (idx.length === 0) return 1;
+    let a = 0;
+    for (let x = 0; x < idx.length; x++) a += v[idx[x] as number] as number;
+    return a / idx.length;
+  };
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
     const p = passageOf(c.passage);
     const m = p.sentences[c.position] as TermMatches;
     const prev = p.sentences[c.position - 1];
@@ -717,25 +749,27 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
       window[i] = Math.max(m.family[i] as number, prev ? (prev.family[i] as number) : 0);
     }
     let bigramHits = 0;
-    for (const [a, b] of q.bigrams) {
-      const ta = terms[a] as QuestionTerm;
-      const tb = terms[b] as QuestionTerm;
-      for (let j = 1; j < sTerms.length; j++) if (sTerms[j - 1] === ta.lemmaId && sTerms[j] === tb.lemmaId && ta.lemmaId >= 0) {
+    for (let x = 0, xEnd = bigramA.length; x < xEnd; x++) {
+      const la = bigramA[x] as number;
+      const lb = bigramB[x] as number;
+      if (la < 0) continue;
+      for (let j = 1, jEnd = sTerms.length; j < jEnd; j++) if (sTerms[j - 1] === la && sTerms[j] === lb) {
         bigramHits++;
         break;
       }
     }
     let novel = 0;
-    for (const id of sTerms) if (!questionLemmas.has(id)) novel++;
-    const sentenceNames = rowOf(index.names, c.sentence);
+    for (let j = 0, jEnd = sTerms.length; j < jEnd; j++) if (!isQuestionLemma(sTerms[j] as number)) novel++;
     const sentenceNumbers = rowOf(index.numbers, c.sentence);
     let novelName = 0;
-    for (const id of sentenceNames) if (!questionLemmas.has(id)) novelName = 1;
+    // The sentence's names, read in place (no view made per candidate).
+    for (let j = index.names.offsets[c.sentence] as number, end = index.names.offsets[c.sentence + 1] as number; j < end; j++) if (!isQuestionLemma(index.names.values[j] as number)) novelName = 1;
     let novelNumber = 0;
     let novelYear = 0;
-    for (const id of sentenceNumbers) {
-      if (questionLemmas.has(id)) continue;
-      const value = numberValueOf(index, id);
+    for (let j = 0, jEnd = sentenceNumbers.length; j < jEnd; j++) {
+      const id = sentenceNumbers[j] as number;
+      if (isQuestionLemma(id)) continue;
+      const value = numberValueOf(values, id);
       // Number words share lemmas with numerals ("thousand" is #1000): a year only if the sentence writes one.
       if (isYearValue(value) && flags & FLAG.year) novelYear = 1;
       else novelNumber = 1;
@@ -796,7 +830,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = supportMin;
     f[k++] = supportMinPassage;
     f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
-    const bound = binding && units ? (novelNumber ? numberBindingMatch(binding, sTerms, (id) => sentenceNumbers.includes(id) && !questionLemmas.has(id), units, matcher) : NO_NUMBER_NEAR) : null;
+    const bound = binding && units ? (novelNumber ? numberBindingMatch(binding, sTerms, (id) => sentenceNumbers.includes(id) && !isQuestionLemma(id), units, matcher) : NO_NUMBER_NEAR) : null;
     f[k++] = bound ? bound.unbound : 0;
     f[k++] = bound ? bound.soft : 0;
     f[k++] = bound ? bound.kin : 0;
@@ -807,10 +841,8 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = allRelated;
     for (const bit of FLAG_BITS) f[k++] = flags & bit ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
-    CROSS_BITS.forEach((bit, j) => {
-      f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & bit ? 1 : 0;
-    });
-  });
+    for (let j = 0; j < CROSS_BITS.length; j++) f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & (CROSS_BITS[j] as number) ? 1 : 0;
+  }
   return out;
 }
 
