@@ -8,6 +8,7 @@
 import type { Retrieved } from '../types.js';
 import { dot, type Lexicon } from './lexicon.js';
 import { UNITS } from './claim-facts.js';
+import { cosinesWasm } from './cosine-kernel.js';
 import { ANSWER_KINDS, numberBinding, type AnalyzedQuestion, type NumberBinding, type QuestionTerm } from './question.js';
 import { FLAG, FLAG_NAMES, bandWidth, isYearValue, perIndex, rankBand, rowOf, type SentenceIndex } from './sentence-index.js';
 
@@ -196,61 +197,19 @@ function dot32(a: Float32Array, b: Float32Array): number {
 
 /**
  * The cosines of lemma vectors with term vectors: out[at + l * terms.length + t] =
- * dot32(terms[t], lemmas[l]). Each sum still runs in index order (the same bits as dot32), but
- * two lemmas against two terms at a time make four independent sums, which the CPU overlaps
- * instead of waiting on one chain of additions: these cosines are most of a question's
- * arithmetic, and a question has only a few terms, so lemmas are paired as well as terms.
+ * dot32(terms[t], lemmas[l]), to the same bits. These cosines are most of a question's
+ * arithmetic: the WebAssembly kernel (cosine-kernel.ts) computes them without the typed-array
+ * checks JavaScript makes on every read; vectors of unequal lengths (never with one lexicon)
+ * are left to dot32, whose shorter-length rule they need.
  */
 function cosinesInto(lemmas: readonly Float32Array[], terms: readonly Float32Array[], out: Float64Array, at: number): void {
   const width = terms.length;
-  // The length every term vector has (-1 when they differ), checked once rather than per lemma pair.
-  const termLength = terms.every((t) => t.length === (terms[0] as Float32Array).length) ? ((terms[0] as Float32Array | undefined)?.length ?? 0) : -1;
-  let l = 0;
-  for (; l + 2 <= lemmas.length; l += 2) {
-    const v0 = lemmas[l] as Float32Array;
-    const v1 = lemmas[l + 1] as Float32Array;
-    const n = v0.length;
-    // Vectors of unequal lengths (never with one lexicon) are left to dot32 below.
-    if (v1.length !== n || (width > 0 && termLength !== n)) break;
-    const at0 = at + l * width;
-    const at1 = at0 + width;
-    let j = 0;
-    for (; j + 2 <= width; j += 2) {
-      const a = terms[j] as Float32Array;
-      const b = terms[j + 1] as Float32Array;
-      let a0 = 0;
-      let a1 = 0;
-      let b0 = 0;
-      let b1 = 0;
-      for (let i = 0; i < n; i++) {
-        const x0 = v0[i] as number;
-        const x1 = v1[i] as number;
-        const ai = a[i] as number;
-        const bi = b[i] as number;
-        a0 += ai * x0;
-        a1 += ai * x1;
-        b0 += bi * x0;
-        b1 += bi * x1;
-      }
-      out[at0 + j] = a0;
-      out[at1 + j] = a1;
-      out[at0 + j + 1] = b0;
-      out[at1 + j + 1] = b1;
-    }
-    if (j < width) {
-      const a = terms[j] as Float32Array;
-      let a0 = 0;
-      let a1 = 0;
-      for (let i = 0; i < n; i++) {
-        const ai = a[i] as number;
-        a0 += ai * (v0[i] as number);
-        a1 += ai * (v1[i] as number);
-      }
-      out[at0 + j] = a0;
-      out[at1 + j] = a1;
-    }
+  const n = width > 0 ? (terms[0] as Float32Array).length : 0;
+  if (n > 0 && terms.every((t) => t.length === n) && lemmas.every((v) => v.length === n)) {
+    cosinesWasm(lemmas, terms, n, out, at);
+    return;
   }
-  for (; l < lemmas.length; l++) for (let j = 0; j < width; j++) out[at + l * width + j] = dot32(terms[j] as Float32Array, lemmas[l] as Float32Array);
+  for (let l = 0; l < lemmas.length; l++) for (let j = 0; j < width; j++) out[at + l * width + j] = dot32(terms[j] as Float32Array, lemmas[l] as Float32Array);
 }
 
 /** Lemma vectors of a sentence index, decoded from the lexicon on first use. */
@@ -280,8 +239,7 @@ export class LemmaVectors {
  */
 const commonDots = perIndex((index) => new Float64Array(index.start.length).fill(Number.NaN));
 
-function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): number {
-  const dots = commonDots(index);
+function commonDotOf(index: SentenceIndex, dots: Float64Array, sentence: number, sv: Float32Array): number {
   let d = dots[sentence] as number;
   if (Number.isNaN(d)) {
     d = dot32(sv, index.commonDirection);
@@ -296,8 +254,7 @@ function commonDotOf(index: SentenceIndex, sentence: number, sv: Float32Array): 
  */
 const numberValues = perIndex((index) => Float64Array.from(index.lemmas, (lemma) => Number(lemma.slice(1))));
 
-function numberValueOf(index: SentenceIndex, id: number): number {
-  const values = numberValues(index);
+function numberValueOf(values: Float64Array, id: number): number {
   // An id outside the vocabulary reads as Number(''), 0, as the lemma lookup it replaces did.
   return id >= 0 && id < values.length ? (values[id] as number) : 0;
 }
@@ -465,7 +422,7 @@ export class TermMatcher {
     const firstRow = this.rows;
     const fresh = this.fresh;
     fresh.length = 0;
-    for (let k = 0; k < run.length; k++) {
+    for (let k = 0, kEnd = run.length; k < kEnd; k++) {
       const id = run[k] as number;
       if (this.slotOf(id) !== 0) continue;
       const v = this.vectors.get(id);
@@ -515,14 +472,14 @@ export class TermMatcher {
     if (this.hasRelatives) {
       this.ownMasks();
       const { stamp, direct, sibling } = this.masks;
-      for (let k = 0; k < run.length; k++) {
+      for (let k = 0, kEnd = run.length; k < kEnd; k++) {
         const id = run[k] as number;
         if (stamp[id] !== this.maskStamp) continue;
         directBits |= direct[id] as number;
         siblingBits |= sibling[id] as number;
       }
     }
-    for (let k = 0; k < run.length; k++) {
+    for (let k = 0, kEnd = run.length; k < kEnd; k++) {
       const id = run[k] as number;
       const stem = this.index.stemOf[id];
       // A handful of terms: comparing with each beats a lookup (ids of -1, unknown to the corpus, never equal one).
@@ -554,20 +511,27 @@ export class TermMatcher {
   }
 }
 
+// Loops over typed arrays here read the length once (`iEnd`): V8 reloads a typed array's length
+// on every test of `i < a.length` and converts it from a float64 (lengths may exceed 2^31).
 const weighted = (values: Float64Array, weights: Float64Array, total: number): number => {
   if (total <= 0) return 0;
   let s = 0;
-  for (let i = 0; i < values.length; i++) s += (values[i] as number) * (weights[i] as number);
+  for (let i = 0, iEnd = values.length; i < iEnd; i++) s += (values[i] as number) * (weights[i] as number);
   return s / total;
 };
 
-const sum = (a: Float64Array): number => a.reduce((x, y) => x + y, 0);
+/** The sum of a, from 0 in index order (a loop: TypedArray reduce calls back per element). */
+const sum = (a: Float64Array): number => {
+  let s = 0;
+  for (let i = 0, iEnd = a.length; i < iEnd; i++) s += a[i] as number;
+  return s;
+};
 
 /** The weighted share of values at least `min` (as `weighted` of their 0/1 indicators). */
 const weightedAtLeast = (values: Float64Array, min: number, weights: Float64Array, total: number): number => {
   if (total <= 0) return 0;
   let s = 0;
-  for (let i = 0; i < values.length; i++) if ((values[i] as number) >= min) s += weights[i] as number;
+  for (let i = 0, iEnd = values.length; i < iEnd; i++) if ((values[i] as number) >= min) s += weights[i] as number;
   return s / total;
 };
 
@@ -592,7 +556,7 @@ function longestRun(terms: readonly QuestionTerm[], sentence: Int32Array): numbe
   for (let i = 0; i < terms.length; i++) {
     const id = (terms[i] as QuestionTerm).lemmaId;
     if (id < 0) continue;
-    for (let j = 0; j < sentence.length; j++) {
+    for (let j = 0, jEnd = sentence.length; j < jEnd; j++) {
       if (sentence[j] !== id) continue;
       let run = 1;
       while (i + run < terms.length && j + run < sentence.length && sentence[j + run] === (terms[i + run] as QuestionTerm).lemmaId) run++;
@@ -623,7 +587,7 @@ function passageMatches(matcher: TermMatcher, index: SentenceIndex, chunk: numbe
   const support = Float64Array.from(section.family);
   let bestFamily = 0;
   for (const m of sentences) {
-    for (let i = 0; i < any.length; i++) {
+    for (let i = 0, iEnd = any.length; i < iEnd; i++) {
       any[i] = Math.max(any[i] as number, m.exact[i] as number);
       support[i] = Math.max(support[i] as number, Math.max(0, m.soft[i] as number));
     }
@@ -663,7 +627,7 @@ function numberBindingMatch(b: NumberBinding, sTerms: Int32Array, isNovelNumber:
   }
   let soft = 0;
   let kin = 0;
-  for (let j = 0; j < sTerms.length; j++) {
+  for (let j = 0, jEnd = sTerms.length; j < jEnd; j++) {
     if (!isNovelNumber(sTerms[j] as number)) continue;
     if (b.measure) {
       for (let k = j + 1; k <= Math.min(sTerms.length - 1, j + UNIT_WINDOW); k++) if (units.has(sTerms[k] as number)) return { unbound: 0, soft: 1, kin: 0 };
@@ -696,8 +660,18 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   const rarityTotal = sum(rarity);
   const names = terms.map((t, i) => (t.name ? i : -1)).filter((i) => i >= 0);
   const numbers = terms.map((t, i) => (t.number ? i : -1)).filter((i) => i >= 0);
-  const questionLemmas = new Set(terms.map((t) => t.lemmaId).filter((id) => id >= 0));
-  for (const t of terms) for (const ids of t.alternates) for (const id of ids) questionLemmas.add(id);
+  // The question's lemma ids (and its alternates'), scanned rather than hashed: a handful, met
+  // once per term of every candidate sentence.
+  const questionLemmaList: number[] = terms.map((t) => t.lemmaId).filter((id) => id >= 0);
+  for (const t of terms) for (const ids of t.alternates) for (const id of ids) questionLemmaList.push(id);
+  const questionLemmas = Int32Array.from(questionLemmaList);
+  const isQuestionLemma = (id: number): boolean => {
+    for (let i = 0, iEnd = questionLemmas.length; i < iEnd; i++) if (questionLemmas[i] === id) return true;
+    return false;
+  };
+  // The lemma ids of the question's bigrams (a, b), and whether a is a corpus lemma (only then can the pair match).
+  const bigramA = Int32Array.from(q.bigrams, ([a]) => (terms[a] as QuestionTerm).lemmaId);
+  const bigramB = Int32Array.from(q.bigrams, ([, b]) => (terms[b] as QuestionTerm).lemmaId);
   const dims = index.dimensions;
   const qv = q.vector;
   const kind = ANSWER_KINDS.indexOf(q.kind);
@@ -718,32 +692,49 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   // The question's and each sentence's dot with the common direction are computed once (not
   // once per candidate); a·b serves as both sim_raw and the numerator of sim.
   const commonDot = dot32(qv, index.commonDirection);
+  const dots = commonDots(index);
+  const values = numberValues(index);
   const sims = new Float64Array(candidates.length);
   const raws = new Float64Array(candidates.length);
   let bestSim = -1;
-  candidates.forEach((c, row) => {
-    const sv = index.vectors.subarray(c.sentence * dims, (c.sentence + 1) * dims);
-    const raw = dot32(qv, sv);
-    const sim = cosineWithoutFromDots(raw, commonDot, commonDotOf(index, c.sentence, sv));
-    raws[row] = raw;
+  // Plain loops over the candidates (not forEach callbacks): V8 then optimises them with pairFeatures.
+  const sentenceVectors: Float32Array[] = [];
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
+    sentenceVectors.push(index.vectors.subarray(c.sentence * dims, (c.sentence + 1) * dims));
+  }
+  // raws[row] = dot32(qv, sentence vector), all in one call of the cosine kernel (the same bits).
+  cosinesInto(sentenceVectors, [qv], raws, 0);
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
+    const raw = raws[row] as number;
+    const sim = cosineWithoutFromDots(raw, commonDot, commonDotOf(index, dots, c.sentence, sentenceVectors[row] as Float32Array));
     sims[row] = sim;
     bestSim = Math.max(bestSim, sim);
-  });
+  }
   const families = new Float64Array(candidates.length);
   let bestFamilyAll = 0;
-  candidates.forEach((c, row) => {
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
     const family = weighted((passageOf(c.passage).sentences[c.position] as TermMatches).family, idf, idfTotal);
     families[row] = family;
     bestFamilyAll = Math.max(bestFamilyAll, family);
-  });
+  }
 
   // Scratch rows per term, reused by every candidate (a question has tens of candidates).
   const soft = new Float64Array(nt);
   const passageAny = new Float64Array(nt);
   const unmatched = new Float64Array(nt);
   const window = new Float64Array(nt);
-  const share = (idx: readonly number[], values: Float64Array): number => (idx.length === 0 ? 1 : idx.reduce((a, i) => a + (values[i] as number), 0) / idx.length);
-  candidates.forEach((c, row) => {
+  // The mean of values over idx, summed from 0 in idx order (1 when idx is empty).
+  const share = (idx: readonly number[], v: Float64Array): number => {
+    if (idx.length === 0) return 1;
+    let a = 0;
+    for (let x = 0; x < idx.length; x++) a += v[idx[x] as number] as number;
+    return a / idx.length;
+  };
+  for (let row = 0; row < candidates.length; row++) {
+    const c = candidates[row] as Candidate;
     const p = passageOf(c.passage);
     const m = p.sentences[c.position] as TermMatches;
     const prev = p.sentences[c.position - 1];
@@ -758,25 +749,27 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
       window[i] = Math.max(m.family[i] as number, prev ? (prev.family[i] as number) : 0);
     }
     let bigramHits = 0;
-    for (const [a, b] of q.bigrams) {
-      const ta = terms[a] as QuestionTerm;
-      const tb = terms[b] as QuestionTerm;
-      for (let j = 1; j < sTerms.length; j++) if (sTerms[j - 1] === ta.lemmaId && sTerms[j] === tb.lemmaId && ta.lemmaId >= 0) {
+    for (let x = 0, xEnd = bigramA.length; x < xEnd; x++) {
+      const la = bigramA[x] as number;
+      const lb = bigramB[x] as number;
+      if (la < 0) continue;
+      for (let j = 1, jEnd = sTerms.length; j < jEnd; j++) if (sTerms[j - 1] === la && sTerms[j] === lb) {
         bigramHits++;
         break;
       }
     }
     let novel = 0;
-    for (const id of sTerms) if (!questionLemmas.has(id)) novel++;
-    const sentenceNames = rowOf(index.names, c.sentence);
+    for (let j = 0, jEnd = sTerms.length; j < jEnd; j++) if (!isQuestionLemma(sTerms[j] as number)) novel++;
     const sentenceNumbers = rowOf(index.numbers, c.sentence);
     let novelName = 0;
-    for (const id of sentenceNames) if (!questionLemmas.has(id)) novelName = 1;
+    // The sentence's names, read in place (no view made per candidate).
+    for (let j = index.names.offsets[c.sentence] as number, end = index.names.offsets[c.sentence + 1] as number; j < end; j++) if (!isQuestionLemma(index.names.values[j] as number)) novelName = 1;
     let novelNumber = 0;
     let novelYear = 0;
-    for (const id of sentenceNumbers) {
-      if (questionLemmas.has(id)) continue;
-      const value = numberValueOf(index, id);
+    for (let j = 0, jEnd = sentenceNumbers.length; j < jEnd; j++) {
+      const id = sentenceNumbers[j] as number;
+      if (isQuestionLemma(id)) continue;
+      const value = numberValueOf(values, id);
       // Number words share lemmas with numerals ("thousand" is #1000): a year only if the sentence writes one.
       if (isYearValue(value) && flags & FLAG.year) novelYear = 1;
       else novelNumber = 1;
@@ -837,7 +830,7 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = supportMin;
     f[k++] = supportMinPassage;
     f[k++] = typeMissing(q.kind, flags, novelName, novelNumber, novelYear);
-    const bound = binding && units ? (novelNumber ? numberBindingMatch(binding, sTerms, (id) => sentenceNumbers.includes(id) && !questionLemmas.has(id), units, matcher) : NO_NUMBER_NEAR) : null;
+    const bound = binding && units ? (novelNumber ? numberBindingMatch(binding, sTerms, (id) => sentenceNumbers.includes(id) && !isQuestionLemma(id), units, matcher) : NO_NUMBER_NEAR) : null;
     f[k++] = bound ? bound.unbound : 0;
     f[k++] = bound ? bound.soft : 0;
     f[k++] = bound ? bound.kin : 0;
@@ -848,10 +841,8 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     f[k++] = allRelated;
     for (const bit of FLAG_BITS) f[k++] = flags & bit ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
-    CROSS_BITS.forEach((bit, j) => {
-      f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & bit ? 1 : 0;
-    });
-  });
+    for (let j = 0; j < CROSS_BITS.length; j++) f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & (CROSS_BITS[j] as number) ? 1 : 0;
+  }
   return out;
 }
 

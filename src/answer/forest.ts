@@ -4,6 +4,8 @@
  * the interactions a linear scorer cannot ("a 'how many' question wants a sentence with a
  * number, whatever its word overlap"). Pure and allocation-free.
  */
+import { ForestKernel } from './forest-kernel.js';
+
 export interface Tree {
   /** Per node: the feature it splits on, or -1 for a leaf. */
   readonly feature: Int32Array;
@@ -62,7 +64,8 @@ export function forestScores(forest: Forest, rows: ArrayLike<number>, width: num
  * (node i's children at 2i + 1 and 2i + 2; a leaf shallower than that is copied to every leaf
  * below it, so whichever way the padding splits go, the row reaches its value). A row then
  * takes exactly `depth` steps per tree with no child arrays to read and no loop exit to
- * predict, and four rows walk each tree together (four independent chains the CPU overlaps).
+ * predict, and four rows walk each tree together (four independent chains the CPU overlaps;
+ * forest-kernel.ts does the walk).
  * It scores exactly as `forestScores` does: the same leaves, added in the same tree order. A
  * forest deeper than COMPLETE_MAX_DEPTH (whose padding would outgrow it) keeps the linked layout.
  */
@@ -116,57 +119,20 @@ export function packForest(forest: Forest): PackedForest {
   return { trees: forest.trees.length, depth, feature, threshold, leaves, linked: null };
 }
 
-/** Scores of every row of a row-major matrix (as forestScores of the forest it was packed from). */
+// The WebAssembly scorer of each packed forest (forest-kernel.ts), made on its first use: a
+// forest's nodes are copied into the kernel's memory once, not per question.
+const kernels = new WeakMap<PackedForest, ForestKernel>();
+
+/**
+ * Scores of every row of a row-major matrix (as forestScores of the forest it was packed
+ * from, to the bit): the complete layout's walk, four rows at a time, in WebAssembly.
+ */
 export function packedForestScores(forest: PackedForest, rows: Float64Array, width: number): Float64Array {
   if (forest.linked) return forestScores(forest.linked, rows, width);
-  const { trees, depth, feature, threshold, leaves } = forest;
-  const splits = 2 ** depth - 1;
-  const n = rows.length / width;
-  const out = new Float64Array(n);
-  let r = 0;
-  // Four rows at a time; rows <= threshold go left (2i + 1), others (NaN too) right (2i + 2), as in forestScore.
-  for (; r + 4 <= n; r += 4) {
-    const b0 = r * width;
-    const b1 = b0 + width;
-    const b2 = b1 + width;
-    const b3 = b2 + width;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let k = 0; k < trees; k++) {
-      const base = k * splits;
-      let i0 = 0;
-      let i1 = 0;
-      let i2 = 0;
-      let i3 = 0;
-      for (let d = 0; d < depth; d++) {
-        i0 = 2 * i0 + 2 - +((rows[b0 + (feature[base + i0] as number)] as number) <= (threshold[base + i0] as number));
-        i1 = 2 * i1 + 2 - +((rows[b1 + (feature[base + i1] as number)] as number) <= (threshold[base + i1] as number));
-        i2 = 2 * i2 + 2 - +((rows[b2 + (feature[base + i2] as number)] as number) <= (threshold[base + i2] as number));
-        i3 = 2 * i3 + 2 - +((rows[b3 + (feature[base + i3] as number)] as number) <= (threshold[base + i3] as number));
-      }
-      const leaf = base + k - splits;
-      s0 += leaves[leaf + i0] as number;
-      s1 += leaves[leaf + i1] as number;
-      s2 += leaves[leaf + i2] as number;
-      s3 += leaves[leaf + i3] as number;
-    }
-    out[r] = s0;
-    out[r + 1] = s1;
-    out[r + 2] = s2;
-    out[r + 3] = s3;
+  let kernel = kernels.get(forest);
+  if (!kernel) {
+    kernel = new ForestKernel(forest.trees, forest.depth, forest.feature, forest.threshold, forest.leaves);
+    kernels.set(forest, kernel);
   }
-  for (; r < n; r++) {
-    const b = r * width;
-    let s = 0;
-    for (let k = 0; k < trees; k++) {
-      const base = k * splits;
-      let i = 0;
-      for (let d = 0; d < depth; d++) i = 2 * i + ((rows[b + (feature[base + i] as number)] as number) <= (threshold[base + i] as number) ? 1 : 2);
-      s += leaves[base + k - splits + i] as number;
-    }
-    out[r] = s;
-  }
-  return out;
+  return kernel.score(rows, width);
 }
