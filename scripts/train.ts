@@ -35,13 +35,13 @@ const program = new Command()
   .option('--ranker-cache <file>', 'keep the fitted rankers in FILE: written by the first run, reused by later runs on the same data and settings (for refusal experiments)')
   .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifier tried, comma-separated (default 0.001,0.01,0.1; --quick: 0.01)')
   .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
-  .option('--ranker-depth <n>', 'depth of each tree (default 5)')
-  .option('--refusal-trees <n>', 'boosted trees added to the refusal classifier, fitted on its linear log-odds (default 0: linear alone)')
-  .option('--refusal-depth <n>', 'depth of each refusal tree (default 3)')
+  .option('--ranker-depth <n>', 'depth of each ranker tree (default 5)')
+  .option('--refusal-trees <n>', 'boosted trees added to the refusal classifier, fitted on its linear log-odds (default 0: linear alone; measured, not the default: see README, Quality)')
+  .option('--refusal-depth <n>', 'depth of each refusal tree (default 3; needs --refusal-trees)')
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
   .option('--reword-every <n>', 'also reword every n-th answerable question with a WordNet relative, for fitting only (0: none)', '3')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
-  .option('--quick', 'one L2 strength each (for tests)')
+  .option('--quick', '30 ranker trees and one L2 strength (for trying the pipeline and for tests, not a model to ship)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
   .option('--export-runs <dir>', 'write the runs as raw arrays (for experiments outside this script)')
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
@@ -95,6 +95,22 @@ function positive(flag: string, value: string | undefined): number | undefined {
   }
   return n;
 }
+/** A whole number ≥ 0 given to `flag`, or undefined when not given (exits on anything else). */
+function count(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
+    console.error(`${flag}: expected a whole number of at least 0, got "${value}"`);
+    process.exit(2);
+  }
+  return n;
+}
+const refusalTrees = count('--refusal-trees', opts.refusalTrees) ?? 0;
+const refusalDepth = positive('--refusal-depth', opts.refusalDepth);
+if (refusalDepth !== undefined && refusalTrees === 0) {
+  console.error('--refusal-depth: only with --refusal-trees N (N ≥ 1); without trees the refusal is linear');
+  process.exit(2);
+}
 const refusalL2 = opts.refusalL2?.split(',').map((v) => Number(v.trim()));
 if (refusalL2 && (refusalL2.length === 0 || refusalL2.some((v) => !Number.isFinite(v) || v < 0))) {
   console.error(`--refusal-l2: expected comma-separated non-negative numbers, got "${opts.refusalL2}"`);
@@ -130,9 +146,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
   ...(opts.swapNames ? { swapNames: true } : {}),
   ...(opts.monotoneRefusal ? { monotoneRefusal: true } : {}),
-  ...(opts.refusalTrees && Number(opts.refusalTrees) > 0
-    ? { refusalBoost: { trees: positive('--refusal-trees', opts.refusalTrees) as number, depth: positive('--refusal-depth', opts.refusalDepth) ?? 3, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 } }
-    : {}),
+  ...(refusalTrees > 0 ? { refusalBoost: { trees: refusalTrees, depth: refusalDepth ?? 3, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 } } : {}),
   log,
 });
 

@@ -441,7 +441,8 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   if (!best) throw new Error('no refusal classifier to try');
   const { held, rules } = best;
   const { threshold, secondMinProb, byKind } = rules;
-  log(`refusal l2=${best.l2} kept: threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision}), second sentence when its probability ≥ ${secondMinProb}`);
+  const refusalKind = input.refusalBoost && input.refusalBoost.trees > 0 ? `linear + ${input.refusalBoost.trees} trees of depth ${input.refusalBoost.depth}` : 'linear';
+  log(`refusal (${refusalKind}) l2=${best.l2} kept: threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision}), second sentence when its probability ≥ ${secondMinProb}`);
   const byFold: Record<string, unknown> = {};
   for (const fold of input.folds) {
     const h = held.filter((x) => x.fold === fold);
