@@ -85,27 +85,18 @@ if (unknownTitles.length) {
   console.error(`--exclude: no article titled ${unknownTitles.join(', ')} in ${opts.squad} (titles: ${allSquad.map((a) => a.title).join(', ')})`);
   process.exit(2);
 }
-/** A whole number ≥ 1 given to `flag`, or undefined when not given (exits on anything else). */
-function positive(flag: string, value: string | undefined): number | undefined {
+/** A whole number ≥ `min` given to `flag`, or undefined when not given (exits on anything else). */
+function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${flag}: expected a whole number of at least 1, got "${value}"`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    console.error(`${flag}: expected a whole number of at least ${min}, got "${value}"`);
     process.exit(2);
   }
   return n;
 }
-/** A whole number ≥ 0 given to `flag`, or undefined when not given (exits on anything else). */
-function count(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
-    console.error(`${flag}: expected a whole number of at least 0, got "${value}"`);
-    process.exit(2);
-  }
-  return n;
-}
-const refusalTrees = count('--refusal-trees', opts.refusalTrees) ?? 0;
+const positive = (flag: string, value: string | undefined): number | undefined => wholeNumber(flag, value, 1);
+const refusalTrees = wholeNumber('--refusal-trees', opts.refusalTrees, 0) ?? 0;
 const refusalDepth = positive('--refusal-depth', opts.refusalDepth);
 if (refusalDepth !== undefined && refusalTrees === 0) {
   console.error('--refusal-depth: only with --refusal-trees N (N ≥ 1); without trees the refusal is linear');

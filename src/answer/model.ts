@@ -74,6 +74,8 @@ export interface AnswererModel {
   rank(rows: Float64Array): Float64Array;
   /** The refusal's log-odds that the corpus answers, for one row of question features. */
   refusalLogit(row: Float64Array): number;
+  /** The part of refusalLogit the refusal's trees add (0 without trees). */
+  refusalTreesLogit(row: Float64Array): number;
 }
 
 function forestOf(trees: ReadonlyArray<z.infer<typeof treeSchema>>, width: number, what: string): Forest {
@@ -113,8 +115,9 @@ export function parseModel(json: unknown): AnswererModel {
   const refusalLinear = foldLinear(file.refusal);
   const q = file.refusal.weights.length;
   const refusalTrees = file.refusal.trees?.length ? packForest(forestOf(file.refusal.trees, q, 'refusal')) : null;
-  const refusalLogit = (row: Float64Array): number => (scoreRows(refusalLinear, row, q)[0] as number) + (refusalTrees ? (packedForestScores(refusalTrees, row, q)[0] as number) : 0);
-  return { id, file, rank, refusalLogit };
+  const refusalTreesLogit = (row: Float64Array): number => (refusalTrees ? (packedForestScores(refusalTrees, row, q)[0] as number) : 0);
+  const refusalLogit = (row: Float64Array): number => (scoreRows(refusalLinear, row, q)[0] as number) + refusalTreesLogit(row);
+  return { id, file, rank, refusalLogit, refusalTreesLogit };
 }
 
 /** Features the refusal classifier adds from the corpus's calibration (see calibration.ts). */

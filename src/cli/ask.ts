@@ -7,7 +7,7 @@ import { configOrExit } from '../entry.js';
 import { createRuntime } from '../runtime.js';
 import { READ_PASSAGES, scoreQuestion } from '../answer/extractive.js';
 import { QUESTION_FEATURE_NOTES } from '../answer/features.js';
-import { foldLinear, refusalContributions, scoreRows } from '../answer/model.js';
+import { refusalContributions } from '../answer/model.js';
 import { sentenceText } from '../answer/sentence-index.js';
 import type { Retrieved } from '../types.js';
 
@@ -42,8 +42,7 @@ async function main(): Promise<void> {
       console.log(`  ${c.contribution >= 0 ? '+' : '-'}${Math.abs(c.contribution).toFixed(2)}  ${c.feature} = ${c.value.toFixed(2)}: ${QUESTION_FEATURE_NOTES[c.feature] ?? ''}`);
     }
     if (model.file.refusal.trees?.length) {
-      // The trees' part: the whole log-odds less the linear model's.
-      const trees = model.refusalLogit(scored.question) - (scoreRows(foldLinear(model.file.refusal), scored.question, scored.question.length)[0] as number);
+      const trees = model.refusalTreesLogit(scored.question);
       console.log(`  ${trees >= 0 ? '+' : '-'}${Math.abs(trees).toFixed(2)}  the refusal's ${model.file.refusal.trees.length} trees (combinations of the features above that a sum of weights cannot make)`);
     }
     console.log('best sentences (ranker score, probability among the candidates, rank of the passage in retrieval):');

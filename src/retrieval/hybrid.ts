@@ -64,11 +64,11 @@ export function lexicalStems(tokens: readonly Token[], aliases: Aliases): string
  * The rank constant of the fusion (each list adds weight / (FUSION_K + rank)). Chosen on the
  * training questions by how often the passage with the answer is among the 10 the answerer
  * reads (`npx tsx scripts/fusion-recall.ts` simulates the fusion over every chunk's dense and
- * BM25 ranks; README, Quality): on the
- * 8 SQuAD training articles as one-article corpora (1,388 questions) 0.958 at the usual 60, 0.966
- * at 30, 0.977 at 10; on Heihe's 113 training questions 0.929, 0.929, 0.938. Equal weights
- * were kept: at 10, half the dense weight gave SQuAD 0.979 and Heihe the same 0.938, twice
- * the dense weight Heihe 0.956 (its paraphrased text favours the word vectors) but SQuAD 0.950.
+ * BM25 ranks; README, Quality): on the 8 SQuAD training articles as one-article corpora (1,388
+ * questions) 0.958 at the usual 60, 0.966 at 30, 0.977 at 10; on Heihe's 113 training
+ * questions 0.929, 0.929, 0.938. Equal weights were kept: at 10, half the dense weight gave
+ * SQuAD 0.979 and Heihe the same 0.938, twice the dense weight Heihe 0.956 (its paraphrased
+ * text favours the word vectors) but SQuAD 0.950.
  */
 export const FUSION_K = 10;
 

@@ -3,8 +3,9 @@
  * (labelled questions asked of in-memory corpora through the serving pipeline, see
  * dataset.ts). Validation leaves whole articles out: for each article, every model is fitted
  * on runs that neither ask about it nor search a corpus that holds it, and scored on the runs
- * that ask about it and on the off-topic runs of the corpora it left out. The refusal threshold and the second-sentence rule are chosen on those
- * held-out scores; the model that is saved is then fitted on everything.
+ * that ask about it and on the off-topic runs of the corpora it left out. The refusal
+ * threshold and the second-sentence rule are chosen on those held-out scores; the model that
+ * is saved is then fitted on everything.
  */
 import { createHash } from 'node:crypto';
 import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '../answer/features.js';
@@ -156,6 +157,7 @@ function refusalWeights(runs: readonly Run[]): Float64Array {
   return Float64Array.from(runs, (r) => (r.role === 'answerable' ? 0.5 : 0.5 / (roles.get(r.corpus)?.size ?? 1)) / (counts.get(`${r.corpus}\0${r.role}`) as number));
 }
 
+/** The linear refusal on `train`, and, given `boost`, trees on its log-odds. */
 function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: FittedRanker, l2: number, signs: readonly WeightSign[], boost: BoostParams | undefined, bankArticles: ReadonlySet<string>, heldOut: string | null): FittedRefusal {
   const used = train.filter((r) => r.role !== 'adversarial');
   const rows = questionRows(used, all, ranker.scores, bankArticles, heldOut);
@@ -163,7 +165,7 @@ function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: Fitted
   const st = standardisation([rows], Q);
   const sampleWeights = refusalWeights(used);
   const { weights, bias } = fitLogistic(rows, labels, sampleWeights, Q, l2, st, signs);
-  const forest = boost && boost.trees > 0 ? fitBoostedLogistic(rows, labels, sampleWeights, linearScores(rows, Q, weights, st, bias), Q, boost) : { trees: [] };
+  const forest = boost ? fitBoostedLogistic(rows, labels, sampleWeights, linearScores(rows, Q, weights, st, bias), Q, boost) : { trees: [] };
   return { st, weights, bias, forest };
 }
 
@@ -188,10 +190,10 @@ export const answers = (h: HeldOut, t: number): boolean => h.answerable >= Math.
  * Sets each run's bank level from the held-out P(answerable) of the bank questions on its
  * corpus, other than its own article's. On a corpus the fold's models never saw (one holding
  * the fold's article), the level comes from that fold's predictions of the bank questions on
- * it, as it would for a new corpus: a level pooled from folds whose models were fitted on the
- * corpus's other questions is lower than a new corpus gets (measured: trees on the refusal
- * learned a known corpus's level, and an unseen SQuAD group's level rose 0.595 -> 0.781). On a
- * corpus every fold saw (Heihe's, whose folds are question sets), the levels pool over folds.
+ * it, as it would for a new corpus, rather than from folds whose models were fitted on the
+ * corpus's other questions (measured: for the linear refusal the two agree within a question
+ * or two; README, Quality). On a corpus every fold saw (Heihe's, whose folds are question
+ * sets), the levels pool over folds.
  */
 export function setBankLevels(held: readonly HeldOut[], bankArticles: ReadonlySet<string>, q: number): void {
   const poolOf = (h: HeldOut): string => (h.unseenCorpus ? `${h.run.corpus}\0${h.fold}` : h.run.corpus);
@@ -406,10 +408,12 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     ]),
   );
   const signs = input.monotoneRefusal ? REFUSAL_SIGNS : [];
+  // Trees on the refusal only when some are asked for (0 trees: the linear model alone).
+  const refusalBoost = input.refusalBoost && input.refusalBoost.trees > 0 ? input.refusalBoost : undefined;
   const heldFor = (rankers: Map<string, FittedRanker>, l2: number): HeldOut[] =>
     input.folds.flatMap((fold) => {
       const ranker = rankers.get(fold) as FittedRanker;
-      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, l2, signs, input.refusalBoost, input.bankArticles, fold);
+      const refusal = fitRefusalOn(foldTrain.get(fold) ?? [], input.runs, ranker, l2, signs, refusalBoost, input.bankArticles, fold);
       return predict(foldTest.get(fold) ?? [], input.runs, ranker, refusal, input.bankArticles, fold, (r) => holds(r, fold));
     });
 
@@ -441,7 +445,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   if (!best) throw new Error('no refusal classifier to try');
   const { held, rules } = best;
   const { threshold, secondMinProb, byKind } = rules;
-  const refusalKind = input.refusalBoost && input.refusalBoost.trees > 0 ? `linear + ${input.refusalBoost.trees} trees of depth ${input.refusalBoost.depth}` : 'linear';
+  const refusalKind = refusalBoost ? `linear + ${refusalBoost.trees} trees of depth ${refusalBoost.depth}` : 'linear';
   log(`refusal (${refusalKind}) l2=${best.l2} kept: threshold ${threshold} (balanced refusal precision ≥ ${input.targetPrecision}), second sentence when its probability ≥ ${secondMinProb}`);
   const byFold: Record<string, unknown> = {};
   for (const fold of input.folds) {
@@ -452,7 +456,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   const cachedFinal = cached?.get(ALL_RUNS);
   const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost);
   if (input.rankerCache && !cached) input.rankerCache.save(key, new Map([...[...rankers].map(([fold, r]): [string, Forest] => [fold, r.forest]), [ALL_RUNS, finalRanker.forest]]));
-  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, input.refusalBoost, input.bankArticles, null);
+  const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, refusalBoost, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
     format: MODEL_FORMAT,
     features: { version: SENTENCE_FEATURES_VERSION, pair: [...PAIR_FEATURES], question: [...REFUSAL_FEATURES] },
@@ -464,7 +468,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       folds: input.folds,
       ranker: input.boost,
       refusalL2: best.l2,
-      ...(input.refusalBoost && input.refusalBoost.trees > 0 ? { refusalBoost: input.refusalBoost } : {}),
+      ...(refusalBoost ? { refusalBoost } : {}),
       ...(input.monotoneRefusal ? { refusalSigns: Object.fromEntries(REFUSAL_FEATURES.map((f, i) => [f, REFUSAL_SIGNS[i]])) } : {}),
       ranking: rankingFigures(held),
       byCorpusKind: byKind,
