@@ -36,6 +36,7 @@ const program = new Command()
   .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifier tried, comma-separated (default 0.001,0.01,0.1; --quick: 0.01)')
   .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
   .option('--ranker-depth <n>', 'depth of each ranker tree (default 5)')
+  .option('--ranker-weighting <how>', 'how the ranker weighs its training questions: question (each the same), article (each article the same total), sqrt (an article by the square root of its count)', 'question')
   .option('--refusal-trees <n>', 'boosted trees added to the refusal classifier, fitted on its linear log-odds (default 0: linear alone; measured, not the default: see README, Quality)')
   .option('--refusal-depth <n>', 'depth of each refusal tree (default 3; needs --refusal-trees)')
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
@@ -47,7 +48,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -107,6 +108,12 @@ if (refusalL2 && (refusalL2.length === 0 || refusalL2.some((v) => !Number.isFini
   console.error(`--refusal-l2: expected comma-separated non-negative numbers, got "${opts.refusalL2}"`);
   process.exit(2);
 }
+const rankerWeightings = ['question', 'article', 'sqrt'] as const;
+const rankerWeighting = rankerWeightings.find((w) => w === opts.rankerWeighting);
+if (!rankerWeighting) {
+  console.error(`--ranker-weighting: expected one of ${rankerWeightings.join(', ')}, got "${opts.rankerWeighting}"`);
+  process.exit(2);
+}
 const squad = allSquad.filter((a) => !excluded.has(a.title));
 const heiheText = read(opts.heihe);
 const heiheQuestions = opts.heiheSets.split(',').filter(Boolean).flatMap((f) => questionSet(read(f), 'Heihe', `Heihe:${path.basename(f, '.jsonl')}`));
@@ -133,6 +140,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
   boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
+  rankerWeighting,
   refusalL2: refusalL2 ?? (opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1]),
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),
   ...(opts.swapNames ? { swapNames: true } : {}),

@@ -14,7 +14,7 @@ import type { OffTopicBank } from '../answer/calibration.js';
 import type { Article, LabelledQuestion } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
 import { buildCorpus, runQuestion, type BuiltCorpus, type Run } from './dataset.js';
-import { train, type RankerCache, type TrainResult } from './train.js';
+import { train, type RankerCache, type RankerWeighting, type TrainResult } from './train.js';
 import { corpusNames, corruptQuestion, rewordQuestion, swapName } from './corrupt.js';
 import type { BoostParams } from './boost.js';
 
@@ -32,6 +32,8 @@ export interface PipelineInput {
   /** Also reword every n-th answerable question with a WordNet relative (corrupt.ts rewordQuestion), as a training-only answerable one; 0: none. */
   readonly rewordEvery?: number;
   readonly boost: BoostParams;
+  /** How the ranker weighs its training questions (TrainInput.rankerWeighting). */
+  readonly rankerWeighting?: RankerWeighting;
   readonly refusalL2: readonly number[];
   /** Fit the refusal under the weight signs of QUESTION_FEATURE_SIGNS (monotone logistic regression). */
   readonly monotoneRefusal?: boolean;
@@ -142,6 +144,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       bankArticles: new Set(squad.map((a) => a.title)),
       folds: [...new Set(articles.flatMap((a) => a.questions.map((q) => q.fold)))],
       boost: input.boost,
+      ...(input.rankerWeighting ? { rankerWeighting: input.rankerWeighting } : {}),
       refusalL2: input.refusalL2,
       ...(input.monotoneRefusal ? { monotoneRefusal: true } : {}),
       ...(input.refusalBoost ? { refusalBoost: input.refusalBoost } : {}),

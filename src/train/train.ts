@@ -39,6 +39,13 @@ export interface TrainInput {
   readonly folds: readonly string[];
   /** The boosted ranker's settings. */
   readonly boost: BoostParams;
+  /**
+   * How the ranker weighs its training questions: each the same ('question'), or each article's
+   * questions the same total ('article': Heihe's hundred-odd then count as much as a SQuAD
+   * article's thousand), or in between ('sqrt': an article's total grows with the square root of
+   * its questions). Default 'question'.
+   */
+  readonly rankerWeighting?: RankerWeighting;
   /** L2 strengths of the refusal classifier tried (chosen by held-out log-loss). */
   readonly refusalL2: readonly number[];
   /** Fit the refusal under REFUSAL_SIGNS (monotone logistic regression) instead of with every weight free. */
@@ -69,7 +76,7 @@ export interface RankerCache {
  */
 function rankerKey(input: TrainInput): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ boost: input.boost, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
+  h.update(JSON.stringify({ boost: input.boost, weighting: input.rankerWeighting ?? 'question', folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
   for (const r of input.runs) {
     if (r.role !== 'answerable') continue;
     h.update(`${r.corpus}\0${r.question.id}\0`);
@@ -104,13 +111,29 @@ function refusalLogits(refusal: FittedRefusal, rows: Float64Array): Float64Array
   return linear.map((x, i) => x + (trees[i] as number));
 }
 
-/** The ranker's training questions: answerable runs with the answer among their candidates, weighing the same. */
-const rankGroups = (runs: readonly Run[]): RankGroup[] => runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1)).map((r) => ({ rows: r.pair, labels: r.labels, weight: 1 }));
+export type RankerWeighting = 'question' | 'article' | 'sqrt';
+
+/**
+ * The ranker's training questions: answerable runs with the answer among their candidates,
+ * weighed by `weighting` (TrainInput.rankerWeighting), rescaled to a mean of 1 so the boosting's
+ * l2 and minimum hessian keep counting questions.
+ */
+export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'question'): RankGroup[] {
+  const used = runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1));
+  const perArticle = new Map<string, number>();
+  for (const r of used) perArticle.set(r.question.article, (perArticle.get(r.question.article) ?? 0) + 1);
+  const raw = used.map((r) => {
+    const n = perArticle.get(r.question.article) as number;
+    return weighting === 'article' ? 1 / n : weighting === 'sqrt' ? 1 / Math.sqrt(n) : 1;
+  });
+  const mean = raw.reduce((a, b) => a + b, 0) / (raw.length || 1);
+  return used.map((r, i) => ({ rows: r.pair, labels: r.labels, weight: (raw[i] as number) / mean }));
+}
 
 /** A ranker with its scores of every run's candidates. */
 const withScores = (forest: Forest, all: readonly Run[]): FittedRanker => ({ forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) });
 
-const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams): FittedRanker => withScores(fitBoostedRanker(rankGroups(train), D, params), all);
+const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams, weighting: RankerWeighting | undefined): FittedRanker => withScores(fitBoostedRanker(rankGroups(train, weighting), D, params), all);
 
 /**
  * Question features of every run: the top candidate's, the corpus's, and the score relative to
@@ -427,7 +450,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       rankers.set(fold, withScores(forest, input.runs));
       continue;
     }
-    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost));
+    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost, input.rankerWeighting));
     log(`ranker fitted without ${fold}`);
   }
 
@@ -454,7 +477,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   }
 
   const cachedFinal = cached?.get(ALL_RUNS);
-  const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost);
+  const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost, input.rankerWeighting);
   if (input.rankerCache && !cached) input.rankerCache.save(key, new Map([...[...rankers].map(([fold, r]): [string, Forest] => [fold, r.forest]), [ALL_RUNS, finalRanker.forest]]));
   const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, refusalBoost, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
@@ -467,6 +490,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       method: 'leave one article out: each model fitted without the article’s questions and without corpora holding it, scored on the article’s questions and on the off-topic questions asked of the corpora it left out',
       folds: input.folds,
       ranker: input.boost,
+      rankerWeighting: input.rankerWeighting ?? 'question',
       refusalL2: best.l2,
       ...(refusalBoost ? { refusalBoost } : {}),
       ...(input.monotoneRefusal ? { refusalSigns: Object.fromEntries(REFUSAL_FEATURES.map((f, i) => [f, REFUSAL_SIGNS[i]])) } : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setBankLevels, type HeldOut } from '../../src/train/train.js';
+import { rankGroups, setBankLevels, type HeldOut } from '../../src/train/train.js';
 import type { Run } from '../../src/train/dataset.js';
 
 /** A held-out prediction with only what the bank levels read. */
@@ -36,5 +36,31 @@ describe('setBankLevels', () => {
     const runs = [held('solo', 'A', 'Z', 'offtopic', 0.5, true), held('solo', 'A', 'A', 'answerable', 0.6, true)];
     setBankLevels(runs, new Set(['X']), 0.5);
     expect(runs[1]?.bankLevel).toBe(-Infinity);
+  });
+});
+
+describe('rankGroups', () => {
+  /** An answerable run of `article` with the answer among its two candidates (or not). */
+  const run = (article: string, retrievable = true, role: Run['role'] = 'answerable'): Run =>
+    ({ role, question: { article }, pair: new Float64Array(2), labels: Uint8Array.from(retrievable ? [1, 0] : [0, 0]) }) as unknown as Run;
+  // Article A has 9 questions, B has 1; one unretrievable and one off-topic run are not fitted on.
+  const runs = [...Array.from({ length: 9 }, () => run('A')), run('B'), run('B', false), run('B', true, 'offtopic')];
+  const totals = (weights: number[]): { a: number; b: number } => ({ a: weights.slice(0, 9).reduce((x, y) => x + y, 0), b: weights[9] as number });
+
+  it('fits only answerable runs with the answer among their candidates', () => {
+    expect(rankGroups(runs)).toHaveLength(10);
+  });
+
+  it("'question' weighs every question the same", () => {
+    expect(rankGroups(runs, 'question').map((g) => g.weight)).toEqual(Array(10).fill(1));
+  });
+
+  it("'article' gives every article the same total and 'sqrt' totals by the square root of the count, both at a mean weight of 1", () => {
+    for (const [weighting, ratio] of [['article', 1], ['sqrt', 3]] as const) {
+      const w = rankGroups(runs, weighting).map((g) => g.weight);
+      expect(w.reduce((x, y) => x + y, 0) / w.length).toBeCloseTo(1, 12);
+      const { a, b } = totals(w);
+      expect(a / b).toBeCloseTo(ratio, 12);
+    }
   });
 });
