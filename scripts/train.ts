@@ -15,7 +15,7 @@ import { lexiconOf } from '../src/runtime.js';
 import { loadWordNet } from '../src/text/load-wordnet.js';
 import { squadArticles, questionSet, type Article, evalCaseSchema } from '../src/train/labelled.js';
 import type { BuiltCorpus, Run } from '../src/train/dataset.js';
-import { composed } from '../src/train/train.js';
+import { composed, RANKER_WEIGHTINGS } from '../src/train/train.js';
 import { trainPipeline } from '../src/train/pipeline.js';
 import type { RankerCache } from '../src/train/train.js';
 import { treeFromJson, treeToJson, type TreeJson } from '../src/answer/forest.js';
@@ -108,10 +108,9 @@ if (refusalL2 && (refusalL2.length === 0 || refusalL2.some((v) => !Number.isFini
   console.error(`--refusal-l2: expected comma-separated non-negative numbers, got "${opts.refusalL2}"`);
   process.exit(2);
 }
-const rankerWeightings = ['question', 'article', 'sqrt'] as const;
-const rankerWeighting = rankerWeightings.find((w) => w === opts.rankerWeighting);
+const rankerWeighting = RANKER_WEIGHTINGS.find((w) => w === opts.rankerWeighting);
 if (!rankerWeighting) {
-  console.error(`--ranker-weighting: expected one of ${rankerWeightings.join(', ')}, got "${opts.rankerWeighting}"`);
+  console.error(`--ranker-weighting: expected one of ${RANKER_WEIGHTINGS.join(', ')}, got "${opts.rankerWeighting}"`);
   process.exit(2);
 }
 const squad = allSquad.filter((a) => !excluded.has(a.title));

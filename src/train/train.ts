@@ -111,7 +111,9 @@ function refusalLogits(refusal: FittedRefusal, rows: Float64Array): Float64Array
   return linear.map((x, i) => x + (trees[i] as number));
 }
 
-export type RankerWeighting = 'question' | 'article' | 'sqrt';
+/** The ranker's question weightings (TrainInput.rankerWeighting), the first the default. */
+export const RANKER_WEIGHTINGS = ['question', 'article', 'sqrt'] as const;
+export type RankerWeighting = (typeof RANKER_WEIGHTINGS)[number];
 
 /**
  * The ranker's training questions: answerable runs with the answer among their candidates,
