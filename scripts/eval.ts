@@ -34,8 +34,8 @@ interface Suite {
 // Floors a little under what the committed model measures (README, "Quality"), so a
 // regression fails CI; the issue's targets are printed beside them and discussed there.
 const SUITES: readonly Suite[] = [
-  { name: 'heihe-dev', corpus: 'corpus', set: `${SHARED}/dev.jsonl`, floors: { fact_recall: 0.8, answered: 0.9, oos_refusal: 0.4, faithful: 1, markers_valid: 1 } },
-  { name: 'squad-dev', corpus: `${SHARED}/squad/dev/corpus`, set: `${SHARED}/squad/dev/set.jsonl`, floors: { fact_recall: 0.8, answered: 0.9, oos_refusal: 0.7, faithful: 1, markers_valid: 1 } },
+  { name: 'heihe-dev', corpus: 'corpus', set: `${SHARED}/dev.jsonl`, floors: { fact_recall: 0.8, answered: 0.9, oos_refusal: 0.6, faithful: 1, markers_valid: 1 } },
+  { name: 'squad-dev', corpus: `${SHARED}/squad/dev/corpus`, set: `${SHARED}/squad/dev/set.jsonl`, floors: { fact_recall: 0.85, answered: 0.9, oos_refusal: 0.8, faithful: 1, markers_valid: 1 } },
   { name: 'squad-adversarial', corpus: `${SHARED}/squad/dev/corpus`, set: `${SHARED}/squad/dev/adversarial.jsonl`, floors: { faithful: 1, markers_valid: 1 }, reportOnly: true },
   { name: 'heihe-holdout', corpus: 'corpus', set: 'tests/fixtures/eval-holdout.jsonl', floors: { fact_recall: 0.8, answered: 0.85, faithful: 1, markers_valid: 1 } },
   { name: 'heihe-questions', corpus: 'corpus', set: 'tests/fixtures/heihe-questions.jsonl', floors: { fact_recall: 0.5, answered: 0.85, faithful: 1, markers_valid: 1 } },

@@ -41,6 +41,7 @@ const program = new Command()
   .option('--refusal-depth <n>', 'depth of each refusal tree (default 3; needs --refusal-trees)')
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
   .option('--reword-every <n>', 'also reword every n-th answerable question with a WordNet relative, for fitting only (0: none)', '3')
+  .option('--remove-answers-every <n>', 'also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable one (0: none)', '3')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', '30 ranker trees and one L2 strength (for trying the pipeline and for tests, not a model to ship)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
@@ -48,7 +49,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -97,6 +98,7 @@ function wholeNumber(flag: string, value: string | undefined, min: number): numb
   return n;
 }
 const positive = (flag: string, value: string | undefined): number | undefined => wholeNumber(flag, value, 1);
+const removeAnswersEvery = wholeNumber('--remove-answers-every', opts.removeAnswersEvery, 0) ?? 0;
 const refusalTrees = wholeNumber('--refusal-trees', opts.refusalTrees, 0) ?? 0;
 const refusalDepth = positive('--refusal-depth', opts.refusalDepth);
 if (refusalDepth !== undefined && refusalTrees === 0) {
@@ -136,6 +138,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   adversarialPerArticle: Number(opts.adversarialPerArticle),
   corruptEvery: Number(opts.corruptEvery),
   rewordEvery: Number(opts.rewordEvery),
+  removeAnswersEvery,
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
   boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
@@ -179,7 +182,7 @@ const modelFile = {
     candidates: runs.reduce((a, r) => a + r.labels.length, 0),
     corpora: specs.map((s) => s.name),
     // How the questions made from answerable ones were made (src/train/corrupt.ts).
-    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true },
+    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery },
   },
 };
 if (opts.heldout) {

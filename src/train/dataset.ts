@@ -7,7 +7,7 @@
  * lengths, and the question-level features that do not depend on the ranker.
  */
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import type { Chunk, SourceDoc } from '../types.js';
+import type { Chunk, Retrieved, SourceDoc } from '../types.js';
 import { buildGeneration } from '../ingest/build-generation.js';
 import { DEFAULT_CHUNKER } from '../ingest/chunk.js';
 import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
@@ -18,6 +18,7 @@ import { toServingIndex, type ServingIndex } from '../answer/serving-index.js';
 import type { Lexicon } from '../answer/lexicon.js';
 import type { Thesaurus } from '../text/wordnet.js';
 import type { AnswererModel } from '../answer/model.js';
+import type { AnalyzedQuestion } from '../answer/question.js';
 import { candidatesOf, corpusFeatures, pairFeatures, PAIR_FEATURES } from '../answer/features.js';
 import { READ_PASSAGES, quotable } from '../answer/extractive.js';
 import type { Article, LabelledQuestion } from './labelled.js';
@@ -74,11 +75,40 @@ const normalise = (s: string): string => s.toLowerCase().replace(/[‘’]/g, "'
 
 /** Asks one question of a built corpus and keeps what fitting needs. */
 export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number, made = false): Promise<Run> {
-  const { serving, sentences: index } = corpus;
-  const q = serving.analyze(question.question);
-  const passages = (await serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES)).slice(0, READ_PASSAGES);
+  const q = corpus.serving.analyze(question.question);
+  const passages = (await corpus.serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES)).slice(0, READ_PASSAGES);
+  return runOn(corpus, question, role, lexiconSize, made, q, passages);
+}
+
+/**
+ * An answerable question asked as if the passages that answer it were not in the corpus: an
+ * on-topic question whose words the corpus knows but whose asked-for fact it does not state
+ * ("What year was Heihe founded?" of a text that never dates the founding). The passages of
+ * `answered`'s labelled sentences are left out of the retrieved ones (the next ones move up);
+ * null when it has none, or when a sentence left states the answer or a fact all the same (the
+ * question would still be answerable).
+ */
+export async function runWithoutAnswer(corpus: BuiltCorpus, answered: Run, lexiconSize: number): Promise<Run | null> {
+  const question = answered.question;
+  const q = corpus.serving.analyze(question.question);
+  const first = await corpus.serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES);
+  const answering = new Set<number>();
+  answered.labels.forEach((l, i) => {
+    if (l || answered.factMask[i]) answering.add((first[answered.passage[i] as number] as Retrieved).position);
+  });
+  if (answering.size === 0) return null;
+  const passages = (await corpus.serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES + answering.size)).filter((p) => !answering.has(p.position)).slice(0, READ_PASSAGES);
+  const made: LabelledQuestion = { ...question, id: `${question.id}~removed`, impossible: true };
+  const run = runOn(corpus, made, 'unanswerable', lexiconSize, true, q, passages);
+  // Labelled with the original's spans and facts, then cleared: a sentence still stating them leaves the question answerable.
+  if (run.labels.some((l) => l === 1) || run.factMask.some((m) => m !== 0)) return null;
+  return { ...run, question: { ...made, spans: [], evidence: [], facts: [] } };
+}
+
+function runOn(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number, made: boolean, q: AnalyzedQuestion, passages: readonly Retrieved[]): Run {
+  const index = corpus.sentences;
   const candidates = candidatesOf(passages, index);
-  const pair = pairFeatures(q, passages, candidates, index, serving.answering.vectors);
+  const pair = pairFeatures(q, passages, candidates, index, corpus.serving.answering.vectors);
   const n = candidates.length;
   const labels = new Uint8Array(n);
   const factMask = new Uint32Array(n);
@@ -86,7 +116,7 @@ export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestio
   const facts = question.facts.map(normalise);
   const evidence = question.evidence.map(normalise);
   candidates.forEach((c, i) => {
-    const chunk = corpus.chunks[(passages[c.passage] as { position: number }).position] as Chunk;
+    const chunk = corpus.chunks[(passages[c.passage] as Retrieved).position] as Chunk;
     const start = index.start[c.sentence] as number;
     const end = index.end[c.sentence] as number;
     const text = chunk.text.slice(start, end);

@@ -13,7 +13,7 @@ import { DEFAULT_EXTRACTIVE, sentenceOverlap } from '../answer/extractive.js';
 import type { OffTopicBank } from '../answer/calibration.js';
 import type { Article, LabelledQuestion } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
-import { buildCorpus, runQuestion, type BuiltCorpus, type Run } from './dataset.js';
+import { buildCorpus, runQuestion, runWithoutAnswer, type BuiltCorpus, type Run } from './dataset.js';
 import { train, type RankerCache, type RankerWeighting, type TrainResult } from './train.js';
 import { corpusNames, corruptQuestion, rewordQuestion, swapName } from './corrupt.js';
 import type { BoostParams } from './boost.js';
@@ -42,6 +42,8 @@ export interface PipelineInput {
   readonly rankerCache?: RankerCache;
   /** Also make on-topic unanswerables by swapping a name for another the corpus uses (corrupt.ts). */
   readonly swapNames?: boolean;
+  /** Also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable (dataset.ts runWithoutAnswer); 0: none. */
+  readonly removeAnswersEvery?: number;
   readonly log?: (m: string) => void;
 }
 
@@ -82,6 +84,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     const names = input.swapNames ? corpusNames(sentenceTexts(corpus.sentences, corpus.chunks)) : [];
     let count = 0;
     let rewordedCount = 0;
+    let removedCount = 0;
     for (const a of articles) {
       if (inCorpus.has(a.title)) {
         let adversarial = 0;
@@ -96,6 +99,15 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
           const run = await runQuestion(corpus, q, 'answerable', lexicon.size);
           runs.push(run);
           const nth = answerable++;
+          const removeEvery = input.removeAnswersEvery ?? 0;
+          // Two questions after the corrupted ones, so the made kinds seldom share a source.
+          if (removeEvery > 0 && nth % removeEvery === 2 % removeEvery) {
+            const removed = await runWithoutAnswer(corpus, run, lexicon.size);
+            if (removed) {
+              runs.push(removed);
+              removedCount++;
+            }
+          }
           const rewordEvery = input.rewordEvery ?? 0;
           // Reworded ones start one question after the corrupted ones, so the two seldom share a source.
           const reword = rewordEvery > 0 && nth % rewordEvery === 1 % rewordEvery;
@@ -131,7 +143,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
         }
       }
     }
-    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
   const indexOf = new Map(built.map((c) => [c.name, c.sentences]));

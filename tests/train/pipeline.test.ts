@@ -42,6 +42,7 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
     adversarialPerArticle: 3,
     corruptEvery: 3,
     rewordEvery: 3,
+    removeAnswersEvery: 3,
     boost: { trees: 6, depth: 3, learningRate: 0.1, l2: 1, minHessian: 2, bins: 16 },
     refusalL2: [1e-2],
     ...(rankerCache ? { rankerCache } : {}),
@@ -52,6 +53,10 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
   validatedIds = result.heldOut.map((h) => h.run.question.id);
   heldOut = [...result.heldOut];
   expect(runs.some((r) => r.made && r.role === 'answerable'), 'reworded questions were made').toBe(true);
+  // Questions asked without the passages that answer them: on-topic unanswerables, no sentence labelled.
+  const removed = runs.filter((r) => r.question.id.endsWith('~removed'));
+  expect(removed.length, 'questions without their answer were made').toBeGreaterThan(0);
+  expect(removed.every((r) => r.made && r.role === 'unanswerable' && r.labels.every((l) => l === 0) && r.factMask.every((m) => m === 0))).toBe(true);
   // Round-trip through JSON, as the model file is written (Float64 noise is the same both ways).
   return JSON.parse(JSON.stringify(result.model));
 }
