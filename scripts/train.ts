@@ -42,6 +42,7 @@ const program = new Command()
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
   .option('--reword-every <n>', 'also reword every n-th answerable question with a WordNet relative, for fitting only (0: none)', '3')
   .option('--remove-answers-every <n>', 'also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable one (0: none)', '3')
+  .option('--bank-quantile <q>', 'the quantile of a corpus\'s off-topic bank P(answerable) below which it refuses (default 0.9)')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', '30 ranker trees and one L2 strength (for trying the pipeline and for tests, not a model to ship)')
   .option('--cache <dir>', 'word-vector cache directory', '.cache')
@@ -49,7 +50,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -98,6 +99,11 @@ function wholeNumber(flag: string, value: string | undefined, min: number): numb
   return n;
 }
 const positive = (flag: string, value: string | undefined): number | undefined => wholeNumber(flag, value, 1);
+const bankQuantile = opts.bankQuantile === undefined ? undefined : Number(opts.bankQuantile);
+if (bankQuantile !== undefined && !(bankQuantile > 0 && bankQuantile < 1)) {
+  console.error(`--bank-quantile: expected a number between 0 and 1, got "${opts.bankQuantile}"`);
+  process.exit(2);
+}
 const removeAnswersEvery = wholeNumber('--remove-answers-every', opts.removeAnswersEvery, 0) ?? 0;
 const refusalTrees = wholeNumber('--refusal-trees', opts.refusalTrees, 0) ?? 0;
 const refusalDepth = positive('--refusal-depth', opts.refusalDepth);
@@ -139,6 +145,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   corruptEvery: Number(opts.corruptEvery),
   rewordEvery: Number(opts.rewordEvery),
   removeAnswersEvery,
+  ...(bankQuantile !== undefined ? { bankQuantile } : {}),
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
   boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },

@@ -44,6 +44,8 @@ export interface PipelineInput {
   readonly swapNames?: boolean;
   /** Also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable (dataset.ts runWithoutAnswer); 0: none. */
   readonly removeAnswersEvery?: number;
+  /** The quantile of a corpus's off-topic bank P(answerable) it refuses below (default BANK_QUANTILE). */
+  readonly bankQuantile?: number;
   readonly log?: (m: string) => void;
 }
 
@@ -57,6 +59,9 @@ export interface PipelineResult {
   readonly overlap: (run: Run, a: number, b: number) => number;
   readonly duplicateOverlap: number;
 }
+
+// A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
+export const BANK_QUANTILE = 0.9;
 
 // Two sentences sharing more than 80 % of the smaller one's terms say the same thing twice.
 export const DUPLICATE_OVERLAP = 0.8;
@@ -161,8 +166,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       ...(input.monotoneRefusal ? { monotoneRefusal: true } : {}),
       ...(input.refusalBoost ? { refusalBoost: input.refusalBoost } : {}),
       ...(input.rankerCache ? { rankerCache: input.rankerCache } : {}),
-      // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
-      bankQuantile: 0.9,
+      bankQuantile: input.bankQuantile ?? BANK_QUANTILE,
       // A refusal should be right 19 times in 20 when answerable and off-topic questions are equally common.
       targetPrecision: 0.95,
       // The limit is a median of 450 characters; keep a margin for markers and the second sentence.
