@@ -32,6 +32,8 @@ export interface Run {
   readonly role: Role;
   /** Made from an answerable question (src/train/corrupt.ts): a fitting aid, not a question anyone asked. */
   readonly made: boolean;
+  /** Fitted on by the ranker only (a question asked of a spun copy of its article, spin.ts): the refusal never sees it. */
+  readonly rankerOnly?: boolean;
   /** Candidates × PAIR_FEATURES, row-major. */
   readonly pair: Float32Array;
   /** Per candidate: 1 when the sentence holds (part of) the answer. */

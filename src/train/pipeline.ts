@@ -17,6 +17,7 @@ import { buildCorpus, runQuestion, runWithoutAnswer, type BuiltCorpus, type Run 
 import { train, type RankerCache, type RankerWeighting, type TrainResult } from './train.js';
 import { corpusNames, corruptQuestion, rewordQuestion, swapName } from './corrupt.js';
 import type { BoostParams } from './boost.js';
+import { spinArticle, type SpinOptions } from './spin.js';
 
 export interface PipelineInput {
   readonly squad: readonly Article[];
@@ -44,6 +45,8 @@ export interface PipelineInput {
   readonly swapNames?: boolean;
   /** Also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable (dataset.ts runWithoutAnswer); 0: none. */
   readonly removeAnswersEvery?: number;
+  /** Also ask each SQuAD article's answerable questions of a spun copy of it (spin.ts), for the ranker only; absent: none. */
+  readonly spin?: SpinOptions;
   /** The quantile of a corpus's off-topic bank P(answerable) it refuses below (default BANK_QUANTILE). */
   readonly bankQuantile?: number;
   readonly log?: (m: string) => void;
@@ -151,13 +154,30 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
+  // Spun copies of the SQuAD articles, one corpus each, holding the article's title (so that its
+  // fold leaves the copy out too): their answerable questions, for the ranker only.
+  const spunSpecs: CorpusSpec[] = [];
+  if (input.spin) {
+    for (const a of squad) {
+      const spun = spinArticle(a, thesaurus, (x, y) => glove.wordSimilarity(x, y), input.spin);
+      if (!spun) continue;
+      const spec: CorpusSpec = { name: `spun:${a.title}`, kind: 'one-document', articles: [a.title] };
+      const corpus = await buildCorpus(spec.name, [spun], glove, glove.info, lexicon, thesaurus, placeholder);
+      built.push(corpus);
+      spunSpecs.push(spec);
+      for (const q of spun.questions) runs.push({ ...(await runQuestion(corpus, q, 'answerable', lexicon.size, true)), rankerOnly: true });
+      log(`${spec.name}: ${corpus.chunks.length} chunks, ${spun.questions.length} questions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  }
+  const allSpecs = [...specs, ...spunSpecs];
+
   const indexOf = new Map(built.map((c) => [c.name, c.sentences]));
   const overlap = (run: Run, a: number, b: number): number => sentenceOverlap(indexOf.get(run.corpus) as SentenceIndex, run.sentence[a] as number, run.sentence[b] as number);
 
   const result = train(
     {
       runs,
-      corpora: specs.map((s) => ({ name: s.name, kind: s.kind, articles: new Set(s.articles) })),
+      corpora: allSpecs.map((s) => ({ name: s.name, kind: s.kind, articles: new Set(s.articles) })),
       bankArticles: new Set(squad.map((a) => a.title)),
       folds: [...new Set(articles.flatMap((a) => a.questions.map((q) => q.fold)))],
       boost: input.boost,
@@ -178,5 +198,5 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     DEFAULT_EXTRACTIVE.maxChars,
   );
 
-  return { result, bank, runs, built, specs, overlap, duplicateOverlap: DUPLICATE_OVERLAP };
+  return { result, bank, runs, built, specs: allSpecs, overlap, duplicateOverlap: DUPLICATE_OVERLAP };
 }

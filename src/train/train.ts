@@ -184,7 +184,7 @@ function refusalWeights(runs: readonly Run[]): Float64Array {
 
 /** The linear refusal on `train`, and, given `boost`, trees on its log-odds. */
 function fitRefusalOn(train: readonly Run[], all: readonly Run[], ranker: FittedRanker, l2: number, signs: readonly WeightSign[], boost: BoostParams | undefined, bankArticles: ReadonlySet<string>, heldOut: string | null): FittedRefusal {
-  const used = train.filter((r) => r.role !== 'adversarial');
+  const used = train.filter((r) => r.role !== 'adversarial' && !r.rankerOnly);
   const rows = questionRows(used, all, ranker.scores, bankArticles, heldOut);
   const labels = Float64Array.from(used, (r) => (r.role === 'answerable' ? 1 : 0));
   const st = standardisation([rows], Q);
