@@ -34,6 +34,8 @@ export interface Run {
   readonly made: boolean;
   /** Fitted on by the ranker only (a question asked of a spun copy of its article, spin.ts): the refusal never sees it. */
   readonly rankerOnly?: boolean;
+  /** The corpus whose off-topic bank calibrates it, when not its own (a thinned copy is calibrated as its original, pipeline.ts). */
+  readonly calibrationCorpus?: string;
   /** Candidates × PAIR_FEATURES, row-major. */
   readonly pair: Float32Array;
   /** Per candidate: 1 when the sentence holds (part of) the answer. */

@@ -5,6 +5,7 @@
  * and fits and validates the model (train.ts). Deterministic for the same inputs.
  */
 import { rowOf, sentenceTexts, type SentenceIndex } from '../answer/sentence-index.js';
+import type { Chunk } from '../types.js';
 import type { LocalGloveEmbeddings } from '../embeddings/local-glove.js';
 import type { Lexicon } from '../answer/lexicon.js';
 import type { Thesaurus } from '../text/wordnet.js';
@@ -45,6 +46,12 @@ export interface PipelineInput {
   readonly swapNames?: boolean;
   /** Also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable (dataset.ts runWithoutAnswer); 0: none. */
   readonly removeAnswersEvery?: number;
+  /**
+   * Also make on-topic unanswerables by asking every n-th answerable question of a one-article
+   * corpus (and Heihe's) of a copy of it without the sentences that answer them (the rest of
+   * their passages stays); 0 or absent: none.
+   */
+  readonly thinEvery?: number;
   /** Also ask each SQuAD article's answerable questions of a spun copy of it (spin.ts), for the ranker only; absent: none. */
   readonly spin?: SpinOptions;
   /** The quantile of a corpus's off-topic bank P(answerable) it refuses below (default BANK_QUANTILE). */
@@ -61,6 +68,31 @@ export interface PipelineResult {
   /** Share of the smaller sentence's terms the other has (the near-duplicate test). */
   readonly overlap: (run: Run, a: number, b: number) => number;
   readonly duplicateOverlap: number;
+}
+
+/** The chunk a sentence of the index belongs to (chunkSentences holds each chunk's first sentence, and the end). */
+function chunkOf(index: SentenceIndex, sentence: number): number {
+  let lo = 0;
+  let hi = index.chunkCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((index.chunkSentences[mid] as number) <= sentence) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** `text` without the character ranges (overlapping ones merged), a space where one was cut. */
+export function withoutRanges(text: string, ranges: ReadonlyArray<readonly [number, number]>): string {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [a, b] of sorted) {
+    if (b <= at) continue;
+    out += `${text.slice(at, Math.max(at, a)).replace(/[ \t]+$/, '')} `;
+    at = b;
+  }
+  return (out + text.slice(at).replace(/^[ \t]+/, '')).replace(/ +\n/g, '\n');
 }
 
 // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
@@ -154,6 +186,45 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
+  // Thinned copies: one-article corpora (and Heihe's) without the answer sentences of every
+  // n-th answerable question, which are asked of the copy as on-topic unanswerables. The copy
+  // holds the same article (so its fold leaves it out) and is calibrated with its original's bank.
+  const thinSpecs: CorpusSpec[] = [];
+  const thinEvery = input.thinEvery ?? 0;
+  if (thinEvery > 0) {
+    const originals = specs.map((spec, i) => ({ spec, corpus: built[i] as BuiltCorpus })).filter(({ spec }) => spec.kind !== 'group');
+    for (const { spec, corpus } of originals) {
+      const asked = runs.filter((r) => r.corpus === spec.name && r.role === 'answerable' && !r.made).filter((_r, i) => i % thinEvery === 1 % thinEvery);
+      const cut = new Map<string, Array<[number, number]>>();
+      for (const r of asked) {
+        r.labels.forEach((l, i) => {
+          if (!l && !r.factMask[i]) return;
+          const sentence = r.sentence[i] as number;
+          const chunk = corpus.chunks[chunkOf(corpus.sentences, sentence)] as Chunk;
+          const list = cut.get(chunk.source) ?? [];
+          list.push([chunk.start + (corpus.sentences.start[sentence] as number), chunk.start + (corpus.sentences.end[sentence] as number)]);
+          cut.set(chunk.source, list);
+        });
+      }
+      if (cut.size === 0) continue;
+      const thinned = spec.articles.map((t) => byTitle.get(t) as Article).map((a) => ({ ...a, doc: { ...a.doc, text: withoutRanges(a.doc.text, cut.get(a.doc.path) ?? []) } }));
+      const thinSpec: CorpusSpec = { name: `thin:${spec.name}`, kind: 'one-document', articles: spec.articles };
+      const copy = await buildCorpus(thinSpec.name, thinned, glove, glove.info, lexicon, thesaurus, placeholder);
+      built.push(copy);
+      thinSpecs.push(thinSpec);
+      let made = 0;
+      for (const r of asked) {
+        // Spans point into the original text: only the facts (and Heihe's evidence) say whether a sentence left still answers.
+        const q: LabelledQuestion = { ...r.question, id: `${r.question.id}~thinned`, impossible: true, spans: [] };
+        const run = await runQuestion(copy, q, 'unanswerable', lexicon.size, true);
+        if (run.labels.some((l) => l === 1) || run.factMask.some((m) => m !== 0)) continue;
+        runs.push({ ...run, question: { ...q, evidence: [], facts: [] }, calibrationCorpus: spec.name });
+        made++;
+      }
+      log(`${thinSpec.name}: ${made} of ${asked.length} questions asked without their answer sentences (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  }
+
   // Spun copies of the SQuAD articles, one corpus each, holding the article's title (so that its
   // fold leaves the copy out too): their answerable questions, for the ranker only.
   const spunSpecs: CorpusSpec[] = [];
@@ -169,7 +240,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       log(`${spec.name}: ${corpus.chunks.length} chunks, ${spun.questions.length} questions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
-  const allSpecs = [...specs, ...spunSpecs];
+  const allSpecs = [...specs, ...thinSpecs, ...spunSpecs];
 
   const indexOf = new Map(built.map((c) => [c.name, c.sentences]));
   const overlap = (run: Run, a: number, b: number): number => sentenceOverlap(indexOf.get(run.corpus) as SentenceIndex, run.sentence[a] as number, run.sentence[b] as number);

@@ -157,10 +157,11 @@ function questionRows(runs: readonly Run[], all: readonly Run[], scores: Map<Run
   runs.forEach((r, i) => {
     const s = scores.get(r) as Float64Array;
     const top = topFeatures(r.pair, s);
-    const key = `${r.corpus}\0${r.question.article}`;
+    const calibrated = r.calibrationCorpus ?? r.corpus;
+    const key = `${calibrated}\0${r.question.article}`;
     let cal = cache.get(key);
     if (!cal) {
-      const tops = (bankTops.get(r.corpus) ?? []).filter((b) => b.article !== r.question.article).map((b) => b.top);
+      const tops = (bankTops.get(calibrated) ?? []).filter((b) => b.article !== r.question.article).map((b) => b.top);
       cache.set(key, (cal = calibrationFrom(tops, [])));
     }
     out.set([...top, ...r.corpusFeatures, cal.relative(top[0] ?? 0)], i * Q);
@@ -221,7 +222,10 @@ export const answers = (h: HeldOut, t: number): boolean => h.answerable >= Math.
  * sets), the levels pool over folds.
  */
 export function setBankLevels(held: readonly HeldOut[], bankArticles: ReadonlySet<string>, q: number): void {
-  const poolOf = (h: HeldOut): string => (h.unseenCorpus ? `${h.run.corpus}\0${h.fold}` : h.run.corpus);
+  const poolOf = (h: HeldOut): string => {
+    const corpus = h.run.calibrationCorpus ?? h.run.corpus;
+    return h.unseenCorpus ? `${corpus}\0${h.fold}` : corpus;
+  };
   const pools = new Map<string, Array<{ article: string; p: number }>>();
   for (const h of held) {
     if (h.run.role !== 'offtopic' || !bankArticles.has(h.run.question.article)) continue;

@@ -7,7 +7,7 @@ import { loadWordNet } from '../../src/text/load-wordnet.js';
 import type { LocalGloveEmbeddings } from '../../src/embeddings/local-glove.js';
 import { parseModel } from '../../src/answer/model.js';
 import { questionSet, squadArticles, type Article } from '../../src/train/labelled.js';
-import { trainPipeline } from '../../src/train/pipeline.js';
+import { trainPipeline, withoutRanges } from '../../src/train/pipeline.js';
 import type { HeldOut, RankerCache } from '../../src/train/train.js';
 import { quantile } from '../../src/answer/calibration.js';
 import type { Forest } from '../../src/answer/forest.js';
@@ -139,4 +139,19 @@ describe('npm run train on a small fixture', () => {
     await fit(cache, (m) => third.push(m));
     expect(fitted(third)).toBe(4);
   }, 300_000);
+});
+
+describe('withoutRanges (the thinned copies of --thin-every)', () => {
+  const text = 'First one. Second one. Third one.\nNext line here.';
+  const range = (s: string): [number, number] => [text.indexOf(s), text.indexOf(s) + s.length];
+
+  it('cuts the ranges, merging overlaps, and leaves one space where a sentence was', () => {
+    expect(withoutRanges(text, [range('Second one.')])).toBe('First one. Third one.\nNext line here.');
+    expect(withoutRanges(text, [range('Third one.'), range('Second one.'), range('one. Third')])).toBe('First one.\nNext line here.');
+    expect(withoutRanges(text, [range('First one.')])).toBe(' Second one. Third one.\nNext line here.');
+  });
+
+  it('is the text itself with no ranges', () => {
+    expect(withoutRanges(text, [])).toBe(text);
+  });
 });
