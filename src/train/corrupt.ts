@@ -6,7 +6,7 @@
  * questions alone do not teach the refusal to tell them from answerable ones.
  */
 import { createHash } from 'node:crypto';
-import { wordForms } from '../text/tokenize.js';
+import { wordForms, type WordForms } from '../text/tokenize.js';
 import type { ServingIndex } from '../answer/serving-index.js';
 import type { AnalyzedQuestion, QuestionTerm } from '../answer/question.js';
 import { namesOf } from '../answer/condense.js';
@@ -81,6 +81,23 @@ export function swapName(question: string, serving: ServingIndex, answerLemmas: 
 }
 
 /**
+ * The WordNet direct relative of `lemma` (a single word, not a stop word, not the lemma
+ * itself, nor one `skip` rules out) closest to it by word vector, at least `min` alike; null
+ * when none.
+ */
+export function closestRelative(lemma: string, thesaurus: Thesaurus, similarity: (a: string, b: string) => number, min: number, skip: (forms: WordForms) => boolean = () => false): string | null {
+  let best: { word: string; similarity: number } | null = null;
+  for (const word of thesaurus.relatives(lemma).direct) {
+    if (!/^[a-z]{3,}$/.test(word)) continue;
+    const forms = wordForms(word);
+    if (forms.stop || forms.lemma === lemma || skip(forms)) continue;
+    const s = similarity(lemma, word);
+    if (s >= min && (!best || s > best.similarity)) best = { word, similarity: s };
+  }
+  return best ? best.word : null;
+}
+
+/**
  * An answerable question reworded as users reword them: the question's most specific term that
  * the right sentence states is replaced by the WordNet direct relative (synonym, hypernym,
  * hyponym, derivation) closest to it by word vector that the right sentence does not state,
@@ -95,17 +112,11 @@ export function rewordQuestion(question: string, serving: ServingIndex, answerLe
   const replaceable = q.terms.filter((t) => !t.name && !t.number && t.lemmaId >= 0 && answerLemmas.has(t.lemmaId) && /^[a-z]{3,}$/.test(t.key));
   const ordered = [...replaceable].sort((a, b) => b.idf - a.idf);
   for (const term of ordered) {
-    let best: { word: string; similarity: number } | null = null;
-    for (const word of thesaurus.relatives(term.lemma).direct) {
-      if (!/^[a-z]{3,}$/.test(word)) continue;
-      const forms = wordForms(word);
-      if (forms.stop || forms.lemma === term.lemma) continue;
+    const word = closestRelative(term.lemma, thesaurus, similarity, minSimilarity, (forms) => {
       const id = serving.vocabulary.lemmaId(forms.lemma);
-      if (id >= 0 && answerLemmas.has(id)) continue;
-      const s = similarity(term.lemma, word);
-      if (s >= minSimilarity && (!best || s > best.similarity)) best = { word, similarity: s };
-    }
-    if (best) return replaced(question, q, term, best.word);
+      return id >= 0 && answerLemmas.has(id);
+    });
+    if (word) return replaced(question, q, term, word);
   }
   return null;
 }

@@ -95,19 +95,33 @@ export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestio
 export async function runWithoutAnswer(corpus: BuiltCorpus, answered: Run, lexiconSize: number): Promise<Run | null> {
   const question = answered.question;
   const q = corpus.serving.analyze(question.question);
-  const first = await corpus.serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES);
   const answering = new Set<number>();
   answered.labels.forEach((l, i) => {
-    if (l || answered.factMask[i]) answering.add((first[answered.passage[i] as number] as Retrieved).position);
+    if (l || answered.factMask[i]) answering.add(chunkOf(corpus.sentences, answered.sentence[i] as number));
   });
   if (answering.size === 0) return null;
   const passages = (await corpus.serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES + answering.size)).filter((p) => !answering.has(p.position)).slice(0, READ_PASSAGES);
   const made: LabelledQuestion = { ...question, id: `${question.id}~removed`, impossible: true };
   const run = runOn(corpus, made, 'unanswerable', lexiconSize, true, q, passages);
   // Labelled with the original's spans and facts, then cleared: a sentence still stating them leaves the question answerable.
-  if (run.labels.some((l) => l === 1) || run.factMask.some((m) => m !== 0)) return null;
+  if (statesAnswer(run)) return null;
   return { ...run, question: { ...made, spans: [], evidence: [], facts: [] } };
 }
+
+/** The chunk a sentence of the index belongs to (chunkSentences holds each chunk's first sentence, and the end). */
+export function chunkOf(index: SentenceIndex, sentence: number): number {
+  let lo = 0;
+  let hi = index.chunkCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((index.chunkSentences[mid] as number) <= sentence) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Whether some candidate of a run holds its answer (a labelled sentence, or one stating a fact). */
+export const statesAnswer = (run: Run): boolean => run.labels.some((l) => l === 1) || run.factMask.some((m) => m !== 0);
 
 function runOn(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number, made: boolean, q: AnalyzedQuestion, passages: readonly Retrieved[]): Run {
   const index = corpus.sentences;

@@ -14,7 +14,7 @@ import { DEFAULT_EXTRACTIVE, sentenceOverlap } from '../answer/extractive.js';
 import type { OffTopicBank } from '../answer/calibration.js';
 import type { Article, LabelledQuestion } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
-import { buildCorpus, runQuestion, runWithoutAnswer, type BuiltCorpus, type Run } from './dataset.js';
+import { buildCorpus, chunkOf, runQuestion, runWithoutAnswer, statesAnswer, type BuiltCorpus, type Run } from './dataset.js';
 import { train, type RankerCache, type RankerWeighting, type TrainResult } from './train.js';
 import { corpusNames, corruptQuestion, rewordQuestion, swapName } from './corrupt.js';
 import type { BoostParams } from './boost.js';
@@ -68,18 +68,6 @@ export interface PipelineResult {
   /** Share of the smaller sentence's terms the other has (the near-duplicate test). */
   readonly overlap: (run: Run, a: number, b: number) => number;
   readonly duplicateOverlap: number;
-}
-
-/** The chunk a sentence of the index belongs to (chunkSentences holds each chunk's first sentence, and the end). */
-function chunkOf(index: SentenceIndex, sentence: number): number {
-  let lo = 0;
-  let hi = index.chunkCount - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if ((index.chunkSentences[mid] as number) <= sentence) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** `text` without the character ranges (overlapping ones merged), a space where one was cut. */
@@ -217,7 +205,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
         // Spans point into the original text: only the facts (and Heihe's evidence) say whether a sentence left still answers.
         const q: LabelledQuestion = { ...r.question, id: `${r.question.id}~thinned`, impossible: true, spans: [] };
         const run = await runQuestion(copy, q, 'unanswerable', lexicon.size, true);
-        if (run.labels.some((l) => l === 1) || run.factMask.some((m) => m !== 0)) continue;
+        if (statesAnswer(run)) continue;
         runs.push({ ...run, question: { ...q, evidence: [], facts: [] }, calibrationCorpus: spec.name });
         made++;
       }

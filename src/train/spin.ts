@@ -9,7 +9,8 @@
  * answer span keep their text, and the spans move with the text around them.
  */
 import { createHash } from 'node:crypto';
-import { tokenize, wordForms } from '../text/tokenize.js';
+import { tokenize } from '../text/tokenize.js';
+import { closestRelative } from './corrupt.js';
 import type { Thesaurus } from '../text/wordnet.js';
 import type { Article, LabelledQuestion } from './labelled.js';
 
@@ -18,19 +19,6 @@ export interface SpinOptions {
   readonly share: number;
   /** The least word-vector cosine a replacement has with the word it replaces. */
   readonly minSimilarity: number;
-}
-
-/** The relative of `lemma` closest to it by word vector, at least `min` alike (null when none). */
-function closestRelative(lemma: string, thesaurus: Thesaurus, similarity: (a: string, b: string) => number, min: number): string | null {
-  let best: { word: string; s: number } | null = null;
-  for (const word of thesaurus.relatives(lemma).direct) {
-    if (!/^[a-z]{3,}$/.test(word)) continue;
-    const forms = wordForms(word);
-    if (forms.stop || forms.lemma === lemma) continue;
-    const s = similarity(lemma, word);
-    if (s >= min && (!best || s > best.s)) best = { word, s };
-  }
-  return best ? best.word : null;
 }
 
 /** Whether the word at `index` of `key` is among the `share` chosen (a stable hash, not a random draw). */
