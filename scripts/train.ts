@@ -42,6 +42,7 @@ const program = new Command()
   .option('--monotone-refusal', 'fit the refusal with each weight kept to the sign QUESTION_FEATURE_SIGNS gives it (monotone logistic regression; measured, not the default: see README)')
   .option('--reword-every <n>', 'also reword every n-th answerable question with a WordNet relative, for fitting only (0: none)', '3')
   .option('--remove-answers-every <n>', 'also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable one (0: none)', '3')
+  .option('--transplant-every <n>', 'also move every n-th off-topic bank question that names something onto one of the corpus\'s main names, as an on-topic unanswerable one (0: none)', '0')
   .option('--thin-every <n>', 'also ask every n-th answerable question of a one-article corpus (and Heihe\'s) of a copy without its answer sentences, as an on-topic unanswerable one (0: none)', '0')
   .option('--spin <share>', 'also ask each SQuAD article\'s answerable questions of a copy with this share of its words replaced by close WordNet relatives, for the ranker only (0: none)', '0')
   .option('--bank-quantile <q>', 'the quantile of a corpus\'s off-topic bank P(answerable) below which it refuses (default 0.9)')
@@ -52,7 +53,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; spin: string; thinEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; spin: string; thinEvery: string; transplantEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -112,6 +113,7 @@ if (!(spinShare >= 0 && spinShare <= 1)) {
   process.exit(2);
 }
 const thinEvery = wholeNumber('--thin-every', opts.thinEvery, 0) ?? 0;
+const transplantEvery = wholeNumber('--transplant-every', opts.transplantEvery, 0) ?? 0;
 const removeAnswersEvery = wholeNumber('--remove-answers-every', opts.removeAnswersEvery, 0) ?? 0;
 const refusalTrees = wholeNumber('--refusal-trees', opts.refusalTrees, 0) ?? 0;
 const refusalDepth = positive('--refusal-depth', opts.refusalDepth);
@@ -154,6 +156,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   rewordEvery: Number(opts.rewordEvery),
   removeAnswersEvery,
   thinEvery,
+  transplantEvery,
   // 0.4: the cosine between unrelated words (~0.3) and loosely related ones (~0.5), as for reworded questions.
   ...(spinShare > 0 ? { spin: { share: spinShare, minSimilarity: 0.4 } } : {}),
   ...(bankQuantile !== undefined ? { bankQuantile } : {}),
@@ -200,7 +203,7 @@ const modelFile = {
     candidates: runs.reduce((a, r) => a + r.labels.length, 0),
     corpora: specs.map((s) => s.name),
     // How the questions made from answerable ones were made (src/train/corrupt.ts).
-    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, spin: spinShare },
+    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, transplantEvery, spin: spinShare },
   },
 };
 if (opts.heldout) {

@@ -6,7 +6,7 @@
  * questions alone do not teach the refusal to tell them from answerable ones.
  */
 import { createHash } from 'node:crypto';
-import { wordForms, type WordForms } from '../text/tokenize.js';
+import { tokenize, wordForms, type Token, type WordForms } from '../text/tokenize.js';
 import type { ServingIndex } from '../answer/serving-index.js';
 import type { AnalyzedQuestion, QuestionTerm } from '../answer/question.js';
 import { namesOf } from '../answer/condense.js';
@@ -119,4 +119,40 @@ export function rewordQuestion(question: string, serving: ServingIndex, answerLe
     if (word) return replaced(question, q, term, word);
   }
   return null;
+}
+
+/**
+ * A corpus's names by how many of its sentences use them (most first; ties in order of first
+ * use): its subjects ("Heihe", "Normans") lead. `sentences` are its sentences, one per string.
+ */
+export function mainNames(sentences: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const text of sentences) for (const name of namesOf(text)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([name]) => name);
+}
+
+/**
+ * Another article's question moved onto this corpus's subject: its first run of names is
+ * replaced by `subject` ("When was Harvard founded?" → "When was Heihe founded?"). Users ask a
+ * corpus about its subject what it never states (its mayor, founding year, time zone); an
+ * off-topic question names another subject and a corrupted one changes a single word, so neither
+ * teaches the refusal a question whose only known word is the subject. Null when the question
+ * names nothing, or only the subject already.
+ */
+export function transplantQuestion(question: string, subject: string): string | null {
+  const names = new Set(namesOf(question));
+  if (names.size === 0) return null;
+  const tokens = tokenize(question);
+  const first = tokens.findIndex((t) => names.has(question.slice(t.start, t.end)));
+  if (first < 0) return null;
+  let last = first;
+  // A run of names: the next token is a name too and only spaces lie between ("Warsaw Uprising").
+  while (last + 1 < tokens.length && names.has(question.slice((tokens[last + 1] as Token).start, (tokens[last + 1] as Token).end)) && /^\s+$/.test(question.slice((tokens[last] as Token).end, (tokens[last + 1] as Token).start))) last++;
+  const start = (tokens[first] as Token).start;
+  const end = (tokens[last] as Token).end;
+  const replaced = question.slice(start, end);
+  // The possessive stays with the new subject ("Warsaw's mayor" → "Heihe's mayor").
+  const possessive = /['’]s?$/.exec(replaced)?.[0] ?? '';
+  if (replaced.slice(0, replaced.length - possessive.length) === subject) return null;
+  return question.slice(0, start) + subject + possessive + question.slice(end);
 }

@@ -16,7 +16,7 @@ import type { Article, LabelledQuestion } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
 import { buildCorpus, chunkOf, runQuestion, runWithoutAnswer, statesAnswer, type BuiltCorpus, type Run } from './dataset.js';
 import { train, type RankerCache, type RankerWeighting, type TrainResult } from './train.js';
-import { corpusNames, corruptQuestion, rewordQuestion, swapName } from './corrupt.js';
+import { corpusNames, corruptQuestion, mainNames, rewordQuestion, swapName, transplantQuestion } from './corrupt.js';
 import type { BoostParams } from './boost.js';
 import { spinArticle, type SpinOptions } from './spin.js';
 
@@ -54,6 +54,11 @@ export interface PipelineInput {
   readonly thinEvery?: number;
   /** Also ask each SQuAD article's answerable questions of a spun copy of it (spin.ts), for the ranker only; absent: none. */
   readonly spin?: SpinOptions;
+  /**
+   * Also move every n-th off-topic bank question that names something onto one of the corpus's
+   * three main names (corrupt.ts transplantQuestion), as an on-topic unanswerable; 0 or absent: none.
+   */
+  readonly transplantEvery?: number;
   /** The quantile of a corpus's off-topic bank P(answerable) it refuses below (default BANK_QUANTILE). */
   readonly bankQuantile?: number;
   readonly log?: (m: string) => void;
@@ -113,6 +118,12 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     let count = 0;
     let rewordedCount = 0;
     let removedCount = 0;
+    const transplantEvery = input.transplantEvery ?? 0;
+    // Its subjects, and the folds its own questions are validated in (transplanted ones take turns).
+    const subjects = transplantEvery > 0 ? mainNames(sentenceTexts(corpus.sentences, corpus.chunks)).slice(0, 3) : [];
+    const ownFolds = [...new Set(spec.articles.flatMap((t) => (byTitle.get(t) as Article).questions.map((q) => q.fold)))];
+    let transplantable = 0;
+    let transplantedCount = 0;
     for (const a of articles) {
       if (inCorpus.has(a.title)) {
         let adversarial = 0;
@@ -167,11 +178,16 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
           if (bankOf?.has(q.question.trim()) && !q.impossible) {
             runs.push(await runQuestion(corpus, q, 'offtopic', lexicon.size));
             count++;
+            const moved = subjects.length ? transplantQuestion(q.question, subjects[transplantable % subjects.length] as string) : null;
+            if (moved && transplantable++ % transplantEvery === 0) {
+              const fold = ownFolds[transplantedCount++ % ownFolds.length] as string;
+              runs.push(await runQuestion(corpus, { ...q, id: `${q.id}~transplanted`, question: moved, article: spec.articles[0] as string, fold, impossible: true, spans: [], evidence: [], facts: [] }, 'unanswerable', lexicon.size, true));
+            }
           }
         }
       }
     }
-    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer, ${transplantedCount} transplanted (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
   // Thinned copies: one-article corpora (and Heihe's) without the answer sentences of every

@@ -7,7 +7,7 @@ import { loadWordNet } from '../../src/text/load-wordnet.js';
 import { wordForms, tokenize } from '../../src/text/tokenize.js';
 import { untrainedModel } from '../../src/answer/model.js';
 import { buildCorpus, type BuiltCorpus } from '../../src/train/dataset.js';
-import { corpusNames, corruptQuestion, rewordQuestion, swapName, type WordList } from '../../src/train/corrupt.js';
+import { corpusNames, corruptQuestion, mainNames, rewordQuestion, swapName, transplantQuestion, type WordList } from '../../src/train/corrupt.js';
 import type { Thesaurus } from '../../src/text/wordnet.js';
 
 let corpus: BuiltCorpus;
@@ -90,5 +90,33 @@ describe('rewordQuestion', () => {
     expect(replaced(question, made as string).was).toBe('city');
     expect(rewordQuestion(question, corpus.serving, new Set([lemma('climate'), lemma('city')]), thesaurus, () => 0, 0.4)).toBeNull();
     expect(rewordQuestion(question, corpus.serving, new Set(), thesaurus, sources.similarity, 0.4)).toBeNull();
+  });
+});
+
+describe('mainNames', () => {
+  it('orders names by how many sentences use them, ties by first use', () => {
+    expect(mainNames(['Then Rollo met Charles.', 'Later Rollo left.', 'In Rouen Charles and Rollo spoke.', 'Only Emma stayed.'])).toEqual(['Rollo', 'Charles', 'Rouen', 'Emma']);
+  });
+
+  it("puts the Heihe corpus's own name first", () => {
+    const texts = readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8').split(/(?<=[.!?])\s+/);
+    expect(mainNames(texts).slice(0, 3).some((n) => /heihe/i.test(n))).toBe(true);
+  });
+});
+
+describe('transplantQuestion', () => {
+  it("replaces the question's first run of names by the subject", () => {
+    expect(transplantQuestion('When was Harvard University founded?', 'Heihe')).toBe('When was Heihe founded?');
+    expect(transplantQuestion('How many museums are in Warsaw?', 'Heihe')).toBe('How many museums are in Heihe?');
+  });
+
+  it('keeps a possessive with the new subject, and takes an all-capitals first word as a name', () => {
+    expect(transplantQuestion("Who was Warsaw's first mayor?", 'Heihe')).toBe("Who was Heihe's first mayor?");
+    expect(transplantQuestion('ARPANET was funded by whom?', 'Heihe')).toBe('Heihe was funded by whom?');
+  });
+
+  it('returns null for a question that names nothing, or only the subject', () => {
+    expect(transplantQuestion('How many people live there?', 'Heihe')).toBeNull();
+    expect(transplantQuestion('When did Heihe open a port?', 'Heihe')).toBeNull();
   });
 });
