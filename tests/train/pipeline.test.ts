@@ -43,6 +43,7 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
     corruptEvery: 3,
     rewordEvery: 3,
     removeAnswersEvery: 3,
+    transplantEvery: 2,
     boost: { trees: 6, depth: 3, learningRate: 0.1, l2: 1, minHessian: 2, bins: 16 },
     refusalL2: [1e-2],
     ...(rankerCache ? { rankerCache } : {}),
@@ -57,6 +58,14 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
   const removed = runs.filter((r) => r.question.id.endsWith('~removed'));
   expect(removed.length, 'questions without their answer were made').toBeGreaterThan(0);
   expect(removed.every((r) => r.made && r.role === 'unanswerable' && r.labels.every((l) => l === 0) && r.factMask.every((m) => m === 0))).toBe(true);
+  // Other articles' questions moved onto the corpus's main names: on-topic unanswerables validated in the corpus's own folds.
+  const transplanted = runs.filter((r) => r.question.id.endsWith('~transplanted'));
+  expect(transplanted.length, 'transplanted questions were made').toBeGreaterThan(0);
+  expect(transplanted.every((r) => r.made && r.role === 'unanswerable' && r.question.impossible && r.question.facts.length === 0)).toBe(true);
+  const heiheFolds = new Set(heihe.questions.map((q) => q.fold));
+  const ontoHeihe = transplanted.filter((r) => r.corpus === 'heihe');
+  expect(ontoHeihe.every((r) => heiheFolds.has(r.question.fold))).toBe(true);
+  expect(ontoHeihe.some((r) => /\bHeihe\b/.test(r.question.question))).toBe(true);
   // Round-trip through JSON, as the model file is written (Float64 noise is the same both ways).
   return JSON.parse(JSON.stringify(result.model));
 }
