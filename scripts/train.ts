@@ -45,6 +45,7 @@ const program = new Command()
   .option('--transplant-every <n>', 'also move every n-th off-topic bank question that names something onto one of the corpus\'s main names, as an on-topic unanswerable one (0: none)', '8')
   .option('--thin-every <n>', 'also ask every n-th answerable question of a one-article corpus (and Heihe\'s) of a copy without its answer sentences, as an on-topic unanswerable one (0: none)', '0')
   .option('--spin <share>', 'also ask each SQuAD article\'s answerable questions of a copy with this share of its words replaced by close WordNet relatives, for the ranker only (0: none)', '0')
+  .option('--refusal-precision <p>', 'how often a refusal must be right on held-out folds, answerable and off-topic questions weighing the same (default 0.95)')
   .option('--bank-quantile <q>', 'the quantile of a corpus\'s off-topic bank P(answerable) below which it refuses (default 0.9)')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
   .option('--quick', '30 ranker trees and one L2 strength (for trying the pipeline and for tests, not a model to ship)')
@@ -53,7 +54,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; spin: string; thinEvery: string; transplantEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; transplantEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -102,6 +103,11 @@ function wholeNumber(flag: string, value: string | undefined, min: number): numb
   return n;
 }
 const positive = (flag: string, value: string | undefined): number | undefined => wholeNumber(flag, value, 1);
+const refusalPrecision = opts.refusalPrecision === undefined ? undefined : Number(opts.refusalPrecision);
+if (refusalPrecision !== undefined && !(refusalPrecision > 0.5 && refusalPrecision < 1)) {
+  console.error(`--refusal-precision: expected a number between 0.5 and 1, got "${opts.refusalPrecision}"`);
+  process.exit(2);
+}
 const bankQuantile = opts.bankQuantile === undefined ? undefined : Number(opts.bankQuantile);
 if (bankQuantile !== undefined && !(bankQuantile > 0 && bankQuantile < 1)) {
   console.error(`--bank-quantile: expected a number between 0 and 1, got "${opts.bankQuantile}"`);
@@ -160,6 +166,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   // 0.4: the cosine between unrelated words (~0.3) and loosely related ones (~0.5), as for reworded questions.
   ...(spinShare > 0 ? { spin: { share: spinShare, minSimilarity: 0.4 } } : {}),
   ...(bankQuantile !== undefined ? { bankQuantile } : {}),
+  ...(refusalPrecision !== undefined ? { refusalPrecision } : {}),
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
   boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },

@@ -59,6 +59,8 @@ export interface PipelineInput {
    * three main names (corrupt.ts transplantQuestion), as an on-topic unanswerable; 0 or absent: none.
    */
   readonly transplantEvery?: number;
+  /** How often a refusal must be right on held-out folds (default REFUSAL_PRECISION). */
+  readonly refusalPrecision?: number;
   /** The quantile of a corpus's off-topic bank P(answerable) it refuses below (default BANK_QUANTILE). */
   readonly bankQuantile?: number;
   readonly log?: (m: string) => void;
@@ -90,6 +92,8 @@ export function withoutRanges(text: string, ranges: ReadonlyArray<readonly [numb
 
 // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
 export const BANK_QUANTILE = 0.9;
+/** A refusal should be right 19 times in 20 when answerable and off-topic questions are equally common. */
+export const REFUSAL_PRECISION = 0.95;
 
 // Two sentences sharing more than 80 % of the smaller one's terms say the same thing twice.
 export const DUPLICATE_OVERLAP = 0.8;
@@ -262,8 +266,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       ...(input.refusalBoost ? { refusalBoost: input.refusalBoost } : {}),
       ...(input.rankerCache ? { rankerCache: input.rankerCache } : {}),
       bankQuantile: input.bankQuantile ?? BANK_QUANTILE,
-      // A refusal should be right 19 times in 20 when answerable and off-topic questions are equally common.
-      targetPrecision: 0.95,
+      targetPrecision: input.refusalPrecision ?? REFUSAL_PRECISION,
       // The limit is a median of 450 characters; keep a margin for markers and the second sentence.
       maxMedianChars: 400,
       log,
