@@ -103,21 +103,19 @@ function wholeNumber(flag: string, value: string | undefined, min: number): numb
   return n;
 }
 const positive = (flag: string, value: string | undefined): number | undefined => wholeNumber(flag, value, 1);
-const refusalPrecision = opts.refusalPrecision === undefined ? undefined : Number(opts.refusalPrecision);
-if (refusalPrecision !== undefined && !(refusalPrecision > 0.5 && refusalPrecision < 1)) {
-  console.error(`--refusal-precision: expected a number between 0.5 and 1, got "${opts.refusalPrecision}"`);
-  process.exit(2);
+/** A number given to `flag` for which `valid` holds, described as `what`, or undefined when not given (exits on anything else). */
+function numberIn(flag: string, value: string | undefined, valid: (n: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !valid(n)) {
+    console.error(`${flag}: expected ${what}, got "${value}"`);
+    process.exit(2);
+  }
+  return n;
 }
-const bankQuantile = opts.bankQuantile === undefined ? undefined : Number(opts.bankQuantile);
-if (bankQuantile !== undefined && !(bankQuantile > 0 && bankQuantile < 1)) {
-  console.error(`--bank-quantile: expected a number between 0 and 1, got "${opts.bankQuantile}"`);
-  process.exit(2);
-}
-const spinShare = Number(opts.spin);
-if (!(spinShare >= 0 && spinShare <= 1)) {
-  console.error(`--spin: expected a share between 0 and 1, got "${opts.spin}"`);
-  process.exit(2);
-}
+const refusalPrecision = numberIn('--refusal-precision', opts.refusalPrecision, (n) => n > 0.5 && n < 1, 'a number between 0.5 and 1');
+const bankQuantile = numberIn('--bank-quantile', opts.bankQuantile, (n) => n > 0 && n < 1, 'a number between 0 and 1');
+const spinShare = numberIn('--spin', opts.spin, (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0;
 const thinEvery = wholeNumber('--thin-every', opts.thinEvery, 0) ?? 0;
 const transplantEvery = wholeNumber('--transplant-every', opts.transplantEvery, 0) ?? 0;
 const removeAnswersEvery = wholeNumber('--remove-answers-every', opts.removeAnswersEvery, 0) ?? 0;

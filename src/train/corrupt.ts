@@ -142,14 +142,15 @@ export function mainNames(sentences: readonly string[]): string[] {
 export function transplantQuestion(question: string, subject: string): string | null {
   const names = new Set(namesOf(question));
   if (names.size === 0) return null;
+  const isName = (t: Token | undefined): t is Token => t !== undefined && names.has(question.slice(t.start, t.end));
   const tokens = tokenize(question);
-  const first = tokens.findIndex((t) => names.has(question.slice(t.start, t.end)));
+  const first = tokens.findIndex(isName);
   if (first < 0) return null;
-  let last = first;
+  let last = tokens[first] as Token;
   // A run of names: the next token is a name too and only spaces lie between ("Warsaw Uprising").
-  while (last + 1 < tokens.length && names.has(question.slice((tokens[last + 1] as Token).start, (tokens[last + 1] as Token).end)) && /^\s+$/.test(question.slice((tokens[last] as Token).end, (tokens[last + 1] as Token).start))) last++;
+  for (let i = first + 1, next = tokens[i]; isName(next) && /^\s+$/.test(question.slice(last.end, next.start)); next = tokens[++i]) last = next;
   const start = (tokens[first] as Token).start;
-  const end = (tokens[last] as Token).end;
+  const end = last.end;
   const replaced = question.slice(start, end);
   // The possessive stays with the new subject ("Warsaw's mayor" → "Heihe's mayor").
   const possessive = /['’]s?$/.exec(replaced)?.[0] ?? '';

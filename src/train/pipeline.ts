@@ -118,13 +118,14 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     const corpus = await buildCorpus(spec.name, spec.articles.map((t) => byTitle.get(t) as Article), glove, glove.info, lexicon, thesaurus, placeholder);
     built.push(corpus);
     const inCorpus = new Set(spec.articles);
-    const names = input.swapNames ? corpusNames(sentenceTexts(corpus.sentences, corpus.chunks)) : [];
+    const texts = input.swapNames || input.transplantEvery ? sentenceTexts(corpus.sentences, corpus.chunks) : [];
+    const names = input.swapNames ? corpusNames(texts) : [];
     let count = 0;
     let rewordedCount = 0;
     let removedCount = 0;
     const transplantEvery = input.transplantEvery ?? 0;
     // Its subjects, and the folds its own questions are validated in (transplanted ones take turns).
-    const subjects = transplantEvery > 0 ? mainNames(sentenceTexts(corpus.sentences, corpus.chunks)).slice(0, 3) : [];
+    const subjects = transplantEvery > 0 ? mainNames(texts).slice(0, 3) : [];
     const ownFolds = [...new Set(spec.articles.flatMap((t) => (byTitle.get(t) as Article).questions.map((q) => q.fold)))];
     let transplantable = 0;
     let transplantedCount = 0;
