@@ -122,6 +122,8 @@ export function numberBinding(q: Pick<AnalyzedQuestion, 'kind' | 'tokens' | 'ter
   let counted = q.terms.findIndex((t) => plain(t) && !QUANTITY_WORDS.has(t.lemma) && !QUANTITY_WORDS.has(t.key));
   // "What is the population of Heihe?": the quantity word is what the number is of.
   if (counted < 0 && !measure) counted = q.terms.findIndex(plain);
+  // "How many of them are Russian?": with no other word to count, the name is what is counted.
+  if (counted < 0 && !measure) counted = q.terms.findIndex((t) => !t.number);
   return { measure, counted: counted < 0 ? [] : [counted] };
 }
 

@@ -114,6 +114,14 @@ describe('number binding: a number question wants its number next to what it cou
     expect(unbound('How many museums does Heihe have?', 'Population')['It has two universities and 3 museums.']).toBe(0);
   });
 
+  it('counts the name when the question has no other word to count', () => {
+    // "of them" points back; the number must still be next to what is asked about.
+    expect(unbound('How many of them are Russian?', 'Population')).toEqual({
+      'Heihe is home to a population of over 1.5 million humans.': 1,
+      'It has two universities and 3 museums.': 1,
+    });
+  });
+
   it('binds a measure ("how long") only to a number with a unit', () => {
     expect(unbound('How long is the Amur River?', 'River')).toEqual({ 'The Amur River runs 2,824 km to the sea.': 0, 'The river has 12 bridges.': 1 });
   });
