@@ -13,7 +13,7 @@ export const UNIT = [
   'tests/answer/{calibration,cap,citation-check,claim-check,claim-facts,condense,cosine-kernel,extractive,features,forest,model,question}.test.ts',
   'tests/ingest/{chunk,sections}.test.ts',
   'tests/index-store/{vectors,sentence-file}.test.ts',
-  'tests/train/{fit,train}.test.ts',
+  'tests/train/{compare,fit,train}.test.ts',
   'tests/server/public-message.test.ts',
   'tests/config.test.ts',
   'tests/sliced.test.ts',

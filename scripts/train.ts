@@ -217,7 +217,7 @@ if (opts.heldout) {
     const picked = composed(h, result.model.compose.secondMinProb, overlap, duplicateOverlap, DEFAULT_EXTRACTIVE.maxChars);
     const full = (1 << h.run.question.facts.length) - 1;
     const mask = picked.reduce((m, i) => m | (h.run.factMask[i] as number), 0);
-    return JSON.stringify({ corpus: h.run.corpus, kind: kinds.get(h.run.corpus), role: h.run.role, article: h.run.question.article, id: h.run.question.id, q: h.run.question.question, p: Number(h.answerable.toFixed(4)), bankLevel: Number.isFinite(h.bankLevel) ? Number(h.bankLevel.toFixed(4)) : null, fact: h.run.question.facts.length > 0 && (mask & full) === full, top1: h.run.labels[h.order[0] ?? -1] === 1 });
+    return JSON.stringify({ corpus: h.run.corpus, kind: kinds.get(h.run.corpus), fold: h.fold, role: h.run.role, made: h.run.made, article: h.run.question.article, id: h.run.question.id, q: h.run.question.question, p: Number(h.answerable.toFixed(4)), bankLevel: Number.isFinite(h.bankLevel) ? Number(h.bankLevel.toFixed(4)) : null, fact: h.run.question.facts.length > 0 && (mask & full) === full, top1: h.run.labels[h.order[0] ?? -1] === 1 });
   });
   writeFileSync(opts.heldout, `${lines.join('\n')}\n`);
 }
