@@ -4,8 +4,9 @@
  * Whether a training variant beats another beyond the noise of which questions were asked:
  * each DIR holds a model trained with `npm run train -- --out DIR --heldout DIR/heldout.jsonl`
  * (its answerer.json for the refusal threshold, its held-out predictions). Prints both
- * selection criteria, the difference with a paired-bootstrap 95% interval, how often the
- * other variant came out ahead, and each share behind the criterion (src/train/compare.ts).
+ * selection criteria and fact recalls, each difference with a paired-bootstrap 95% interval and
+ * how often the other variant came out ahead, and each share behind the criterion
+ * (src/train/compare.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,7 +48,11 @@ function variant(dir: string): { lines: HeldOutLine[]; threshold: number } {
 const c = compareHeldOut(variant(baseDir), variant(otherDir), samples);
 const f = (x: number): string => x.toFixed(4);
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${f(x)}`;
-console.log(`criterion  ${baseDir}: ${f(c.base)}   ${otherDir}: ${f(c.other)}`);
-console.log(`difference ${signed(c.difference)}, 95% interval [${signed(c.interval[0])}, ${signed(c.interval[1])}] over ${samples} paired resamples; the other ahead in ${(100 * c.otherBetter).toFixed(1)} %`);
-console.log('share behind the criterion (right: answered if answerable, refused otherwise)');
+for (const [name, figure] of [
+  ['criterion', c.criterion],
+  ['fact recall', c.factRecall],
+] as const) {
+  console.log(`${name.padEnd(11)} ${f(figure.base)} → ${f(figure.other)}: ${signed(figure.difference)}, 95% interval [${signed(figure.interval[0])}, ${signed(figure.interval[1])}]; the other ahead in ${(100 * figure.otherBetter).toFixed(1)} % of ${samples} paired resamples`);
+}
+console.log(`(${baseDir} → ${otherDir}) shares behind the criterion (right: answered if answerable, refused otherwise)`);
 for (const cell of c.cells) console.log(`  ${cell.cell.padEnd(24)} ${f(cell.base)} → ${f(cell.other)}  (${cell.questions} questions)`);

@@ -27,6 +27,8 @@ export const heldOutLineSchema = z.object({
   id: z.string(),
   p: z.number(),
   bankLevel: z.number().nullable(),
+  /** Answerable: the composed answer holds every fact of the question. */
+  fact: z.boolean(),
 });
 export type HeldOutLine = z.infer<typeof heldOutLineSchema>;
 
@@ -42,14 +44,24 @@ function stratumOf(line: HeldOutLine): Stratum | null {
 /** Whether a variant answers a line: its P(answerable) reaches the model's threshold and the corpus's bank level. */
 const answers = (line: HeldOutLine, threshold: number): boolean => line.p >= Math.max(threshold, line.bankLevel ?? -Infinity);
 
-/** A variant's outcome per question: 1 when it did the right thing (answered an answerable one, refused the others). */
-type Outcomes = ReadonlyMap<string, number>;
+/** A variant's outcome on one question. */
+interface Outcome {
+  /** 1 when it did the right thing: answered an answerable question, refused any other. */
+  readonly right: number;
+  /** 1 when it answered an answerable question with every fact. */
+  readonly fact: number;
+}
+type Outcomes = ReadonlyMap<string, Outcome>;
 
 const keyOf = (line: HeldOutLine): string => `${line.fold}\u0000${line.corpus}\u0000${line.role}\u0000${line.id}`;
 
-function outcomes(lines: readonly HeldOutLine[], threshold: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of lines) if (stratumOf(line)) out.set(keyOf(line), answers(line, threshold) === (line.role === 'answerable') ? 1 : 0);
+function outcomes(lines: readonly HeldOutLine[], threshold: number): Map<string, Outcome> {
+  const out = new Map<string, Outcome>();
+  for (const line of lines) {
+    if (!stratumOf(line)) continue;
+    const answered = answers(line, threshold);
+    out.set(keyOf(line), { right: answered === (line.role === 'answerable') ? 1 : 0, fact: answered && line.fact ? 1 : 0 });
+  }
   return out;
 }
 
@@ -87,8 +99,14 @@ function criterion(shares: ReadonlyMap<string, number>): number {
   return total / kinds.size;
 }
 
+/** Fact recall from per-cell shares of answers with every fact: the mean over kinds of their answerable cell. */
+function factRecall(shares: ReadonlyMap<string, number>): number {
+  const values = [...shares].filter(([k]) => k.endsWith('/answerable')).map(([, v]) => v);
+  return values.reduce((x, y) => x + y, 0) / values.length;
+}
+
 /** Shares of each cell for one variant, over `draw` (indices into each cell's keys; null: all of them once). */
-function shares(cells: readonly Cell[], o: Outcomes, draw: ReadonlyArray<readonly number[]> | null): Map<string, number> {
+function shares(cells: readonly Cell[], o: Outcomes, draw: ReadonlyArray<readonly number[]> | null, pick: (x: Outcome) => number): Map<string, number> {
   const out = new Map<string, number>();
   cells.forEach((cell, c) => {
     let right = 0;
@@ -97,7 +115,7 @@ function shares(cells: readonly Cell[], o: Outcomes, draw: ReadonlyArray<readonl
     for (const i of indices) {
       const v = o.get(cell.keys[i] as string);
       if (v === undefined) continue;
-      right += v;
+      right += pick(v);
       n++;
     }
     if (n > 0) out.set(`${cell.kind}/${cell.stratum}`, right / n);
@@ -117,7 +135,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export interface Comparison {
+/** One figure of both variants, with the paired bootstrap of its difference. */
+export interface Compared {
   readonly base: number;
   readonly other: number;
   /** other − base. */
@@ -126,37 +145,51 @@ export interface Comparison {
   readonly interval: readonly [number, number];
   /** Share of resamples in which the other variant scores higher. */
   readonly otherBetter: number;
-  /** Per cell ("heihe/own" …): each variant's share and the questions behind it. */
+}
+
+export interface Comparison {
+  /** The selection criterion. */
+  readonly criterion: Compared;
+  /** Fact recall (answered with every fact, of the answerable questions), the mean over corpus kinds: reported beside the criterion. */
+  readonly factRecall: Compared;
+  /** Per cell ("heihe/own" …): each variant's share right and the questions behind it. */
   readonly cells: ReadonlyArray<{ readonly cell: string; readonly base: number; readonly other: number; readonly questions: number }>;
 }
 
 const percentile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] as number;
+
+function compared(base: number, other: number, diffs: number[]): Compared {
+  diffs.sort((x, y) => x - y);
+  return {
+    base,
+    other,
+    difference: other - base,
+    interval: [percentile(diffs, 0.025), percentile(diffs, 0.975)],
+    otherBetter: diffs.length ? diffs.filter((d) => d > 0).length / diffs.length : Number.NaN,
+  };
+}
+
+const right = (x: Outcome): number => x.right;
+const fact = (x: Outcome): number => x.fact;
 
 /** The paired bootstrap comparison of two variants' held-out predictions (each with its model's refusal threshold). */
 export function compareHeldOut(base: { lines: readonly HeldOutLine[]; threshold: number }, other: { lines: readonly HeldOutLine[]; threshold: number }, samples = 2000, seed = 1): Comparison {
   const cells = cellsOf(base.lines, other.lines);
   const ob = outcomes(base.lines, base.threshold);
   const oo = outcomes(other.lines, other.threshold);
-  const sb = shares(cells, ob, null);
-  const so = shares(cells, oo, null);
   const random = seededRandom(seed);
-  const diffs: number[] = [];
-  let better = 0;
+  const criterionDiffs: number[] = [];
+  const factDiffs: number[] = [];
   for (let s = 0; s < samples; s++) {
     const draw = cells.map((cell) => Array.from({ length: cell.keys.length }, () => Math.floor(random() * cell.keys.length)));
-    const d = criterion(shares(cells, oo, draw)) - criterion(shares(cells, ob, draw));
-    diffs.push(d);
-    if (d > 0) better++;
+    criterionDiffs.push(criterion(shares(cells, oo, draw, right)) - criterion(shares(cells, ob, draw, right)));
+    factDiffs.push(factRecall(shares(cells, oo, draw, fact)) - factRecall(shares(cells, ob, draw, fact)));
   }
-  diffs.sort((x, y) => x - y);
-  const b = criterion(sb);
-  const o = criterion(so);
+  const sb = shares(cells, ob, null, right);
+  const so = shares(cells, oo, null, right);
   return {
-    base: b,
-    other: o,
-    difference: o - b,
-    interval: [percentile(diffs, 0.025), percentile(diffs, 0.975)],
-    otherBetter: samples ? better / samples : Number.NaN,
+    criterion: compared(criterion(sb), criterion(so), criterionDiffs),
+    factRecall: compared(factRecall(shares(cells, ob, null, fact)), factRecall(shares(cells, oo, null, fact)), factDiffs),
     cells: cells.map((cell) => {
       const name = `${cell.kind}/${cell.stratum}`;
       return { cell: name, base: sb.get(name) ?? Number.NaN, other: so.get(name) ?? Number.NaN, questions: cell.keys.length };
