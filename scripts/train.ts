@@ -36,6 +36,8 @@ const program = new Command()
   .option('--refusal-l2 <list>', 'L2 strengths of the refusal classifier tried, comma-separated (default 0.001,0.01,0.1; --quick: 0.01)')
   .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
   .option('--ranker-depth <n>', 'depth of each ranker tree (default 5)')
+  .option('--ranker-subsample <share>', 'share of the questions each ranker tree is grown on, drawn afresh per tree (stochastic boosting; default 1: all)')
+  .option('--ranker-colsample <share>', 'share of the features each ranker tree may split on, drawn afresh per tree (default 1: all)')
   .option('--ranker-weighting <how>', 'how the ranker weighs its training questions: question (each the same), article (each article the same total), sqrt (an article by the square root of its count)', 'question')
   .option('--refusal-trees <n>', 'boosted trees added to the refusal classifier, fitted on its linear log-odds (default 0: linear alone; measured, not the default: see README, Quality)')
   .option('--refusal-depth <n>', 'depth of each refusal tree (default 3; needs --refusal-trees)')
@@ -54,7 +56,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; transplantEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerSubsample?: string; rankerColsample?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; transplantEvery: string }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -115,6 +117,8 @@ function numberIn(flag: string, value: string | undefined, valid: (n: number) =>
 }
 const refusalPrecision = numberIn('--refusal-precision', opts.refusalPrecision, (n) => n > 0.5 && n < 1, 'a number between 0.5 and 1');
 const bankQuantile = numberIn('--bank-quantile', opts.bankQuantile, (n) => n > 0 && n < 1, 'a number between 0 and 1');
+const rankerSubsample = numberIn('--ranker-subsample', opts.rankerSubsample, (n) => n > 0 && n <= 1, 'a share above 0, at most 1');
+const rankerColsample = numberIn('--ranker-colsample', opts.rankerColsample, (n) => n > 0 && n <= 1, 'a share above 0, at most 1');
 const spinShare = numberIn('--spin', opts.spin, (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0;
 const thinEvery = wholeNumber('--thin-every', opts.thinEvery, 0) ?? 0;
 const transplantEvery = wholeNumber('--transplant-every', opts.transplantEvery, 0) ?? 0;
@@ -167,7 +171,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   ...(refusalPrecision !== undefined ? { refusalPrecision } : {}),
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
-  boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32 },
+  boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32, ...(rankerSubsample !== undefined ? { subsample: rankerSubsample } : {}), ...(rankerColsample !== undefined ? { colsample: rankerColsample } : {}) },
   rankerWeighting,
   refusalL2: refusalL2 ?? (opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1]),
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),

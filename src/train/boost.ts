@@ -3,8 +3,10 @@
  * XGBoost): each round fits a tree to the Newton step of the softmax loss of every question
  * (probability of its right sentences among its candidates), on features cut into quantile
  * bins, splitting where the gain (G²/(H+λ) summed over the children, less the parent's) is
- * largest. Deterministic: no sampling, ties go to the first feature and bin.
+ * largest. Deterministic: ties go to the first feature and bin, and the sampling of questions
+ * and features per tree (stochastic boosting, off by default) is seeded.
  */
+import { seededRandom } from './random.js';
 import type { Forest, Tree } from '../answer/forest.js';
 import type { RankGroup } from './fit.js';
 
@@ -18,6 +20,10 @@ export interface BoostParams {
   readonly minHessian: number;
   /** Quantile bins per feature (at most 255). */
   readonly bins: number;
+  /** Share of the questions each ranker tree is grown on (stochastic boosting; default 1: all). */
+  readonly subsample?: number;
+  /** Share of the features each tree may split on (default 1: all). */
+  readonly colsample?: number;
 }
 
 interface Binned {
@@ -95,7 +101,7 @@ function histograms(data: Binned, idx: Int32Array, g: Float64Array, h: Float64Ar
  * `rowLeaf`. A node's smaller child gets its histograms counted, the larger one by
  * subtraction from the parent's (half the work).
  */
-function growTree(data: Binned, g: Float64Array, h: Float64Array, p: BoostParams, rowLeaf: Float64Array): Tree {
+function growTree(data: Binned, g: Float64Array, h: Float64Array, p: BoostParams, rowLeaf: Float64Array, allowed: Uint8Array | null = null): Tree {
   const nodes: NodeBuild = { feature: [], threshold: [], left: [], right: [], value: [] };
   const nb = Math.max(...data.edges.map((e) => e.length + 1));
   const newNode = (): number => {
@@ -126,6 +132,7 @@ function growTree(data: Binned, g: Float64Array, h: Float64Array, p: BoostParams
     let bestFeature = -1;
     let bestBin = -1;
     for (let j = 0; j < data.d; j++) {
+      if (allowed && !allowed[j]) continue;
       const nbj = (data.edges[j] as Float64Array).length + 1;
       const o = j * nb;
       let gl = 0;
@@ -202,9 +209,17 @@ export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: Boo
   const h = new Float64Array(n);
   const rowLeaf = new Float64Array(n);
   const trees: Tree[] = [];
+  // Stochastic boosting draws are seeded: the same data and settings give the same forest.
+  const random = seededRandom(1);
+  const subsample = p.subsample ?? 1;
+  const colsample = p.colsample ?? 1;
+  const allowed = colsample < 1 ? new Uint8Array(d) : null;
   for (let t = 0; t < p.trees; t++) {
+    if (allowed) for (let j = 0; j < d; j++) allowed[j] = random() < colsample ? 1 : 0;
     // Softmax per question; the target spreads over the right candidates in proportion to p.
     used.forEach((gr, k) => {
+      // A question left out of this tree's sample adds no gradient (its rows still get the leaf values).
+      const inSample = subsample >= 1 || random() < subsample;
       const from = starts[k] as number;
       const to = starts[k + 1] as number;
       let max = -Infinity;
@@ -218,7 +233,7 @@ export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: Boo
         if (label[i]) pos += e;
       }
       // Per-question weights in question units, so l2 and minHessian mean "questions" whatever the data size.
-      const w = gr.weight;
+      const w = inSample ? gr.weight : 0;
       for (let i = from; i < to; i++) {
         const prob = (g[i] as number) / z;
         const target = label[i] ? (g[i] as number) / pos : 0;
@@ -227,7 +242,7 @@ export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: Boo
         h[i] = w * Math.max(prob * (1 - prob), 1e-6);
       }
     });
-    const tree = growTree(data, g, h, p, rowLeaf);
+    const tree = growTree(data, g, h, p, rowLeaf, allowed);
     trees.push(tree);
     for (let i = 0; i < n; i++) scores[i] = (scores[i] as number) + (rowLeaf[i] as number);
     if (log && (t + 1) % 50 === 0) log(`  boosting: ${t + 1} trees`);

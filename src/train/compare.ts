@@ -16,6 +16,7 @@
  * noise; one outside it is worth a second look, not yet a finding.
  */
 import { z } from 'zod';
+import { seededRandom } from './random.js';
 
 export const heldOutLineSchema = z.object({
   corpus: z.string(),
@@ -121,18 +122,6 @@ function shares(cells: readonly Cell[], o: Outcomes, draw: ReadonlyArray<readonl
     if (n > 0) out.set(`${cell.kind}/${cell.stratum}`, right / n);
   });
   return out;
-}
-
-/** A small deterministic generator (mulberry32), so a comparison prints the same interval each time. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One figure of both variants, with the paired bootstrap of its difference. */

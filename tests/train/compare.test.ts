@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareHeldOut, seededRandom, type HeldOutLine } from '../../src/train/compare.js';
+import { compareHeldOut, type HeldOutLine } from '../../src/train/compare.js';
+import { seededRandom } from '../../src/train/random.js';
 
 const line = (over: Partial<HeldOutLine> & Pick<HeldOutLine, 'id' | 'p'>): HeldOutLine => ({ corpus: 'one:A', fold: 'A', kind: 'one-document', role: 'answerable', made: false, bankLevel: null, fact: false, ...over });
 

@@ -129,6 +129,31 @@ describe('fitBoostedRanker', () => {
     const params = { trees: 3, depth: 2, learningRate: 0.5, l2: 1, minHessian: 0, bins: 4 };
     expect(fitBoostedRanker(groups, 2, params)).toEqual(fitBoostedRanker(groups, 2, params));
   });
+
+  it('samples questions and features per tree when asked, the same way every time, and still learns', () => {
+    const rnd = random(5);
+    const groups = Array.from({ length: 200 }, () => {
+      const rows = new Float64Array(5 * 2);
+      const labels = new Uint8Array(5);
+      for (let i = 0; i < 5; i++) [rows[i * 2], rows[i * 2 + 1]] = [rnd(), rnd()];
+      const right = Math.floor(rnd() * 5);
+      rows[right * 2] = 1.5;
+      labels[right] = 1;
+      return { rows, labels, weight: 1 };
+    });
+    const params = { trees: 40, depth: 2, learningRate: 0.3, l2: 1, minHessian: 1, bins: 16 };
+    const sampled = { ...params, subsample: 0.5, colsample: 0.5 };
+    const forest = fitBoostedRanker(groups, 2, sampled);
+    expect(forest).toEqual(fitBoostedRanker(groups, 2, sampled));
+    expect(forest).not.toEqual(fitBoostedRanker(groups, 2, params));
+    // Some trees could not split on feature 0 at all; the answer is still found.
+    expect(forest.trees.some((t) => Array.from(t.feature).every((f) => f !== 0))).toBe(true);
+    const hits = groups.filter((g) => {
+      const s = forestScores(forest, g.rows, 2);
+      return g.labels[[...s.keys()].reduce((a, b) => ((s[b] as number) > (s[a] as number) ? b : a))] === 1;
+    }).length;
+    expect(hits / groups.length).toBeGreaterThan(0.8); // chance is 0.2
+  });
 });
 
 describe('fitBoostedLogistic', () => {
