@@ -41,7 +41,14 @@ function variant(dir: string): { lines: HeldOutLine[]; threshold: number } {
   const lines = read('heldout.jsonl')
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => heldOutLineSchema.parse(JSON.parse(l)));
+    .map((l, i) => {
+      const parsed = heldOutLineSchema.safeParse((() => { try { return JSON.parse(l) as unknown; } catch { return null; } })());
+      if (!parsed.success) {
+        console.error(`${path.join(dir, 'heldout.jsonl')} line ${i + 1} is not a held-out prediction of this version of npm run train (retrain with --heldout): ${parsed.error.issues.map((x) => `${x.path.join('.') || 'line'} ${x.message}`).join('; ')}`);
+        process.exit(2);
+      }
+      return parsed.data;
+    });
   return { lines, threshold };
 }
 
