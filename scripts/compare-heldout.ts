@@ -28,6 +28,14 @@ if (!Number.isInteger(samples) || samples < 1) {
 
 const thresholdSchema = z.object({ refusal: z.object({ threshold: z.number() }) });
 
+const jsonOrNull = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
+
 function variant(dir: string): { lines: HeldOutLine[]; threshold: number } {
   const read = (file: string): string => {
     try {
@@ -42,7 +50,7 @@ function variant(dir: string): { lines: HeldOutLine[]; threshold: number } {
     .split('\n')
     .filter((l) => l.trim())
     .map((l, i) => {
-      const parsed = heldOutLineSchema.safeParse((() => { try { return JSON.parse(l) as unknown; } catch { return null; } })());
+      const parsed = heldOutLineSchema.safeParse(jsonOrNull(l));
       if (!parsed.success) {
         console.error(`${path.join(dir, 'heldout.jsonl')} line ${i + 1} is not a held-out prediction of this version of npm run train (retrain with --heldout): ${parsed.error.issues.map((x) => `${x.path.join('.') || 'line'} ${x.message}`).join('; ')}`);
         process.exit(2);
