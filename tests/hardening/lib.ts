@@ -11,19 +11,11 @@ import path from 'node:path';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** mulberry32: a small seeded PRNG, so a failing case can be reproduced from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/train/random.ts): a small seeded PRNG, so a failing case can be reproduced from its seed. */
+export const prng = seededRandom;
 
 import { freePort } from '../helpers/free-port.js';
+import { seededRandom } from '../../src/train/random.js';
 
 export { freePort };
 
