@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { compareHeldOut, heldOutLineSchema, type HeldOutLine } from '../src/train/compare.js';
 
 const program = new Command()
+  .description('Scores two training variants (each trained with --out DIR --heldout DIR/heldout.jsonl) on their held-out predictions: the selection criterion and fact recall of each, the differences with paired-bootstrap 95% intervals, and the shares behind the criterion.')
   .argument('<base>', 'directory of the base variant (answerer.json, heldout.jsonl)')
   .argument('<other>', 'directory of the variant compared with it')
   .option('--samples <n>', 'bootstrap resamples', '2000');
@@ -69,5 +70,5 @@ for (const [name, figure] of [
 ] as const) {
   console.log(`${name.padEnd(11)} ${f(figure.base)} → ${f(figure.other)}: ${signed(figure.difference)}, 95% interval [${signed(figure.interval[0])}, ${signed(figure.interval[1])}]; the other ahead in ${(100 * figure.otherBetter).toFixed(1)} % of ${samples} paired resamples`);
 }
-console.log(`(${baseDir} → ${otherDir}) shares behind the criterion (right: answered if answerable, refused otherwise)`);
+console.log(`(${baseDir} → ${otherDir}) the shares the criterion averages, per corpus kind and role (right: answered if answerable, refused otherwise; own: the unanswerables people wrote)`);
 for (const cell of c.cells) console.log(`  ${cell.cell.padEnd(24)} ${f(cell.base)} → ${f(cell.other)}  (${cell.questions} questions)`);
