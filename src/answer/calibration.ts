@@ -24,6 +24,9 @@ export const offTopicBankSchema = z.object({
 });
 export type OffTopicBank = z.infer<typeof offTopicBankSchema>;
 
+/** The refusal rule: answer when P(answerable) reaches the model's threshold and the corpus's off-topic level. */
+export const answersAt = (answerable: number, threshold: number, answerLevel: number): boolean => answerable >= Math.max(threshold, answerLevel);
+
 export interface Calibration {
   /** Bank questions the corpus was calibrated with (0: uncalibrated). */
   readonly questions: number;

@@ -9,7 +9,7 @@ import { candidatesOf, corpusFeatures, pairFeatures, PAIR_FEATURES, topFeatures,
 import { sigmoid, type AnswererModel } from './model.js';
 import type { AnalyzedQuestion } from './question.js';
 import { rowOf, sentenceText, type SentenceIndex } from './sentence-index.js';
-import type { Calibration } from './calibration.js';
+import { answersAt, type Calibration } from './calibration.js';
 
 export interface AnswerContext {
   readonly index: SentenceIndex;
@@ -123,7 +123,7 @@ export function answerExtractively(q: AnalyzedQuestion, passages: readonly Retri
   // scoreQuestion made the array for this answer: sorted in place.
   const ranked = candidates.sort((a, b) => b.score - a.score || a.passage - b.passage || a.position - b.position);
   // The model's threshold, or the corpus's off-topic level when that is higher (see calibration.ts).
-  if (ranked.length === 0 || answerable < Math.max(ctx.model.file.refusal.threshold, ctx.calibration.answerLevel)) {
+  if (ranked.length === 0 || !answersAt(answerable, ctx.model.file.refusal.threshold, ctx.calibration.answerLevel)) {
     return { answer: NOT_IN_CORPUS, grounded: false, citations: [], answerable, candidates: ranked };
   }
   const picked = pickSentences(ranked, ctx, options.maxChars);

@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { seededRandom } from './random.js';
+import { answersAt } from '../answer/calibration.js';
 
 export const heldOutLineSchema = z.object({
   corpus: z.string(),
@@ -43,7 +44,7 @@ function stratumOf(line: HeldOutLine): Stratum | null {
 }
 
 /** Whether a variant answers a line: its P(answerable) reaches the model's threshold and the corpus's bank level. */
-const answers = (line: HeldOutLine, threshold: number): boolean => line.p >= Math.max(threshold, line.bankLevel ?? -Infinity);
+const answers = (line: HeldOutLine, threshold: number): boolean => answersAt(line.p, threshold, line.bankLevel ?? -Infinity);
 
 /** A variant's outcome on one question. */
 interface Outcome {

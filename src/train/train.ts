@@ -12,7 +12,7 @@ import { CORPUS_FEATURES, PAIR_FEATURES, QUESTION_FEATURES, topFeatures } from '
 import { QUESTION_FEATURE_SIGNS } from './refusal-signs.js';
 import { CALIBRATED_FEATURES, MODEL_FORMAT, type ModelFile } from '../answer/model.js';
 import { SENTENCE_FEATURES_VERSION } from '../answer/sentence-index.js';
-import { calibrationFrom, quantile } from '../answer/calibration.js';
+import { answersAt, calibrationFrom, quantile } from '../answer/calibration.js';
 import { fitLogistic, linearScores, standardisation, type RankGroup, type Standardisation, type WeightSign } from './fit.js';
 import { fitBoostedLogistic, fitBoostedRanker, type BoostParams } from './boost.js';
 import { forestScores, treeToJson, type Forest } from '../answer/forest.js';
@@ -210,7 +210,7 @@ export interface HeldOut {
 }
 
 /** Whether a held-out run is answered at floor threshold `t` (and its corpus's bank level). */
-export const answers = (h: HeldOut, t: number): boolean => h.answerable >= Math.max(t, h.bankLevel);
+export const answers = (h: HeldOut, t: number): boolean => answersAt(h.answerable, t, h.bankLevel);
 
 /**
  * Sets each run's bank level from the held-out P(answerable) of the bank questions on its
