@@ -223,6 +223,8 @@ if (opts.heldout) {
     const mask = picked.reduce((m, i) => m | (h.run.factMask[i] as number), 0);
     return JSON.stringify({ corpus: h.run.corpus, kind: kinds.get(h.run.corpus), fold: h.fold, role: h.run.role, made: h.run.made, article: h.run.question.article, id: h.run.question.id, q: h.run.question.question, p: Number(h.answerable.toFixed(4)), bankLevel: Number.isFinite(h.bankLevel) ? Number(h.bankLevel.toFixed(4)) : null, fact: h.run.question.facts.length > 0 && (mask & full) === full, top1: h.run.labels[h.order[0] ?? -1] === 1 });
   });
+  // Written before the model (whose --out directory is made below): its directory may not exist yet.
+  mkdirSync(path.dirname(path.resolve(opts.heldout)), { recursive: true });
   writeFileSync(opts.heldout, `${lines.join('\n')}\n`);
 }
 if (opts.errors) {
