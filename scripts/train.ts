@@ -223,7 +223,7 @@ if (opts.heldout) {
     const mask = picked.reduce((m, i) => m | (h.run.factMask[i] as number), 0);
     return JSON.stringify({ corpus: h.run.corpus, kind: kinds.get(h.run.corpus), fold: h.fold, role: h.run.role, made: h.run.made, article: h.run.question.article, id: h.run.question.id, q: h.run.question.question, p: Number(h.answerable.toFixed(4)), bankLevel: Number.isFinite(h.bankLevel) ? Number(h.bankLevel.toFixed(4)) : null, fact: h.run.question.facts.length > 0 && (mask & full) === full, top1: h.run.labels[h.order[0] ?? -1] === 1 });
   });
-  // Written before the model (whose --out directory is made below): its directory may not exist yet.
+  // Written before the model (whose --out directory is made below): its directory may not exist yet (so for --errors).
   mkdirSync(path.dirname(path.resolve(opts.heldout)), { recursive: true });
   writeFileSync(opts.heldout, `${lines.join('\n')}\n`);
 }
@@ -242,6 +242,7 @@ if (opts.errors) {
       const right = [...h.run.labels.keys()].filter((i) => h.run.labels[i] === 1);
       return JSON.stringify({ corpus: h.run.corpus, q: h.run.question.question, facts: h.run.question.facts, best: text(h.run, h.order[0] ?? 0), bestPassage: h.run.passage[h.order[0] ?? 0], right: right.map((i) => ({ rank: [...h.order].indexOf(i) + 1, passage: h.run.passage[i], text: text(h.run, i) })), answerable: h.answerable });
     });
+  mkdirSync(path.dirname(path.resolve(opts.errors)), { recursive: true });
   writeFileSync(opts.errors, `${lines.join('\n')}\n`);
 }
 mkdirSync(opts.out, { recursive: true });

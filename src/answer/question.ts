@@ -85,9 +85,7 @@ export function answerKind(tokens: readonly Token[]): AnswerKind {
   if (how >= 0) {
     const next = keys[how + 1] ?? '';
     if (next === 'many' || next === 'much') return 'number';
-    // "How long ago …" and "How far back …" ask for a time, not a length.
-    const askedTime = (next === 'long' && keys.includes('ago')) || (next === 'far' && keys[how + 2] === 'back');
-    if (MEASURE_ADJECTIVES.includes(next) || next === 'often' || next === 'fast') return askedTime ? 'date' : 'number';
+    if (MEASURE_ADJECTIVES.includes(next) || next === 'often' || next === 'fast') return next === 'long' && keys.includes('ago') ? 'date' : 'number';
   }
   if (at('when') >= 0) return 'date';
   if (at('why') >= 0) return 'reason';
@@ -203,14 +201,6 @@ export function vocabularyOf(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank'
   return { lemmaId: (l) => lemmas.get(l) ?? -1, stemId: (s) => stems.get(s) ?? -1, compoundsOf: (w) => compounds.get(w) ?? [], relativesOf };
 }
 
-/**
- * Whether token i is a word that opens the question's wh-phrase with "when" after it ("Since
- * when …", "And till when …"): part of how the question asks (for a date), not what it is about.
- */
-function opensWhPhrase(tokens: readonly Token[], i: number): boolean {
-  return tokens[i + 1]?.key === 'when' && tokens.slice(0, i).every((t) => t.stop);
-}
-
 /** Analyses `text` against a corpus (its sentence index and vocabulary) and the lexicon. */
 export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: Vocabulary, lexicon: Lexicon): AnalyzedQuestion {
   const tokens = tokenize(text);
@@ -221,7 +211,7 @@ export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: 
   const extraKeys: string[] = [];
   const lemmas = tokens.map((t) => t.lemma);
   tokens.forEach((t, i) => {
-    if (t.stop || FRAME_WORDS.has(t.lemma) || seen.has(t.lemma) || opensWhPhrase(tokens, i)) return;
+    if (t.stop || FRAME_WORDS.has(t.lemma) || seen.has(t.lemma)) return;
     if (t.key.length < 2 && t.number === null) return;
     seen.add(t.lemma);
     const lemmaId = vocabulary.lemmaId(t.lemma);

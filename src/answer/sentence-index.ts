@@ -19,12 +19,12 @@ import { rowOf, type Rows } from '../rows.js';
 export { rowOf, type Rows };
 
 /** Bumped whenever what is computed here changes; stored in the manifest. */
-export const SENTENCE_FEATURES_VERSION = 'sf-4';
+export const SENTENCE_FEATURES_VERSION = 'sf-3';
 
 /** Kinds of content a sentence holds, as bits of `flags`. */
 export const FLAG = Object.freeze({
   number: 1 << 0, // a numeral that is not a year
-  year: 1 << 1, // a year, century, decade or era ("the Qing Dynasty", "during his reign")
+  year: 1 << 1, // a year, century or decade
   month: 1 << 2,
   magnitude: 1 << 3, // million, thousands, percent ...
   money: 1 << 4,
@@ -90,8 +90,7 @@ export function sentenceTexts(index: Pick<SentenceIndex, 'chunkSentences' | 'sta
 }
 
 const MONTHS = new Set(['january', 'february', 'march', 'april', 'june', 'july', 'august', 'september', 'october', 'november', 'december']);
-// Words of a time: a "when" question is answered by an era (a dynasty, a reign) as well as by a year.
-const YEAR_WORDS = new Set(['century', 'decade', 'dynasty', 'era', 'reign', 'millennium', 'epoch', 'bc', 'bce', 'ad', 'ce', 'b.c', 'a.d']);
+const YEAR_WORDS = new Set(['century', 'decade', 'bc', 'bce', 'ad', 'ce', 'b.c', 'a.d']);
 const MAGNITUDES = new Set(['hundred', 'thousand', 'million', 'billion', 'trillion', 'dozen', 'percent', 'percentage']);
 const MONEY_WORDS = new Set(['dollar', 'pound', 'euro', 'yen', 'yuan', 'ruble', 'franc', 'cent', 'price', 'cost']);
 const CAUSE_WORDS = new Set(['because', 'due', 'cause', 'reason', 'result', 'owing', 'consequently', 'therefore', 'thus', 'since', 'lead', 'so']);

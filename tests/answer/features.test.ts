@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { candidatesOf, corpusFeatures, CORPUS_FEATURES, pairFeatures, PAIR_FEATURES, topFeatures, TOP_FEATURES, LemmaVectors, TermMatcher } from '../../src/answer/features.js';
-import { FLAG, rowOf, sentenceFlags } from '../../src/answer/sentence-index.js';
-import { tokenize } from '../../src/text/tokenize.js';
+import { FLAG, rowOf } from '../../src/answer/sentence-index.js';
 import { heiheFixture, HEIHE_LEXICON, HEIHE_SOURCE } from '../helpers/answer-fixture.js';
 import { fakeLexicon } from '../helpers/unit-fakes.js';
 import type { Thesaurus } from '../../src/text/wordnet.js';
@@ -42,14 +41,6 @@ describe('the sentence index', () => {
     expect((fx.index.flags[from] as number) & FLAG.magnitude).toBeTruthy();
     expect((fx.index.flags[from + 2] as number) & FLAG.year).toBeTruthy();
     expect((fx.index.flags[from + 2] as number) & FLAG.number).toBeFalsy();
-  });
-});
-
-describe('sentenceFlags', () => {
-  const flags = (text: string): number => sentenceFlags(text, tokenize(text));
-  it('flags a time for a year, a century or an era, not for a plain number', () => {
-    for (const text of ['The treaty was signed in 1689.', 'It dates from the 12th century.', 'Their history reaches back to the Qing Dynasty.', 'The port grew during his reign.']) expect(flags(text) & FLAG.year, text).toBeTruthy();
-    expect(flags('The port has 12 berths.') & FLAG.year).toBeFalsy();
   });
 });
 
