@@ -47,6 +47,9 @@ const program = new Command()
   .option('--transplant-every <n>', 'also move every n-th off-topic bank question that names something onto one of the corpus\'s main names, as an on-topic unanswerable one (0: none)', '8')
   .option('--thin-every <n>', 'also ask every n-th answerable question of a one-article corpus (and Heihe\'s) of a copy without its answer sentences, as an on-topic unanswerable one (0: none)', '0')
   .option('--spin <share>', 'also ask each SQuAD article\'s answerable questions of a copy with this share of its words replaced by close WordNet relatives, for the ranker only (0: none)', '0')
+  .option('--follow-up-every <n>', 'also ask every n-th answerable question as a follow-up to the question before it in its article (its shared name a pronoun), for the ranker only (0: none)', '2')
+  .option('--follow-up-weight <w>', 'the ranker\'s weight of a made follow-up against a question asked on its own', '0.5')
+  .option('--follow-ups-eval-only', 'score the made follow-ups held out without fitting on them (a baseline for --follow-up-every)')
   .option('--refusal-precision <p>', 'how often a refusal must be right on held-out folds, answerable and off-topic questions weighing the same (default 0.95)')
   .option('--bank-quantile <q>', 'the quantile of a corpus\'s off-topic bank P(answerable) below which it refuses (default 0.9)')
   .option('--swap-names', 'also make on-topic unanswerables by swapping a name for another the corpus uses')
@@ -56,7 +59,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerSubsample?: string; rankerColsample?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; transplantEvery: string }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerSubsample?: string; rankerColsample?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; transplantEvery: string; followUpEvery: string; followUpWeight?: string; followUpsEvalOnly?: boolean }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -122,6 +125,12 @@ const rankerColsample = numberIn('--ranker-colsample', opts.rankerColsample, (n)
 const spinShare = numberIn('--spin', opts.spin, (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0;
 const thinEvery = wholeNumber('--thin-every', opts.thinEvery, 0) ?? 0;
 const transplantEvery = wholeNumber('--transplant-every', opts.transplantEvery, 0) ?? 0;
+const followUpEvery = wholeNumber('--follow-up-every', opts.followUpEvery, 0) ?? 0;
+const followUpWeight = numberIn('--follow-up-weight', opts.followUpWeight, (n) => n > 0 && n <= 10, 'a weight above 0, at most 10');
+if (opts.followUpsEvalOnly && followUpEvery === 0) {
+  console.error('--follow-ups-eval-only: only with --follow-up-every N (N ≥ 1)');
+  process.exit(2);
+}
 const removeAnswersEvery = wholeNumber('--remove-answers-every', opts.removeAnswersEvery, 0) ?? 0;
 const refusalTrees = wholeNumber('--refusal-trees', opts.refusalTrees, 0) ?? 0;
 const refusalDepth = positive('--refusal-depth', opts.refusalDepth);
@@ -165,6 +174,9 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   removeAnswersEvery,
   thinEvery,
   transplantEvery,
+  followUpEvery,
+  ...(followUpWeight !== undefined ? { followUpWeight } : {}),
+  ...(opts.followUpsEvalOnly ? { followUpsEvalOnly: true } : {}),
   // 0.4: the cosine between unrelated words (~0.3) and loosely related ones (~0.5), as for reworded questions.
   ...(spinShare > 0 ? { spin: { share: spinShare, minSimilarity: 0.4 } } : {}),
   ...(bankQuantile !== undefined ? { bankQuantile } : {}),
@@ -212,7 +224,7 @@ const modelFile = {
     candidates: runs.reduce((a, r) => a + r.labels.length, 0),
     corpora: specs.map((s) => s.name),
     // How the questions made from answerable ones were made (src/train/corrupt.ts).
-    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, transplantEvery, spin: spinShare },
+    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, transplantEvery, spin: spinShare, followUpEvery, followUpsEvalOnly: opts.followUpsEvalOnly === true },
   },
 };
 if (opts.heldout) {

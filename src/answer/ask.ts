@@ -150,8 +150,9 @@ export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, e
   const modelInput: AskInput = modelSignal ? { ...input, signal: modelSignal, ...(deadline ? { deadlineAt: performance.now() + (deps.llmDeadlineMs as number) } : {}) } : input;
   // Invisible characters (zero-width spaces, bidi controls) would split words and echo back.
   const question = stripInvisible(await standaloneQuestion({ ...modelInput, question: stripInvisible(input.question) }, index, deps));
-  // The question is analysed once; retrieval and the answerer share its tokens.
-  const q = index.analyze(question);
+  // The question is analysed once; retrieval and the answerer share its tokens. A follow-up's
+  // words carried from earlier turns are told from the ones the user wrote now.
+  const q = index.analyze(question, input.history.length ? stripInvisible(input.question) : undefined);
   // The extractive answerer reads a few more passages than it cites, to find the best sentence.
   const retrieved = await index.retriever.retrieve({ text: question, tokens: q.tokens }, Math.max(input.k, READ_PASSAGES));
   let answer: Answer;

@@ -80,6 +80,9 @@ export const PAIR_FEATURES: readonly string[] = [
   'cov_related', // specificity-weighted share of question terms in the sentence by word family or a WordNet direct relative
   'cov_kin', // ... or a WordNet sibling
   'related_all_window', // 1 when every question term is in the sentence or the one before it, by word family or a WordNet direct relative
+  'cov_own', // cov_family over the terms the user wrote in this turn (a follow-up's carried words left out; = cov_family otherwise)
+  'cov_own_soft', // cov_soft over the same terms
+  'carried_share', // specificity-weighted share of the question's terms carried from earlier turns (0 for a question asked on its own)
   ...FLAG_NAMES.map((f) => `flag_${f}`),
   ...ANSWER_KINDS.flatMap((k) => CROSSED_FLAGS.map((f) => `${k}_x_${f}`)),
 ];
@@ -658,6 +661,8 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
   const rarity = Float64Array.from(terms, (t) => t.rarity);
   const idfTotal = sum(idf);
   const rarityTotal = sum(rarity);
+  const ownIdf = Float64Array.from(terms, (t) => (t.carried ? 0 : t.idf));
+  const ownTotal = sum(ownIdf);
   const names = terms.map((t, i) => (t.name ? i : -1)).filter((i) => i >= 0);
   const numbers = terms.map((t, i) => (t.number ? i : -1)).filter((i) => i >= 0);
   // The question's lemma ids (and its alternates'), scanned rather than hashed: a handful, met
@@ -839,6 +844,9 @@ export function pairFeatures(q: AnalyzedQuestion, passages: readonly Retrieved[]
     let allRelated = 1;
     for (let i = 0; i < nt; i++) if (!m.related[i] && !(prev && prev.related[i])) allRelated = 0;
     f[k++] = allRelated;
+    f[k++] = weighted(m.family, ownIdf, ownTotal);
+    f[k++] = weighted(soft, ownIdf, ownTotal);
+    f[k++] = idfTotal > 0 ? 1 - ownTotal / idfTotal : 0;
     for (const bit of FLAG_BITS) f[k++] = flags & bit ? 1 : 0;
     // Crosses of the question's answer kind with the sentence's flags (one kind is on).
     for (let j = 0; j < CROSS_BITS.length; j++) f[F_BASE + kind * CROSSED_FLAGS.length + j] = flags & (CROSS_BITS[j] as number) ? 1 : 0;

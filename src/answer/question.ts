@@ -39,6 +39,8 @@ export interface QuestionTerm {
   readonly vector: Float32Array | null;
   /** Corpus words WordNet relates to the term (see CorpusRelatives); none for names and numbers. */
   readonly relatives: CorpusRelatives;
+  /** Carried from earlier turns: a word of the standalone question the user did not write in this one. */
+  readonly carried: boolean;
 }
 
 /** Corpus words (lemma ids) WordNet relates to a word: directly (a synonym, hypernym, derivation …) or as a sibling. */
@@ -201,9 +203,14 @@ export function vocabularyOf(index: SentenceIndex, lexicon: Pick<Lexicon, 'rank'
   return { lemmaId: (l) => lemmas.get(l) ?? -1, stemId: (s) => stems.get(s) ?? -1, compoundsOf: (w) => compounds.get(w) ?? [], relativesOf };
 }
 
-/** Analyses `text` against a corpus (its sentence index and vocabulary) and the lexicon. */
-export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: Vocabulary, lexicon: Lexicon): AnalyzedQuestion {
+/**
+ * Analyses `text` against a corpus (its sentence index and vocabulary) and the lexicon. `asked`
+ * is what the user wrote when `text` is a follow-up made standalone (condense.ts): the terms of
+ * `text` it does not have were carried from earlier turns, and the answerer weighs them apart.
+ */
+export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: Vocabulary, lexicon: Lexicon, asked?: string): AnalyzedQuestion {
   const tokens = tokenize(text);
+  const askedWords = asked === undefined ? null : new Set(tokenize(asked).flatMap((t) => [t.key, t.lemma]));
   const n = index.chunkCount;
   const terms: QuestionTerm[] = [];
   const termAt: number[] = [];
@@ -250,6 +257,7 @@ export function analyzeQuestion(text: string, index: SentenceIndex, vocabulary: 
       number,
       vector: lexicon.vector(t.key) ?? lexicon.vector(t.lemma),
       relatives: name || t.number !== null ? NO_CORPUS_RELATIVES : vocabulary.relativesOf(t.lemma),
+      carried: askedWords !== null && !askedWords.has(t.key) && !askedWords.has(t.lemma),
     });
     termAt.push(i);
   });

@@ -30,8 +30,8 @@ export interface ServingIndex {
   readonly vocabulary: Vocabulary;
   /** Everything the extractive answerer needs besides the question and its passages. */
   readonly answering: AnswerContext;
-  /** Analyses a question against this corpus (once per question). */
-  analyze(text: string): AnalyzedQuestion;
+  /** Analyses a question against this corpus (once per question); `asked`: what the user wrote, when `text` is a follow-up made standalone. */
+  analyze(text: string, asked?: string): AnalyzedQuestion;
   /** What offline follow-up handling asks of the corpus's vocabulary. */
   readonly followUps: FollowUpVocabulary;
 }
@@ -124,7 +124,7 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
     retriever,
     sentences,
     vocabulary,
-    analyze: (text: string) => analyzeQuestion(text, sentences, vocabulary, deps.lexicon),
+    analyze: (text: string, asked?: string) => analyzeQuestion(text, sentences, vocabulary, deps.lexicon, asked),
     followUps: followUpVocabulary(sentences, vocabulary),
   };
   const uncalibrated: AnswerContext = { index: sentences, vectors: new LemmaVectors(sentences, deps.lexicon), model: deps.model, calibration: UNCALIBRATED, lexiconSize: deps.lexicon.size };

@@ -34,6 +34,10 @@ export interface Run {
   readonly made: boolean;
   /** Fitted on by the ranker only (a question asked of a spun copy of its article, spin.ts): the refusal never sees it. */
   readonly rankerOnly?: boolean;
+  /** A made follow-up (follow-ups.ts): `question.question` is its standalone form. */
+  readonly followUp?: boolean;
+  /** Scored held out but fitted on by nothing (made follow-ups measured against a ranker that never saw any). */
+  readonly evalOnly?: boolean;
   /** The corpus whose off-topic bank calibrates it, when not its own (a thinned copy is calibrated as its original, pipeline.ts). */
   readonly calibrationCorpus?: string;
   /** Candidates × PAIR_FEATURES, row-major. */
@@ -77,9 +81,9 @@ export async function buildCorpus(name: string, articles: readonly Article[], em
 
 const normalise = (s: string): string => s.toLowerCase().replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/\s+/g, ' ').trim();
 
-/** Asks one question of a built corpus and keeps what fitting needs. */
-export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number, made = false): Promise<Run> {
-  const q = corpus.serving.analyze(question.question);
+/** Asks one question of a built corpus and keeps what fitting needs; `asked`: what a follow-up's user wrote (its standalone form is `question.question`). */
+export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestion, role: Role, lexiconSize: number, made = false, asked?: string): Promise<Run> {
+  const q = corpus.serving.analyze(question.question, asked);
   const passages = (await corpus.serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES)).slice(0, READ_PASSAGES);
   return runOn(corpus, question, role, lexiconSize, made, q, passages);
 }

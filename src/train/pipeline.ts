@@ -19,6 +19,8 @@ import { train, type RankerCache, type RankerWeighting, type TrainResult } from 
 import { corpusNames, corruptQuestion, mainNames, rewordQuestion, swapName, transplantQuestion } from './corrupt.js';
 import type { BoostParams } from './boost.js';
 import { spinArticle, type SpinOptions } from './spin.js';
+import { pronounFollowUp } from './follow-ups.js';
+import { condenseOffline } from '../answer/condense.js';
 
 export interface PipelineInput {
   readonly squad: readonly Article[];
@@ -59,6 +61,15 @@ export interface PipelineInput {
    * three main names (corrupt.ts transplantQuestion), as an on-topic unanswerable; 0 or absent: none.
    */
   readonly transplantEvery?: number;
+  /**
+   * Also ask every n-th answerable question as a follow-up to the question before it in its
+   * article (follow-ups.ts), for the ranker only; 0 or absent: none.
+   */
+  readonly followUpEvery?: number;
+  /** The ranker's weight of a made follow-up (TrainInput.followUpWeight). */
+  readonly followUpWeight?: number;
+  /** Made follow-ups are scored held out but fitted on by nothing (a baseline for them). */
+  readonly followUpsEvalOnly?: boolean;
   /** How often a refusal must be right on held-out folds (default REFUSAL_PRECISION). */
   readonly refusalPrecision?: number;
   /** The quantile of a corpus's off-topic bank P(answerable) it refuses below (default BANK_QUANTILE). */
@@ -129,12 +140,17 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     const ownFolds = [...new Set(spec.articles.flatMap((t) => (byTitle.get(t) as Article).questions.map((q) => q.fold)))];
     let transplantable = 0;
     let transplantedCount = 0;
+    let followUpCount = 0;
+    const followUpEvery = input.followUpEvery ?? 0;
     for (const a of articles) {
       if (inCorpus.has(a.title)) {
         let adversarial = 0;
         let answerable = 0;
+        let previous: string | null = null;
         for (const q of a.questions) {
           count++;
+          const before = previous;
+          previous = q.question;
           if (q.impossible) {
             if (a.title === 'Heihe') runs.push(await runQuestion(corpus, q, 'unanswerable', lexicon.size));
             else if (adversarial++ < Number(opts.adversarialPerArticle)) runs.push(await runQuestion(corpus, q, 'adversarial', lexicon.size));
@@ -143,6 +159,16 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
           const run = await runQuestion(corpus, q, 'answerable', lexicon.size);
           runs.push(run);
           const nth = answerable++;
+          if (followUpEvery > 0 && before !== null && nth % followUpEvery === 0) {
+            // Asked after the question before it (SQuAD lists a paragraph's questions together), as the server would condense it.
+            const asked = pronounFollowUp(q.question, before);
+            const standalone = asked === null ? null : condenseOffline(asked, [{ role: 'user', content: before }], corpus.serving.followUps);
+            if (asked !== null && standalone !== null && standalone !== asked) {
+              const followUp = await runQuestion(corpus, { ...q, id: `${q.id}~followup`, question: standalone }, 'answerable', lexicon.size, true, asked);
+              runs.push({ ...followUp, rankerOnly: true, followUp: true, ...(input.followUpsEvalOnly ? { evalOnly: true } : {}) });
+              followUpCount++;
+            }
+          }
           const removeEvery = input.removeAnswersEvery ?? 0;
           // Two questions after the corrupted ones, so the made kinds seldom share a source.
           if (removeEvery > 0 && nth % removeEvery === 2 % removeEvery) {
@@ -192,7 +218,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
         }
       }
     }
-    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer, ${transplantedCount} transplanted (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer, ${transplantedCount} transplanted, ${followUpCount} follow-ups (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
   // Thinned copies: one-article corpora (and Heihe's) without the answer sentences of every
@@ -262,6 +288,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       folds: [...new Set(articles.flatMap((a) => a.questions.map((q) => q.fold)))],
       boost: input.boost,
       ...(input.rankerWeighting ? { rankerWeighting: input.rankerWeighting } : {}),
+      ...(input.followUpWeight !== undefined ? { followUpWeight: input.followUpWeight } : {}),
       refusalL2: input.refusalL2,
       ...(input.monotoneRefusal ? { monotoneRefusal: true } : {}),
       ...(input.refusalBoost ? { refusalBoost: input.refusalBoost } : {}),

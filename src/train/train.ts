@@ -46,6 +46,8 @@ export interface TrainInput {
    * its questions). Default 'question'.
    */
   readonly rankerWeighting?: RankerWeighting;
+  /** The ranker's weight of a made follow-up against a question asked on its own (default 1). */
+  readonly followUpWeight?: number;
   /** L2 strengths of the refusal classifier tried (chosen by held-out log-loss). */
   readonly refusalL2: readonly number[];
   /** Fit the refusal under REFUSAL_SIGNS (monotone logistic regression) instead of with every weight free. */
@@ -76,9 +78,9 @@ export interface RankerCache {
  */
 function rankerKey(input: TrainInput): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ boost: input.boost, weighting: input.rankerWeighting ?? 'question', folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
+  h.update(JSON.stringify({ boost: input.boost, weighting: input.rankerWeighting ?? 'question', followUpWeight: input.followUpWeight ?? 1, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
   for (const r of input.runs) {
-    if (r.role !== 'answerable') continue;
+    if (r.role !== 'answerable' || r.evalOnly) continue;
     h.update(`${r.corpus}\0${r.question.id}\0`);
     h.update(new Uint8Array(r.pair.buffer, r.pair.byteOffset, r.pair.byteLength));
     h.update(r.labels);
@@ -120,13 +122,13 @@ export type RankerWeighting = (typeof RANKER_WEIGHTINGS)[number];
  * weighed by `weighting` (TrainInput.rankerWeighting), rescaled to a mean of 1 so the boosting's
  * l2 and minimum hessian keep counting questions.
  */
-export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'question'): RankGroup[] {
-  const used = runs.filter((r) => r.role === 'answerable' && r.labels.some((l) => l === 1));
+export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'question', followUpWeight = 1): RankGroup[] {
+  const used = runs.filter((r) => r.role === 'answerable' && !r.evalOnly && r.labels.some((l) => l === 1));
   const perArticle = new Map<string, number>();
   for (const r of used) perArticle.set(r.question.article, (perArticle.get(r.question.article) ?? 0) + 1);
   const raw = used.map((r) => {
     const n = perArticle.get(r.question.article) as number;
-    return weighting === 'article' ? 1 / n : weighting === 'sqrt' ? 1 / Math.sqrt(n) : 1;
+    return (weighting === 'article' ? 1 / n : weighting === 'sqrt' ? 1 / Math.sqrt(n) : 1) * (r.followUp ? followUpWeight : 1);
   });
   const mean = raw.reduce((a, b) => a + b, 0) / (raw.length || 1);
   return used.map((r, i) => ({ rows: r.pair, labels: r.labels, weight: (raw[i] as number) / mean }));
@@ -135,7 +137,7 @@ export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'q
 /** A ranker with its scores of every run's candidates. */
 const withScores = (forest: Forest, all: readonly Run[]): FittedRanker => ({ forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) });
 
-const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams, weighting: RankerWeighting | undefined): FittedRanker => withScores(fitBoostedRanker(rankGroups(train, weighting), D, params), all);
+const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams, weighting: RankerWeighting | undefined, followUpWeight: number | undefined): FittedRanker => withScores(fitBoostedRanker(rankGroups(train, weighting, followUpWeight), D, params), all);
 
 /**
  * Question features of every run: the top candidate's, the corpus's, and the score relative to
@@ -269,6 +271,22 @@ export function rankingFigures(held: readonly HeldOut[]): { questions: number; r
     top2: share(ans, (h) => at(h, 2)),
     top1OfRetrievable: share(retrievable, (h) => at(h, 1)),
   };
+}
+
+/**
+ * Ranking figures of the made follow-ups (follow-ups.ts), each scored by the ranker of its
+ * article's fold, which was fitted without the article's questions and follow-ups.
+ */
+export function followUpFigures(runs: readonly Run[], folds: readonly string[], rankers: ReadonlyMap<string, { readonly scores: Map<Run, Float64Array> }>): ReturnType<typeof rankingFigures> {
+  const foldSet = new Set(folds);
+  const held: HeldOut[] = runs
+    .filter((r) => r.followUp && foldSet.has(r.question.fold))
+    .map((run) => {
+      const s = rankers.get(run.question.fold)?.scores.get(run) ?? new Float64Array(0);
+      const order = Int32Array.from(s.keys()).sort((a, b) => (s[b] as number) - (s[a] as number));
+      return { run, fold: run.question.fold, order, probs: new Float64Array(s.length), answerable: 1, unseenCorpus: false, bankLevel: -Infinity };
+    });
+  return rankingFigures(held);
 }
 
 /** The sentences composed for a run under a second-sentence threshold (indices of candidates). */
@@ -456,9 +474,12 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       rankers.set(fold, withScores(forest, input.runs));
       continue;
     }
-    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost, input.rankerWeighting));
+    rankers.set(fold, fitRankerOn(foldTrain.get(fold) ?? [], input.runs, input.boost, input.rankerWeighting, input.followUpWeight));
     log(`ranker fitted without ${fold}`);
   }
+
+  const followUps = followUpFigures(input.runs, input.folds, rankers);
+  if (followUps.questions > 0) log(`made follow-ups held out: ${followUps.questions}, answer sentence retrieved ${followUps.retrievable.toFixed(3)}, top-1 ${followUps.top1.toFixed(3)}, top-2 ${followUps.top2.toFixed(3)}`);
 
   const kinds = [...new Set(input.corpora.map((c) => c.kind))];
   let best: { l2: number; loss: number; held: HeldOut[]; rules: Rules } | null = null;
@@ -483,7 +504,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
   }
 
   const cachedFinal = cached?.get(ALL_RUNS);
-  const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost, input.rankerWeighting);
+  const finalRanker = cachedFinal ? withScores(cachedFinal, input.runs) : fitRankerOn(input.runs, input.runs, input.boost, input.rankerWeighting, input.followUpWeight);
   if (input.rankerCache && !cached) input.rankerCache.save(key, new Map([...[...rankers].map(([fold, r]): [string, Forest] => [fold, r.forest]), [ALL_RUNS, finalRanker.forest]]));
   const finalRefusal = fitRefusalOn(input.runs, input.runs, finalRanker, best.l2, signs, refusalBoost, input.bankArticles, null);
   const model: Omit<ModelFile, 'training' | 'createdAt'> = {
@@ -497,10 +518,12 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
       folds: input.folds,
       ranker: input.boost,
       rankerWeighting: input.rankerWeighting ?? 'question',
+      ...(input.followUpWeight !== undefined ? { followUpWeight: input.followUpWeight } : {}),
       refusalL2: best.l2,
       ...(refusalBoost ? { refusalBoost } : {}),
       ...(input.monotoneRefusal ? { refusalSigns: Object.fromEntries(REFUSAL_FEATURES.map((f, i) => [f, REFUSAL_SIGNS[i]])) } : {}),
       ranking: rankingFigures(held),
+      ...(followUps.questions > 0 ? { followUps } : {}),
       byCorpusKind: byKind,
       byFold,
       refusalCurve: rules.curve.filter((_c, i) => i % 10 === 9),

@@ -10,7 +10,12 @@ const vectors = new LemmaVectors(fx.index, fx.lexicon);
 
 /** The features of every candidate sentence of the given passages, by sentence text. */
 function featuresOf(question: string, ...sections: string[]): Map<string, Record<string, number>> {
-  const q = fx.analyze(question);
+  return followUpFeaturesOf(question, undefined, ...sections);
+}
+
+/** featuresOf for a follow-up: `question` its standalone form, `asked` what the user wrote. */
+function followUpFeaturesOf(question: string, asked: string | undefined, ...sections: string[]): Map<string, Record<string, number>> {
+  const q = fx.analyze(question, asked);
   const passages = fx.passages(...sections);
   const candidates = candidatesOf(passages, fx.index);
   const rows = pairFeatures(q, passages, candidates, fx.index, vectors);
@@ -45,6 +50,21 @@ describe('the sentence index', () => {
 });
 
 describe('pairFeatures', () => {
+  it('measures a follow-up\'s own words apart from those carried from earlier turns', () => {
+    const alone = find(featuresOf('When was the Treaty of Nerchinsk signed?', 'History'), 'The Treaty of Nerchinsk');
+    expect(alone['cov_own']).toBeCloseTo(alone['cov_family'] as number);
+    expect(alone['cov_own_soft']).toBeCloseTo(alone['cov_soft'] as number);
+    expect(alone['carried_share']).toBe(0);
+    const f = followUpFeaturesOf('When was it signed (Treaty Nerchinsk)?', 'When was it signed?', 'History', 'Geography');
+    const treaty = find(f, 'The Treaty of Nerchinsk');
+    expect(treaty['carried_share']).toBeGreaterThan(0.5);
+    expect(treaty['cov_family']).toBeCloseTo(1);
+    expect(treaty['cov_own']).toBeCloseTo(1); // "signed" is there
+    const described = find(f, 'It described the border');
+    expect(described['cov_own']).toBe(0);
+    expect(described['carried_share']).toBeCloseTo(treaty['carried_share'] as number);
+  });
+
   it('measures how much of the question each sentence covers, exactly and by word family', () => {
     const f = featuresOf('When was the Treaty of Nerchinsk signed?', 'History', 'Geography');
     const treaty = find(f, 'The Treaty of Nerchinsk');

@@ -79,6 +79,14 @@ describe('analyzeQuestion', () => {
     expect(heihe?.df).toBe(fx.index.lemmaDf[fx.vocabulary.lemmaId('heihe')]);
   });
 
+  it('marks the terms a follow-up carried from earlier turns: those of the standalone question the user did not write', () => {
+    const q = fx.analyze('When was it signed (treaty Heihe)?', 'When was it signed?');
+    expect(q.terms.filter((t) => t.carried).map((t) => t.lemma)).toEqual(['treaty', 'heihe']);
+    expect(q.terms.find((t) => t.lemma === 'sign')?.carried).toBe(false);
+    // Asked on its own, nothing is carried.
+    expect(fx.analyze('When was the treaty signed?').terms.some((t) => t.carried)).toBe(false);
+  });
+
   it('pairs consecutive terms', () => {
     const q = fx.analyze('When was the Treaty of Nerchinsk signed?');
     expect(q.bigrams.map(([a, b]) => `${q.terms[a]?.lemma} ${q.terms[b]?.lemma}`)).toEqual(['treaty nerchinsk', 'nerchinsk sign']);

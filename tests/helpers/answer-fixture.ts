@@ -46,7 +46,7 @@ export interface Fixture {
   readonly vocabulary: Vocabulary;
   readonly lexicon: Lexicon;
   chunk(section: string): Chunk;
-  analyze(question: string): AnalyzedQuestion;
+  analyze(question: string, asked?: string): AnalyzedQuestion;
   passages(...sections: string[]): Retrieved[];
   context(model: AnswererModel): AnswerContext;
 }
@@ -66,7 +66,7 @@ export function heiheFixture(source = HEIHE_SOURCE, lexicon: Lexicon = HEIHE_LEX
     vocabulary,
     lexicon,
     chunk,
-    analyze: (q) => analyzeQuestion(q, index, vocabulary, lexicon),
+    analyze: (q, asked) => analyzeQuestion(q, index, vocabulary, lexicon, asked),
     passages: (...sections) => retrieved(sections.map(chunk), chunks),
     context: (model) => ({ index, vectors: new LemmaVectors(index, lexicon), model, calibration: UNCALIBRATED, lexiconSize: lexicon.size }),
   };

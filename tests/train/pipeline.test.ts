@@ -12,7 +12,7 @@ import type { HeldOut, RankerCache } from '../../src/train/train.js';
 import { quantile } from '../../src/answer/calibration.js';
 import type { Forest } from '../../src/answer/forest.js';
 import type { BoostParams } from '../../src/train/boost.js';
-import { QUESTION_FEATURES } from '../../src/answer/features.js';
+import { PAIR_FEATURES, QUESTION_FEATURES } from '../../src/answer/features.js';
 import { QUESTION_FEATURE_SIGNS } from '../../src/train/refusal-signs.js';
 
 // A small fixture: a few paragraphs of three SQuAD articles, ten Heihe questions.
@@ -44,6 +44,8 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
     rewordEvery: 3,
     removeAnswersEvery: 3,
     transplantEvery: 2,
+    followUpEvery: 2,
+    followUpWeight: 0.5,
     boost: { trees: 6, depth: 3, learningRate: 0.1, l2: 1, minHessian: 2, bins: 16 },
     refusalL2: [1e-2],
     ...(rankerCache ? { rankerCache } : {}),
@@ -54,6 +56,11 @@ async function fit(rankerCache?: RankerCache, log?: (m: string) => void, monoton
   validatedIds = result.heldOut.map((h) => h.run.question.id);
   heldOut = [...result.heldOut];
   expect(runs.some((r) => r.made && r.role === 'answerable'), 'reworded questions were made').toBe(true);
+  // Follow-ups: asked after the question before them, their standalone form carrying words the user did not write; for the ranker only.
+  const followUps = runs.filter((r) => r.followUp);
+  expect(followUps.length, 'follow-ups were made').toBeGreaterThan(0);
+  expect(followUps.every((r) => r.rankerOnly && r.made && r.role === 'answerable' && r.question.id.endsWith('~followup'))).toBe(true);
+  expect(followUps.some((r) => (r.pair[PAIR_FEATURES.indexOf('carried_share')] as number) > 0), 'some follow-up carried words').toBe(true);
   // Questions asked without the passages that answer them: on-topic unanswerables, no sentence labelled.
   const removed = runs.filter((r) => r.question.id.endsWith('~removed'));
   expect(removed.length, 'questions without their answer were made').toBeGreaterThan(0);

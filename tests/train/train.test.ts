@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankGroups, setBankLevels, type HeldOut } from '../../src/train/train.js';
+import { followUpFigures, rankGroups, setBankLevels, type HeldOut } from '../../src/train/train.js';
 import type { Run } from '../../src/train/dataset.js';
 
 /** A held-out prediction with only what the bank levels read. */
@@ -51,6 +51,10 @@ describe('rankGroups', () => {
     expect(rankGroups(runs)).toHaveLength(10);
   });
 
+  it('fits no run that is scored only (made follow-ups measured as a baseline)', () => {
+    expect(rankGroups([...runs, { ...run('A'), evalOnly: true }])).toHaveLength(10);
+  });
+
   it("'question' weighs every question the same", () => {
     expect(rankGroups(runs, 'question').map((g) => g.weight)).toEqual(Array(10).fill(1));
   });
@@ -62,5 +66,23 @@ describe('rankGroups', () => {
       const { a, b } = totals(w);
       expect(a / b).toBeCloseTo(ratio, 12);
     }
+  });
+});
+
+describe('followUpFigures', () => {
+  const followUp = (fold: string, labels: number[]): Run => ({ followUp: true, role: 'answerable', question: { fold }, labels: Uint8Array.from(labels) }) as unknown as Run;
+  it("scores each made follow-up with its own fold's ranker", () => {
+    const a = followUp('A', [0, 1, 0]);
+    const b = followUp('B', [1, 0]);
+    const other = { ...followUp('A', [1, 0]), followUp: false } as Run;
+    // Fold A's ranker puts a's answer first; fold B's would not, and fold B's scores of a must not be read.
+    const rankers = new Map([
+      ['A', { scores: new Map([[a, Float64Array.from([0, 2, 1])]]) }],
+      ['B', { scores: new Map([[a, Float64Array.from([3, 0, 0])], [b, Float64Array.from([0, 1])]]) }],
+    ]);
+    const f = followUpFigures([a, b, other], ['A', 'B'], rankers);
+    expect(f.questions).toBe(2);
+    expect(f.top1).toBeCloseTo(0.5, 12);
+    expect(f.top2).toBeCloseTo(1, 12);
   });
 });
