@@ -46,6 +46,7 @@ const program = new Command()
   .option('--remove-answers-every <n>', 'also ask every n-th answerable question without the passages that answer it, as an on-topic unanswerable one (0: none)', '3')
   .option('--transplant-every <n>', 'also move every n-th off-topic bank question that names something onto one of the corpus\'s main names, as an on-topic unanswerable one (0: none)', '8')
   .option('--thin-every <n>', 'also ask every n-th answerable question of a one-article corpus (and Heihe\'s) of a copy without its answer sentences, as an on-topic unanswerable one (0: none)', '0')
+  .option('--cut-answers-every <n>', 'also ask every n-th answerable question of a one-article corpus (and Heihe\'s) of a copy with its answer cut from the sentences stating it, as an on-topic unanswerable one (0: none)', '0')
   .option('--spin <share>', 'also ask each SQuAD article\'s answerable questions of a copy with this share of its words replaced by close WordNet relatives, for the ranker only (0: none)', '0')
   .option('--follow-up-every <n>', 'also ask every n-th answerable question as a follow-up to the question before it in its article (its shared name a pronoun), for the ranker only (0: none)', '2')
   .option('--follow-up-weight <w>', 'the ranker\'s weight of a made follow-up against a question asked on its own', '0.5')
@@ -59,7 +60,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerSubsample?: string; rankerColsample?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; transplantEvery: string; followUpEvery: string; followUpWeight?: string; followUpsEvalOnly?: boolean }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerSubsample?: string; rankerColsample?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; cutAnswersEvery: string; transplantEvery: string; followUpEvery: string; followUpWeight?: string; followUpsEvalOnly?: boolean }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -124,6 +125,7 @@ const rankerSubsample = numberIn('--ranker-subsample', opts.rankerSubsample, (n)
 const rankerColsample = numberIn('--ranker-colsample', opts.rankerColsample, (n) => n > 0 && n <= 1, 'a share above 0, at most 1');
 const spinShare = numberIn('--spin', opts.spin, (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0;
 const thinEvery = wholeNumber('--thin-every', opts.thinEvery, 0) ?? 0;
+const cutAnswersEvery = wholeNumber('--cut-answers-every', opts.cutAnswersEvery, 0) ?? 0;
 const transplantEvery = wholeNumber('--transplant-every', opts.transplantEvery, 0) ?? 0;
 const followUpEvery = wholeNumber('--follow-up-every', opts.followUpEvery, 0) ?? 0;
 const followUpWeight = numberIn('--follow-up-weight', opts.followUpWeight, (n) => n > 0 && n <= 10, 'a weight above 0, at most 10');
@@ -173,6 +175,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   rewordEvery: Number(opts.rewordEvery),
   removeAnswersEvery,
   thinEvery,
+  cutAnswersEvery,
   transplantEvery,
   followUpEvery,
   ...(followUpWeight !== undefined ? { followUpWeight } : {}),
@@ -224,7 +227,7 @@ const modelFile = {
     candidates: runs.reduce((a, r) => a + r.labels.length, 0),
     corpora: specs.map((s) => s.name),
     // How the questions made from answerable ones were made (src/train/corrupt.ts).
-    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, transplantEvery, spin: spinShare, followUpEvery, followUpsEvalOnly: opts.followUpsEvalOnly === true },
+    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, cutAnswersEvery, transplantEvery, spin: spinShare, followUpEvery, followUpsEvalOnly: opts.followUpsEvalOnly === true },
   },
 };
 if (opts.heldout) {

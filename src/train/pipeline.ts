@@ -54,6 +54,12 @@ export interface PipelineInput {
    * their passages stays); 0 or absent: none.
    */
   readonly thinEvery?: number;
+  /**
+   * Also make on-topic unanswerables by asking every n-th answerable question of a one-article
+   * corpus (and Heihe's) of a copy of it with only its answer (its facts) cut from the sentences
+   * that state it; 0 or absent: none.
+   */
+  readonly cutAnswersEvery?: number;
   /** Also ask each SQuAD article's answerable questions of a spun copy of it (spin.ts), for the ranker only; absent: none. */
   readonly spin?: SpinOptions;
   /**
@@ -99,6 +105,40 @@ export function withoutRanges(text: string, ranges: ReadonlyArray<readonly [numb
     at = b;
   }
   return (out + text.slice(at).replace(/^[ \t]+/, '')).replace(/ +\n/g, '\n');
+}
+
+/** A run's answering sentences (labelled, or stating a fact) as [source, start, end) document ranges. */
+function answeringSentences(run: Run, corpus: BuiltCorpus): Array<{ readonly chunk: Chunk; readonly start: number; readonly end: number }> {
+  const out: Array<{ chunk: Chunk; start: number; end: number }> = [];
+  run.labels.forEach((l, i) => {
+    if (!l && !run.factMask[i]) return;
+    const sentence = run.sentence[i] as number;
+    const chunk = corpus.chunks[chunkOf(corpus.sentences, sentence)] as Chunk;
+    out.push({ chunk, start: corpus.sentences.start[sentence] as number, end: corpus.sentences.end[sentence] as number });
+  });
+  return out;
+}
+
+/** The whole answering sentences of a run (thinned copies). */
+export function answerSentenceRanges(run: Run, corpus: BuiltCorpus): Array<[string, number, number]> {
+  return answeringSentences(run, corpus).map(({ chunk, start, end }) => [chunk.source, chunk.start + start, chunk.start + end]);
+}
+
+/**
+ * Every occurrence of a run's facts (SQuAD's shortest answer, a Heihe question's facts) inside
+ * its answering sentences, case-insensitive (cut copies); none when no fact is written there
+ * as it is (the sentence would keep the answer).
+ */
+export function answerFactRanges(run: Run, corpus: BuiltCorpus): Array<[string, number, number]> {
+  const facts = run.question.facts.map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0);
+  const ranges: Array<[string, number, number]> = [];
+  for (const { chunk, start, end } of answeringSentences(run, corpus)) {
+    const text = chunk.text.slice(start, end).toLowerCase();
+    for (const fact of facts) {
+      for (let at = text.indexOf(fact); at >= 0; at = text.indexOf(fact, at + fact.length)) ranges.push([chunk.source, chunk.start + start + at, chunk.start + start + at + fact.length]);
+    }
+  }
+  return ranges;
 }
 
 // A corpus refuses at least 9 in 10 of its off-topic bank (the bank quantile of P(answerable)).
@@ -221,42 +261,44 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
     log(`${spec.name}: ${corpus.chunks.length} chunks, ${corpus.sentences.start.length} sentences, ${count} questions, ${rewordedCount} reworded, ${removedCount} without their answer, ${transplantedCount} transplanted, ${followUpCount} follow-ups (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 
-  // Thinned copies: one-article corpora (and Heihe's) without the answer sentences of every
-  // n-th answerable question, which are asked of the copy as on-topic unanswerables. The copy
+  // Copies of the one-article corpora (and Heihe's) with the answers of every n-th answerable
+  // question cut, each question asked of its copy as an on-topic unanswerable: thinned copies
+  // lose the answering sentences, cut copies only the answer within them (SQuAD 2.0's kind of
+  // unanswerable: the sentence still names what is asked about, not the asked-for fact). A copy
   // holds the same article (so its fold leaves it out) and is calibrated with its original's bank.
-  const thinSpecs: CorpusSpec[] = [];
-  const thinEvery = input.thinEvery ?? 0;
-  if (thinEvery > 0) {
-    const originals = specs.map((spec, i) => ({ spec, corpus: built[i] as BuiltCorpus })).filter(({ spec }) => spec.kind !== 'group');
+  const copySpecs: CorpusSpec[] = [];
+  const originals = specs.map((spec, i) => ({ spec, corpus: built[i] as BuiltCorpus })).filter(({ spec }) => spec.kind !== 'group');
+  const copies: Array<{ readonly kind: 'thin' | 'cut'; readonly every: number; readonly offset: number; readonly cut: (run: Run, corpus: BuiltCorpus) => Array<[string, number, number]> }> = [
+    { kind: 'thin', every: input.thinEvery ?? 0, offset: 1, cut: answerSentenceRanges },
+    // Offset 2: other questions than the thinned ones, when both are made.
+    { kind: 'cut', every: input.cutAnswersEvery ?? 0, offset: 2, cut: answerFactRanges },
+  ];
+  for (const { kind, every, offset, cut: rangesOf } of copies) {
+    if (every <= 0) continue;
     for (const { spec, corpus } of originals) {
-      const asked = runs.filter((r) => r.corpus === spec.name && r.role === 'answerable' && !r.made).filter((_r, i) => i % thinEvery === 1 % thinEvery);
+      const asked = runs.filter((r) => r.corpus === spec.name && r.role === 'answerable' && !r.made).filter((_r, i) => i % every === offset % every);
       const cut = new Map<string, Array<[number, number]>>();
-      for (const r of asked) {
-        r.labels.forEach((l, i) => {
-          if (!l && !r.factMask[i]) return;
-          const sentence = r.sentence[i] as number;
-          const chunk = corpus.chunks[chunkOf(corpus.sentences, sentence)] as Chunk;
-          const list = cut.get(chunk.source) ?? [];
-          list.push([chunk.start + (corpus.sentences.start[sentence] as number), chunk.start + (corpus.sentences.end[sentence] as number)]);
-          cut.set(chunk.source, list);
-        });
-      }
+      const cutting = asked.filter((r) => {
+        const ranges = rangesOf(r, corpus);
+        for (const [source, a, b] of ranges) cut.set(source, [...(cut.get(source) ?? []), [a, b]]);
+        return ranges.length > 0;
+      });
       if (cut.size === 0) continue;
-      const thinned = spec.articles.map((t) => byTitle.get(t) as Article).map((a) => ({ ...a, doc: { ...a.doc, text: withoutRanges(a.doc.text, cut.get(a.doc.path) ?? []) } }));
-      const thinSpec: CorpusSpec = { name: `thin:${spec.name}`, kind: 'one-document', articles: spec.articles };
-      const copy = await buildCorpus(thinSpec.name, thinned, glove, glove.info, lexicon, thesaurus, placeholder);
+      const changed = spec.articles.map((t) => byTitle.get(t) as Article).map((a) => ({ ...a, doc: { ...a.doc, text: withoutRanges(a.doc.text, cut.get(a.doc.path) ?? []) } }));
+      const copySpec: CorpusSpec = { name: `${kind}:${spec.name}`, kind: 'one-document', articles: spec.articles };
+      const copy = await buildCorpus(copySpec.name, changed, glove, glove.info, lexicon, thesaurus, placeholder);
       built.push(copy);
-      thinSpecs.push(thinSpec);
+      copySpecs.push(copySpec);
       let made = 0;
-      for (const r of asked) {
+      for (const r of cutting) {
         // Spans point into the original text: only the facts (and Heihe's evidence) say whether a sentence left still answers.
-        const q: LabelledQuestion = { ...r.question, id: `${r.question.id}~thinned`, impossible: true, spans: [] };
+        const q: LabelledQuestion = { ...r.question, id: `${r.question.id}~${kind === 'thin' ? 'thinned' : 'cut'}`, impossible: true, spans: [] };
         const run = await runQuestion(copy, q, 'unanswerable', lexicon.size, true);
         if (statesAnswer(run)) continue;
         runs.push({ ...run, question: { ...q, evidence: [], facts: [] }, calibrationCorpus: spec.name });
         made++;
       }
-      log(`${thinSpec.name}: ${made} of ${asked.length} questions asked without their answer sentences (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      log(`${copySpec.name}: ${made} of ${asked.length} questions asked without their answer ${kind === 'thin' ? 'sentences' : 'facts'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
 
@@ -275,7 +317,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       log(`${spec.name}: ${corpus.chunks.length} chunks, ${spun.questions.length} questions (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
-  const allSpecs = [...specs, ...thinSpecs, ...spunSpecs];
+  const allSpecs = [...specs, ...copySpecs, ...spunSpecs];
 
   const indexOf = new Map(built.map((c) => [c.name, c.sentences]));
   const overlap = (run: Run, a: number, b: number): number => sentenceOverlap(indexOf.get(run.corpus) as SentenceIndex, run.sentence[a] as number, run.sentence[b] as number);

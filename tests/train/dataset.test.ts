@@ -7,13 +7,16 @@ import { loadWordNet } from '../../src/text/load-wordnet.js';
 import { untrainedModel } from '../../src/answer/model.js';
 import { buildCorpus, runQuestion, runWithoutAnswer, type BuiltCorpus } from '../../src/train/dataset.js';
 import type { LabelledQuestion } from '../../src/train/labelled.js';
+import { answerFactRanges, answerSentenceRanges, withoutRanges } from '../../src/train/pipeline.js';
 
 let corpus: BuiltCorpus;
 let lexiconSize: number;
+let build: (text: string) => Promise<BuiltCorpus>;
 beforeAll(async () => {
   const glove = await loadLocalEmbeddings(path.join(import.meta.dirname, '../../.cache'));
   const thesaurus = await loadWordNet(path.join(import.meta.dirname, '../../.cache'));
   const lexicon = lexiconOf(glove);
+  build = (text) => buildCorpus('copy', [{ title: 'Heihe', doc: { path: 'heihe.txt', text }, questions: [] }], glove, glove.info, lexicon, thesaurus, untrainedModel());
   lexiconSize = lexicon.size;
   const text = readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8');
   corpus = await buildCorpus('heihe', [{ title: 'Heihe', doc: { path: 'heihe.txt', text }, questions: [] }], glove, glove.info, lexicon, thesaurus, untrainedModel());
@@ -43,5 +46,39 @@ describe('runWithoutAnswer', () => {
   it('is null when no retrieved sentence answers the question (nothing to take away)', async () => {
     const answered = await runQuestion(corpus, question('Who is the mayor of Heihe?', ['Zhang Wei']), 'answerable', lexiconSize);
     expect(await runWithoutAnswer(corpus, answered, lexiconSize)).toBeNull();
+  });
+});
+
+describe('answer ranges cut from a copy of the corpus (pipeline.ts)', () => {
+  const text = (): string => readFileSync(path.join(import.meta.dirname, '../../corpus/heihe.txt'), 'utf8');
+
+  it('cuts only the stated fact from the sentence stating it, leaving what the sentence is about', async () => {
+    const answered = await runQuestion(corpus, question('How many people live in Anheihe?', ['1.5 million']), 'answerable', lexiconSize);
+    const ranges = answerFactRanges(answered, corpus);
+    expect(ranges.length).toBeGreaterThan(0);
+    const original = text();
+    for (const [source, a, b] of ranges) {
+      expect(source).toBe('heihe.txt');
+      expect(original.slice(a, b).toLowerCase()).toBe('1.5 million');
+    }
+    const cut = withoutRanges(original, ranges.map(([, a, b]) => [a, b] as const));
+    expect(cut).not.toContain('1.5 million');
+    // The rest of the sentence stays: it still says what is counted.
+    const [, a] = ranges[0] as [string, number, number];
+    const sentenceStart = original.lastIndexOf('.', a) + 1;
+    expect(cut).toContain(original.slice(sentenceStart, a).trim());
+    // The copy no longer answers: asked of it, no candidate states the fact.
+    const copy = await build(cut);
+    const asked = await runQuestion(copy, question('How many people live in Anheihe?', ['1.5 million']), 'unanswerable', lexiconSize, true);
+    expect(asked.factMask.every((m) => m === 0)).toBe(true);
+  });
+
+  it('cuts nothing when the fact is not written in the answering sentence as it is, and whole sentences for thinned copies', async () => {
+    const answered = await runQuestion(corpus, question('How many people live in Anheihe?', ['1.5 million']), 'answerable', lexiconSize);
+    expect(answerFactRanges({ ...answered, question: { ...answered.question, facts: ['2.7 million'] } }, corpus)).toEqual([]);
+    const sentences = answerSentenceRanges(answered, corpus);
+    const original = text();
+    expect(sentences.length).toBeGreaterThan(0);
+    expect(sentences.some(([, a, b]) => original.slice(a, b).includes('1.5 million'))).toBe(true);
   });
 });
