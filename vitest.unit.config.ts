@@ -10,7 +10,7 @@ export const UNIT = [
   'tests/public/**/*.test.ts',
   'tests/documents/**/*.test.ts',
   'tests/retrieval/{bm25,fusion}.test.ts',
-  'tests/answer/{calibration,cap,citation-check,claim-check,claim-facts,condense,cosine-kernel,extractive,features,forest,model,question}.test.ts',
+  'tests/answer/{calibration,cap,citation-check,claim-check,claim-facts,condense,cosine-kernel,extractive,features,forest,model,question,serving-index}.test.ts',
   'tests/ingest/{chunk,sections}.test.ts',
   'tests/index-store/{vectors,sentence-file}.test.ts',
   'tests/train/{compare,fit,train}.test.ts',

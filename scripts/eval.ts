@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { parseConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
 import { createRuntime, DEFAULT_BANK_FILE, DEFAULT_MODEL_FILE, type Runtime } from '../src/runtime.js';
 import { evalCaseSchema, type EvalCase } from '../src/train/labelled.js';
 import { corpusText, scoreAnswers, type Figures } from './eval-score.js';
@@ -108,7 +109,12 @@ const rows: Array<Record<string, string>> = [];
 const report: Record<string, unknown> = {};
 let failed = false;
 for (const suite of suites) {
-  const { figures, baseline, misses } = await runSuite(suite);
+  const { figures, baseline, misses } = await runSuite(suite).catch((err: unknown) => {
+    // A model or bank file that cannot be read or parsed (ANSWER_MODEL, OFFTOPIC_BANK): one line, as the server says it.
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  });
   report[suite.name] = { figures, baseline };
   if (opts.verbose) for (const m of misses) console.log(`miss  ${suite.name} ${m}`);
   const below = Object.entries(suite.floors).filter(([k, floor]) => {

@@ -86,18 +86,18 @@ function fileRankerCache(file: string): RankerCache {
 }
 const hash = createHash('sha256');
 const read = (file: string): string => {
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    // Training reads the shared labelled data next to the repository (README, "Training the model").
+    console.error(`cannot read ${file} (${err instanceof Error && 'code' in err ? String(err.code) : 'error'}): training needs the SQuAD training articles and the Heihe question sets; the defaults expect ../shared/eval next to this repository (or pass --squad, --heihe-sets)`);
+    process.exit(2);
+  }
   hash.update(`${path.basename(file)}\0${text}\0`);
   return text;
 };
 
-const excluded = new Set(opts.exclude.split(',').map((s) => s.trim()).filter(Boolean));
-const allSquad = squadArticles(JSON.parse(read(opts.squad)));
-const unknownTitles = [...excluded].filter((t) => !allSquad.some((a) => a.title === t));
-if (unknownTitles.length) {
-  console.error(`--exclude: no article titled ${unknownTitles.join(', ')} in ${opts.squad} (titles: ${allSquad.map((a) => a.title).join(', ')})`);
-  process.exit(2);
-}
 /** A whole number ≥ `min` given to `flag`, or undefined when not given (exits on anything else). */
 function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -140,7 +140,7 @@ if (refusalDepth !== undefined && refusalTrees === 0) {
   console.error('--refusal-depth: only with --refusal-trees N (N ≥ 1); without trees the refusal is linear');
   process.exit(2);
 }
-const refusalL2 = opts.refusalL2?.split(',').map((v) => Number(v.trim()));
+const refusalL2 = opts.refusalL2?.split(',').map((v) => (v.trim() === '' ? Number.NaN : Number(v.trim())));
 if (refusalL2 && (refusalL2.length === 0 || refusalL2.some((v) => !Number.isFinite(v) || v < 0))) {
   console.error(`--refusal-l2: expected comma-separated non-negative numbers, got "${opts.refusalL2}"`);
   process.exit(2);
@@ -148,6 +148,17 @@ if (refusalL2 && (refusalL2.length === 0 || refusalL2.some((v) => !Number.isFini
 const rankerWeighting = RANKER_WEIGHTINGS.find((w) => w === opts.rankerWeighting);
 if (!rankerWeighting) {
   console.error(`--ranker-weighting: expected one of ${RANKER_WEIGHTINGS.join(', ')}, got "${opts.rankerWeighting}"`);
+  process.exit(2);
+}
+const corruptEvery = positive('--corrupt-every', opts.corruptEvery) as number;
+const rewordEvery = wholeNumber('--reword-every', opts.rewordEvery, 0) ?? 0;
+const bankPerArticle = positive('--bank-per-article', opts.bankPerArticle) as number;
+const adversarialPerArticle = wholeNumber('--adversarial-per-article', opts.adversarialPerArticle, 0) ?? 0;
+const excluded = new Set(opts.exclude.split(',').map((s) => s.trim()).filter(Boolean));
+const allSquad = squadArticles(JSON.parse(read(opts.squad)));
+const unknownTitles = [...excluded].filter((t) => !allSquad.some((a) => a.title === t));
+if (unknownTitles.length) {
+  console.error(`--exclude: no article titled ${unknownTitles.join(', ')} in ${opts.squad} (titles: ${allSquad.map((a) => a.title).join(', ')})`);
   process.exit(2);
 }
 const squad = allSquad.filter((a) => !excluded.has(a.title));
@@ -169,10 +180,10 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   glove,
   lexicon: lexiconOf(glove),
   thesaurus: await loadWordNet(opts.cache),
-  bankPerArticle: Number(opts.bankPerArticle),
-  adversarialPerArticle: Number(opts.adversarialPerArticle),
-  corruptEvery: Number(opts.corruptEvery),
-  rewordEvery: Number(opts.rewordEvery),
+  bankPerArticle,
+  adversarialPerArticle,
+  corruptEvery,
+  rewordEvery,
   removeAnswersEvery,
   thinEvery,
   cutAnswersEvery,
@@ -227,7 +238,7 @@ const modelFile = {
     candidates: runs.reduce((a, r) => a + r.labels.length, 0),
     corpora: specs.map((s) => s.name),
     // How the questions made from answerable ones were made (src/train/corrupt.ts).
-    made: { corruptEvery: Number(opts.corruptEvery), rewordEvery: Number(opts.rewordEvery), swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, cutAnswersEvery, transplantEvery, spin: spinShare, followUpEvery, followUpsEvalOnly: opts.followUpsEvalOnly === true },
+    made: { corruptEvery, rewordEvery, swapNames: opts.swapNames === true, removeAnswersEvery, thinEvery, cutAnswersEvery, transplantEvery, spin: spinShare, followUpEvery, followUpsEvalOnly: opts.followUpsEvalOnly === true },
   },
 };
 if (opts.heldout) {

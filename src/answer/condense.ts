@@ -5,7 +5,8 @@
  *  - A full question with a name of its own ("When did the Normans reach Italy?") stands alone.
  *  - A question with a topic of its own that the corpus knows ("Is there a university?", "What
  *    about its population?": a possessive points at the subject) keeps its words and gets only
- *    the conversation's subject added: the names of the latest user turn that has any.
+ *    the conversation's subject added: the names of the latest user turn that has any, or,
+ *    when no turn names anything, the name the corpus is about.
  *  - A question that points back at the earlier topic ("When was it signed?", "Which ones?",
  *    "How many beds does it have?") also gets the earlier question's topic words. One whose
  *    own words the corpus does not know is a new topic ("How do I bake bread?"), left to be
@@ -79,9 +80,11 @@ export interface FollowUpVocabulary {
   knows(lemma: string): boolean;
   /** The word is what the whole corpus is about (the city's name in the Heihe corpus). */
   topical(lemma: string): boolean;
+  /** The name the whole corpus is about, as its text writes it ("Heihe"); none when no name is. */
+  subject(): readonly string[];
 }
 
-const KNOWS_EVERYTHING: FollowUpVocabulary = { knows: () => true, topical: () => false };
+const KNOWS_EVERYTHING: FollowUpVocabulary = { knows: () => true, topical: () => false, subject: () => [] };
 
 /**
  * The earlier question's topic: its content words that are not names and that the corpus uses.
@@ -129,7 +132,9 @@ export function condenseOffline(question: string, history: readonly ChatTurn[], 
   const userTurns = history.filter((t) => t.role === 'user').map((t) => t.content.trim()).filter(Boolean);
   if (userTurns.length === 0) return q;
   const previous = userTurns[userTurns.length - 1] as string;
-  const subject = conversationSubject(userTurns);
+  // A chat whose questions name nothing ("What is the climate like?") is about what the corpus is about.
+  const named = conversationSubject(userTurns);
+  const subject = named.length > 0 ? named : vocabulary.subject();
   const withSubject = (text: string): string => {
     const missing = subject.filter((s) => !text.toLowerCase().includes(s.toLowerCase()));
     return missing.length ? `${trimEnd(text)} (${missing.join(' ')})?` : text;

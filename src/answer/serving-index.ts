@@ -13,6 +13,7 @@ import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { IndexManifest } from '../types.js';
 import type { Lexicon } from './lexicon.js';
 import type { Thesaurus } from '../text/wordnet.js';
+import { tokenize } from '../text/tokenize.js';
 import { analyzeQuestion, vocabularyOf, type AnalyzedQuestion, type Vocabulary } from './question.js';
 import { buildSentenceIndex, sentenceTexts, SENTENCE_FEATURES_VERSION, type SentenceIndex } from './sentence-index.js';
 import { LemmaVectors } from './features.js';
@@ -98,12 +99,34 @@ export async function calibrate(index: Omit<ServingIndex, 'answering'> & { answe
 }
 
 /** Which words the corpus uses, and which it is about (in at least TOPICAL_SHARE of its chunks). */
-export function followUpVocabulary(index: SentenceIndex, vocabulary: Vocabulary): FollowUpVocabulary {
+export function followUpVocabulary(index: SentenceIndex, vocabulary: Vocabulary, chunks: readonly { readonly text: string }[]): FollowUpVocabulary {
   const df = (lemma: string): number => {
     const id = vocabulary.lemmaId(lemma);
     return id >= 0 ? (index.lemmaDf[id] as number) : 0;
   };
-  return { knows: (lemma) => df(lemma) > 0, topical: (lemma) => index.chunkCount >= 4 && df(lemma) / index.chunkCount >= TOPICAL_SHARE };
+  const topical = (lemma: string): boolean => index.chunkCount >= 4 && df(lemma) / index.chunkCount >= TOPICAL_SHARE;
+  let subject: readonly string[] | null = null;
+  return {
+    knows: (lemma) => df(lemma) > 0,
+    topical,
+    // Found once, on the first follow-up that needs it: the topical word most often written capitalised.
+    subject: () => (subject ??= corpusSubject(chunks, topical)),
+  };
+}
+
+/** The capitalised word of a topical lemma the chunks write most often (first written wins a tie); none without one. */
+export function corpusSubject(chunks: readonly { readonly text: string }[], topical: (lemma: string) => boolean): string[] {
+  const counts = new Map<string, number>();
+  for (const chunk of chunks) {
+    for (const t of tokenize(chunk.text)) {
+      if (!t.capitalized || t.number !== null || !topical(t.lemma)) continue;
+      const surface = chunk.text.slice(t.start, t.end).replace(/['’]s?$/, '');
+      counts.set(surface, (counts.get(surface) ?? 0) + 1);
+    }
+  }
+  let best: string | null = null;
+  for (const [surface, n] of counts) if (best === null || n > (counts.get(best) as number)) best = surface;
+  return best === null ? [] : [best];
 }
 
 /** The synchronous part of toServingIndex, pausing at safe points. */
@@ -125,7 +148,7 @@ export async function toServingIndex(gen: LoadedGeneration, deps: ServingDeps): 
     sentences,
     vocabulary,
     analyze: (text: string, asked?: string) => analyzeQuestion(text, sentences, vocabulary, deps.lexicon, asked),
-    followUps: followUpVocabulary(sentences, vocabulary),
+    followUps: followUpVocabulary(sentences, vocabulary, gen.chunks),
   };
   const uncalibrated: AnswerContext = { index: sentences, vectors: new LemmaVectors(sentences, deps.lexicon), model: deps.model, calibration: UNCALIBRATED, lexiconSize: deps.lexicon.size };
   const stored = gen.calibration;

@@ -10,6 +10,7 @@ import { QUESTION_FEATURE_NOTES } from '../answer/features.js';
 import { refusalContributions } from '../answer/model.js';
 import { sentenceText } from '../answer/sentence-index.js';
 import type { Retrieved } from '../types.js';
+import { askBodySchema } from '../server/schemas.js';
 
 // The features that moved P(answerable) most, printed by --explain: the rest move it little.
 const EXPLAINED_FEATURES = 8;
@@ -17,17 +18,23 @@ const EXPLAINED_FEATURES = 8;
 const program = new Command()
   .name('ask')
   .argument('<question...>', 'the question to ask')
-  .option('-k, --k <n>', 'passages to retrieve', (v) => Number.parseInt(v, 10))
+  .option('-k, --k <n>', 'passages to retrieve (1-20, as POST /ask takes)')
   .option('--json', 'print the whole answer object as JSON')
   .option('--explain', "print how the offline answerer scored the question: P(answerable), the threshold, the features that moved it most and the best sentences");
 program.parse();
-const opts = program.opts<{ k?: number; json?: boolean; explain?: boolean }>();
+const opts = program.opts<{ k?: string; json?: boolean; explain?: boolean }>();
 
 async function main(): Promise<void> {
+  // The same checks as POST /ask, before anything is loaded.
+  const body = askBodySchema.safeParse({ question: program.args.join(' '), ...(opts.k !== undefined ? { k: Number(opts.k) } : {}) });
+  if (!body.success) {
+    console.error(body.error.issues.map((i) => (i.path[0] === 'k' ? `-k: expected a whole number from 1 to 20, got "${opts.k}"` : i.message)).join('; '));
+    process.exit(2);
+  }
+  const { question } = body.data;
   const config = configOrExit();
   const runtime = await createRuntime(config, (m) => console.error(m));
   const index = await runtime.loadServingIndex();
-  const question = program.args.join(' ').trim();
   if (opts.explain) {
     const q = index.analyze(question);
     const passages = await index.retriever.retrieve({ text: question, tokens: q.tokens }, READ_PASSAGES);
@@ -52,7 +59,7 @@ async function main(): Promise<void> {
       console.log(`  ${c.score.toFixed(2)} p=${c.prob.toFixed(2)} [retrieval rank ${c.passage + 1}] ${sentence.length > 160 ? `${sentence.slice(0, 159)}…` : sentence}`);
     }
   }
-  const answer = await runtime.answer({ question, history: [], k: opts.k ?? config.defaultK }, index);
+  const answer = await runtime.answer({ question, history: [], k: body.data.k ?? config.defaultK }, index);
   if (opts.json) {
     console.log(JSON.stringify(answer, null, 2));
     return;

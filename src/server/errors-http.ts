@@ -83,3 +83,13 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   if (status === 429 && known && 'retryAfterSeconds' in known) res.setHeader('retry-after', String(known.retryAfterSeconds));
   res.status(status).json(body);
 };
+
+/**
+ * A JSON body is required: 415 for another media type, 400 for a JSON request without a body
+ * (Express's `req.is` cannot tell an empty JSON request from one of another type: both are null).
+ */
+export function requireJsonBody(req: { is(type: string): string | false | null; get(name: string): string | undefined }, what: string): void {
+  if (req.is('application/json')) return;
+  if (/^application\/json\b/i.test(req.get('content-type') ?? '')) throw new AppError('invalid_json', 400, `The request body is empty: send ${what} as a JSON object.`);
+  throw new AppError('unsupported_media_type', 415, `Send ${what} as JSON (content-type: application/json).`);
+}

@@ -489,7 +489,7 @@ export function train(input: TrainInput, overlap: (run: Run, a: number, b: numbe
     const rules = chooseRules(h, input, kinds, kindOf, overlap, duplicateOverlap, maxChars);
     tried[`refusal_l2_${l2}`] = { logLoss: loss, threshold: rules.threshold, byCorpusKind: rules.byKind };
     log(`refusal l2=${l2}: held-out log-loss ${loss.toFixed(4)}, threshold ${rules.threshold}`);
-    for (const [k, f] of Object.entries(rules.byKind)) log(`  ${k.padEnd(12)} answered ${f.answered.toFixed(3)} fact ${f.factRecall.toFixed(3)} off-topic ${f.oosRefusal.toFixed(3)} on-topic ${f.unanswerableRefusal.toFixed(3)} (written by people ${Number.isNaN(f.ownUnanswerableRefusal) ? '–' : f.ownUnanswerableRefusal.toFixed(3)}) adversarial ${f.adversarialRefusal.toFixed(3)}`);
+    for (const [k, f] of Object.entries(rules.byKind)) log(`  ${k.padEnd(12)} answered ${f.answered.toFixed(3)} fact ${f.factRecall.toFixed(3)} off-topic ${f.oosRefusal.toFixed(3)} on-topic ${f.unanswerableRefusal.toFixed(3)} (written by people ${Number.isNaN(f.ownUnanswerableRefusal) ? '–' : f.ownUnanswerableRefusal.toFixed(3)}) adversarial ${Number.isNaN(f.adversarialRefusal) ? '–' : f.adversarialRefusal.toFixed(3)}`);
     if (!best || loss < best.loss) best = { l2, loss, held: h, rules };
   }
   if (!best) throw new Error('no refusal classifier to try');

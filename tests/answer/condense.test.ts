@@ -20,6 +20,19 @@ describe('condenseOffline', () => {
     expect(after('What is the climate like?', 'What about its population?')).toBe('What about its population?');
   });
 
+  it('gives a chat that names nothing the name the corpus is about, never an assistant turn’s', () => {
+    const vocab = { knows: () => true, topical: (l: string) => l === 'heihe', subject: () => ['Heihe'] };
+    const history = [user('What is the climate like?'), assistant('Anheihe reports a cold continental climate, near Blagoveshchensk [1].')];
+    expect(condenseOffline('What about its population?', history, vocab)).toBe('What about its population (Heihe)?');
+    expect(condenseOffline('Is there a university?', history, vocab)).toBe('Is there a university (Heihe)?');
+    // A name of the chat wins over the corpus's; a question naming its own stands alone.
+    expect(condenseOffline('What about its population?', [user('What is the climate like in Harbin?')], vocab)).toBe('What about its population (Harbin)?');
+    expect(condenseOffline('Where is Blagoveshchensk?', history, vocab)).toBe('Where is Blagoveshchensk?');
+    // No earlier turn, nothing added; a corpus about no one name adds none.
+    expect(condenseOffline('What about its population?', [], vocab)).toBe('What about its population?');
+    expect(condenseOffline('What about its population?', history, { ...vocab, subject: () => [] })).toBe('What about its population?');
+  });
+
   it('adds only the subject of the conversation to a question with its own topic', () => {
     expect(after('What kind of climate does Heihe have?', 'Is there a university?')).toBe('Is there a university (Heihe)?');
     expect(after('Who were the Normans?', 'What religion were they?')).toBe('What religion were they (Normans)?');
@@ -48,7 +61,7 @@ describe('condenseOffline', () => {
   });
 
   it('borrows the earlier topic for a question that points back at it, not for one with a new topic', () => {
-    const vocab = { knows: (l: string) => ['population', 'university', 'treaty', 'sign', 'border', 'landscape', 'heihe'].includes(l), topical: (l: string) => l === 'heihe' };
+    const vocab = { knows: (l: string) => ['population', 'university', 'treaty', 'sign', 'border', 'landscape', 'heihe'].includes(l), topical: (l: string) => l === 'heihe', subject: () => [] };
     // "fixed" is a word this corpus never uses: carried, it would only make the question look off-topic.
     expect(condenseOffline('When was it signed?', [user('Was there a treaty that fixed the border?')], vocab)).toBe('When was it signed (treaty border)?');
     expect(condenseOffline('When was it signed?', [user('Was there a treaty that fixed the border?')])).toBe('When was it signed (treaty fixed border)?');
@@ -56,13 +69,13 @@ describe('condenseOffline', () => {
     // Words the corpus does not know: a new topic, searched as it is (and refused).
     expect(condenseOffline('How do I bake sourdough bread?', [user('What is the landscape like around Heihe?')], vocab)).toBe('How do I bake sourdough bread?');
     // "The other X", "who else": the other one of what the earlier question was about.
-    expect(condenseOffline("What's on the other bank?", [user('Which river is Heihe on?')], { knows: (l) => ['river', 'bank', 'heihe'].includes(l), topical: (l) => l === 'heihe' })).toBe("What's on the other bank (river Heihe)?");
+    expect(condenseOffline("What's on the other bank?", [user('Which river is Heihe on?')], { knows: (l) => ['river', 'bank', 'heihe'].includes(l), topical: (l) => l === 'heihe', subject: () => [] })).toBe("What's on the other bank (river Heihe)?");
     // A possessive points at the subject, not the earlier topic.
     expect(condenseOffline('What about its population?', [user('What is the climate like in Heihe?')], vocab)).toBe('What about its population (Heihe)?');
   });
 
   it('keeps the name the corpus is about when a fragment swaps another', () => {
-    const vocab = { knows: () => true, topical: (l: string) => l === 'heihe' };
+    const vocab = { knows: () => true, topical: (l: string) => l === 'heihe', subject: () => [] };
     expect(condenseOffline('What about the Manchu?', [user('Is there a Russian community in Heihe?')], vocab)).toBe('Is there a Manchu community in Heihe?');
   });
 

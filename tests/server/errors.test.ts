@@ -90,6 +90,16 @@ describe('bodies that cannot be read', () => {
     await expectError(res, 415, 'unsupported_media_type');
   });
 
+  test('400 invalid_json for a JSON request without a body, on every JSON route', async () => {
+    for (const route of ['/ask', '/feedback', '/v1/chat/completions']) {
+      const res = await fetch(`${srv.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      expect(res.status, route).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code, route).toBe('invalid_json');
+      expect(body.error.message, route).toMatch(/body is empty/);
+    }
+  });
+
   test('415 for JSON in a charset other than UTF-8', async () => {
     const res = await fetch(`${srv.url}/ask`, { method: 'POST', headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"question":"Hi?"}' });
     await expectError(res, 415, 'unsupported_media_type');

@@ -9,7 +9,7 @@ import type { AskInput } from '../../answer/ask.js';
 import type { ServingIndex } from '../../answer/serving-index.js';
 import { askBodySchema, describeIssues } from '../schemas.js';
 import { openEventStream, sendEvent } from '../sse.js';
-import { publicMessage } from '../errors-http.js';
+import { publicMessage, requireJsonBody } from '../errors-http.js';
 import type { IndexHolder } from '../index-holder.js';
 import type { Turn } from '../turns.js';
 import { lazyInfoLog } from '../request-log.js';
@@ -39,7 +39,7 @@ export async function startAnswer(res: Response, deps: { index: IndexHolder; tur
 export function askRouter(deps: { index: IndexHolder; answer: Answerer; defaultK: number; turn?: Turn }): Router {
   const router = Router();
   router.post('/ask', async (req: Request, res: Response) => {
-    if (!req.is('application/json')) throw new AppError('unsupported_media_type', 415, 'Send the question as JSON (content-type: application/json).');
+    requireJsonBody(req, 'the question');
     const parsed = askBodySchema.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(describeIssues(parsed.error));
     const body = parsed.data;

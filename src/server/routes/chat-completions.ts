@@ -10,7 +10,7 @@ import { AppError, invalidRequest } from '../../errors.js';
 import type { AskInput } from '../../answer/ask.js';
 import { askBodySchema, chatCompletionRequestSchema, describeIssues, MODEL_ID } from '../schemas.js';
 import { openEventStream } from '../sse.js';
-import { openAIErrorBody, publicMessage } from '../errors-http.js';
+import { openAIErrorBody, publicMessage, requireJsonBody } from '../errors-http.js';
 import { chatCompletion, chatQuery, chunkStream, type CompletionMeta } from '../openai-compat.js';
 import type { IndexHolder } from '../index-holder.js';
 import type { Turn } from '../turns.js';
@@ -26,7 +26,7 @@ function writeData(res: Response, data: unknown): void {
 export function chatCompletionsRouter(deps: { index: IndexHolder; answer: Answerer; defaultK: number; turn?: Turn }): Router {
   const router = Router();
   router.post('/v1/chat/completions', async (req: Request, res: Response) => {
-    if (!req.is('application/json')) throw new AppError('unsupported_media_type', 415, 'Send the request as JSON (content-type: application/json).');
+    requireJsonBody(req, 'the request');
     const parsed = chatCompletionRequestSchema.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(describeIssues(parsed.error));
     const body = parsed.data;

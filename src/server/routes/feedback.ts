@@ -2,8 +2,9 @@
  * POST /feedback: a reader's thumbs up or down on an answer, with an optional note. The body
  * is validated here; the store appends it as one JSON line (201 with the stored id).
  */
+import { requireJsonBody } from '../errors-http.js';
 import { Router } from 'express';
-import { AppError, invalidRequest } from '../../errors.js';
+import { invalidRequest } from '../../errors.js';
 import { feedbackBodySchema } from '../../feedback/feedback.js';
 import type { FeedbackStore } from '../../feedback/store.js';
 import { describeIssues } from '../schemas.js';
@@ -11,7 +12,7 @@ import { describeIssues } from '../schemas.js';
 export function feedbackRouter(deps: { store: FeedbackStore }): Router {
   const router = Router();
   router.post('/feedback', async (req, res) => {
-    if (!req.is('application/json')) throw new AppError('unsupported_media_type', 415, 'Send feedback as JSON (content-type: application/json).');
+    requireJsonBody(req, 'feedback');
     const parsed = feedbackBodySchema.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(describeIssues(parsed.error));
     const record = await deps.store.append(parsed.data);

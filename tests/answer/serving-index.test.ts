@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { corpusSubject } from '../../src/answer/serving-index.js';
+
+describe('corpusSubject', () => {
+  const topical = (lemma: string): boolean => lemma === 'heihe' || lemma === 'anheihe';
+
+  it('is the topical word the corpus writes capitalised most often, without a possessive', () => {
+    const chunks = [{ text: 'Anheihe, also called Heihe, is a city on the Amur.' }, { text: "Heihe's port handles trade with Russia." }, { text: 'Trade in heihe and Heihe grows.' }];
+    expect(corpusSubject(chunks, topical)).toEqual(['Heihe']);
+  });
+
+  it('is none when no topical word is written capitalised (a corpus about many things)', () => {
+    expect(corpusSubject([{ text: 'the normans reached italy.' }, { text: 'Steam engines pump water.' }], topical)).toEqual([]);
+    expect(corpusSubject([], topical)).toEqual([]);
+  });
+
+  it('breaks a tie by the first written', () => {
+    expect(corpusSubject([{ text: 'Anheihe and Heihe.' }], topical)).toEqual(['Anheihe']);
+  });
+});
