@@ -90,7 +90,7 @@ const read = (file: string): string => {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    // Training reads the shared labelled data next to the repository (README, "Training the model").
+    // Training reads the shared labelled data beside the repository (README, Scripts: npm run train).
     console.error(`cannot read ${file} (${err instanceof Error && 'code' in err ? String(err.code) : 'error'}): training needs the SQuAD training articles and the Heihe question sets; the defaults expect ../shared/eval next to this repository (or pass --squad, --heihe-sets)`);
     process.exit(2);
   }

@@ -2,7 +2,7 @@
  * Failures become `{error: {code, message}}` with the right status: invalid input, malformed
  * or oversized or non-JSON bodies, unknown routes, and unexpected errors (500 without internals).
  */
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -90,13 +90,24 @@ describe('bodies that cannot be read', () => {
     await expectError(res, 415, 'unsupported_media_type');
   });
 
-  test('400 invalid_json for a JSON request without a body, on every JSON route', async () => {
+  test('400 for a JSON request without a body, on every JSON route: invalid_json when nothing was sent, invalid_request for an empty one', async () => {
     for (const route of ['/ask', '/feedback', '/v1/chat/completions']) {
-      const res = await fetch(`${srv.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
-      expect(res.status, route).toBe(400);
-      const body = (await res.json()) as { error: { code: string; message: string } };
+      // No Content-Length and no body (curl -X POST -H 'content-type: application/json'): Express cannot tell its type.
+      const { port } = new URL(srv.url);
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(`POST ${route} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n`));
+        let text = '';
+        socket.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      expect(raw.split('\r\n')[0], route).toMatch(/^HTTP\/1\.1 400 /);
+      const body = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error: { code: string; message: string } };
       expect(body.error.code, route).toBe('invalid_json');
       expect(body.error.message, route).toMatch(/body is empty/);
+      // Content-Length: 0 is an empty JSON body: the fields it lacks are named.
+      const empty = await fetch(`${srv.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      expect(empty.status, route).toBe(400);
     }
   });
 
