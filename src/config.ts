@@ -40,6 +40,7 @@ const schema = z.object({
   METRICS_REQUIRE_API_KEY: bool.default(true),
   WATCH_CORPUS: bool.default(false),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_LOCAL: bool.default(false),
   REINDEX_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 64kb').default('64kb'),
   DOCUMENT_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 1mb').default('1mb'),
@@ -68,6 +69,8 @@ export type Config = Readonly<{
   metricsRequireApiKey: boolean;
   watchCorpus: boolean;
   rateLimitPerMinute: number;
+  /** The /ask and /feedback limits apply to requests from this machine (loopback) too. */
+  rateLimitLocal: boolean;
   reindexRateLimitPerMinute: number;
   bodyLimit: string;
   /** Largest document accepted by PUT /documents/{path}. */
@@ -119,6 +122,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     metricsRequireApiKey: e.METRICS_REQUIRE_API_KEY,
     watchCorpus: e.WATCH_CORPUS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitLocal: e.RATE_LIMIT_LOCAL,
     reindexRateLimitPerMinute: e.REINDEX_RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
     documentBodyLimit: e.DOCUMENT_BODY_LIMIT,

@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       adminToken: undefined,
       watchCorpus: false,
       rateLimitPerMinute: 60,
+      rateLimitLocal: false,
       reindexRateLimitPerMinute: 6,
       bodyLimit: '64kb',
       documentBodyLimit: '1mb',

@@ -25,6 +25,7 @@ export function appDepsFrom(runtime: Runtime, serving: Serving, opts: { logger: 
     defaultK: config.defaultK,
     bodyLimit: config.bodyLimit,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    rateLimitLocal: config.rateLimitLocal,
     reindexRateLimitPerMinute: config.reindexRateLimitPerMinute,
     documents: createDocuments({
       corpusDir: config.corpusDir,

@@ -47,6 +47,8 @@ export interface AppDeps {
   readonly bodyLimit: string;
   /** Requests per minute per client on /ask; 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
+  /** RATE_LIMIT_LOCAL: /ask's and /feedback's limits count requests from this machine too (default: they do not). */
+  readonly rateLimitLocal?: boolean;
   readonly reindexRateLimitPerMinute: number;
   /** The corpus as documents (GET/PUT/DELETE /documents). */
   readonly documents: Documents;
@@ -64,11 +66,21 @@ export interface AppDeps {
   readonly metrics?: Metrics;
 }
 
-function limiter(perMinute: number): express.RequestHandler {
+/** A loopback peer: a process on this machine (trust proxy is off, so this is the socket's own address). */
+export const isLoopback = (address: string | undefined): boolean => address !== undefined && (/^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address));
+
+/**
+ * Requests per minute per client. `local: false` leaves loopback peers out: the server listens
+ * on 127.0.0.1 unless HOST says otherwise, so by default its only clients are this machine's
+ * own tools (the CLI, a scorer sending hundreds of questions, a script), whose owner runs the
+ * server; the limit shares a server among remote clients.
+ */
+function limiter(perMinute: number, local = true): express.RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
+    skip: (req) => !local && isLoopback(req.socket.remoteAddress),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res, next, options) => {
@@ -122,7 +134,7 @@ export function createApp(deps: AppDeps): Express {
   );
   // Rate limits and API keys come before the body is read, so a refused client costs no
   // parsing. /ask and /v1/chat/completions do the same work and share one budget per client.
-  const askLimit = limiter(deps.rateLimitPerMinute);
+  const askLimit = limiter(deps.rateLimitPerMinute, deps.rateLimitLocal ?? false);
   app.use(['/ask', '/v1/chat/completions'], askLimit);
   // A document change re-indexes like POST /reindex and shares its budget (unless deferred).
   const reindexLimit = limiter(deps.reindexRateLimitPerMinute);
@@ -135,7 +147,7 @@ export function createApp(deps: AppDeps): Express {
     app.use('/documents', (req, res, next) => (isRead(req) ? documentReads(req, res, next) : next()));
     if (metricsRequireApiKey) app.use('/metrics', requireApiKey(apiKeys));
   }
-  app.use('/feedback', limiter(deps.feedbackRateLimitPerMinute));
+  app.use('/feedback', limiter(deps.feedbackRateLimitPerMinute, deps.rateLimitLocal ?? false));
   app.use(
     express.json({
       limit: deps.bodyLimit,

@@ -83,8 +83,8 @@ describe('security headers', () => {
 });
 
 describe('rate limits', () => {
-  test('RATE_LIMIT_PER_MINUTE=5: the 6th /ask is 429 JSON with Retry-After; /health is not limited', async () => {
-    const srv = await start({ RATE_LIMIT_PER_MINUTE: '5' });
+  test('RATE_LIMIT_PER_MINUTE=5 (RATE_LIMIT_LOCAL=true, the client being on this machine): the 6th /ask is 429 JSON with Retry-After; /health is not limited', async () => {
+    const srv = await start({ RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_LOCAL: 'true' });
     const statuses: number[] = [];
     let sixth: Awaited<ReturnType<typeof ask>> | null = null;
     for (let i = 0; i < 6; i++) {

@@ -6,7 +6,7 @@ import { connect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createApp, type AppDeps } from '../../src/server/app.js';
+import { createApp, isLoopback, type AppDeps } from '../../src/server/app.js';
 import { createIndexHolder } from '../../src/server/index-holder.js';
 import type { ServingIndex } from '../../src/answer/serving-index.js';
 import { AppError } from '../../src/errors.js';
@@ -243,10 +243,22 @@ describe('unexpected errors (createApp with fake deps)', () => {
 
 describe('rate limiting', () => {
   let limited: TestServer;
+  let localFree: TestServer;
   beforeAll(async () => {
-    limited = await startTestServer({ env: { RATE_LIMIT_PER_MINUTE: '2' } });
+    // The test clients are on this machine: RATE_LIMIT_LOCAL=true makes the limit count them.
+    limited = await startTestServer({ env: { RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_LOCAL: 'true' } });
+    localFree = await startTestServer({ env: { RATE_LIMIT_PER_MINUTE: '2' } });
   });
-  afterAll(async () => limited?.close());
+  afterAll(async () => {
+    await limited?.close();
+    await localFree?.close();
+  });
+
+  test('by default requests from this machine are not limited (a scorer sends hundreds of questions)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await postJson(`${localFree.url}/ask`, { question: 'What province is Heihe in?' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  });
 
   test('the third /ask within a minute is 429 with Retry-After; /health is not limited', async () => {
     for (let i = 0; i < 2; i++) expect((await postJson(`${limited.url}/ask`, { question: 'What province is Heihe in?' })).status).toBe(200);
@@ -254,5 +266,12 @@ describe('rate limiting', () => {
     await expectError(res, 429, 'rate_limited');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await fetch(`${limited.url}/health`)).status).toBe(200);
+  });
+});
+
+describe('isLoopback', () => {
+  test('loopback peers in IPv4, IPv6 and IPv4-mapped form; nothing else', () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
+    for (const a of ['10.0.0.1', '192.168.1.127', '::ffff:10.0.0.1', '2001:db8::1', '', undefined]) expect(isLoopback(a), String(a)).toBe(false);
   });
 });

@@ -88,7 +88,7 @@ describe('POST /feedback', () => {
 
   test('over the per-client limit is 429 with Retry-After; other routes are not limited by it', async () => {
     const dir = tempDir('heihe-feedback-limit-');
-    const app = await listenOnLoopback(createApp(fakeAppDeps({ feedback: createFeedbackStore(dir), feedbackRateLimitPerMinute: 2 })));
+    const app = await listenOnLoopback(createApp(fakeAppDeps({ feedback: createFeedbackStore(dir), feedbackRateLimitPerMinute: 2, rateLimitLocal: true })));
     try {
       for (let i = 0; i < 2; i++) expect((await postJson(`${app.url}/feedback`, valid)).status).toBe(201);
       const res = await postJson(`${app.url}/feedback`, valid);
