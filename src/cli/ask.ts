@@ -11,6 +11,7 @@ import { refusalContributions } from '../answer/model.js';
 import { sentenceText } from '../answer/sentence-index.js';
 import type { Retrieved } from '../types.js';
 import { askBodySchema } from '../server/schemas.js';
+import { condenseOffline } from '../answer/condense.js';
 
 // The features that moved P(answerable) most, printed by --explain: the rest move it little.
 const EXPLAINED_FEATURES = 8;
@@ -19,25 +20,29 @@ const program = new Command()
   .name('ask')
   .argument('<question...>', 'the question to ask')
   .option('-k, --k <n>', 'passages to retrieve (1-20, as POST /ask takes)')
+  .option('--after <question>', 'an earlier question of the chat, asked before this one (repeatable, oldest first): the question is answered as its follow-up', (v: string, all: string[]) => [...all, v], [] as string[])
   .option('--json', 'print the whole answer object as JSON')
   .option('--explain', "print how the offline answerer scored the question: P(answerable), the threshold, the features that moved it most and the best sentences");
 program.parse();
-const opts = program.opts<{ k?: string; json?: boolean; explain?: boolean }>();
+const opts = program.opts<{ k?: string; after: string[]; json?: boolean; explain?: boolean }>();
 
 async function main(): Promise<void> {
   // The same checks as POST /ask, before anything is loaded.
-  const body = askBodySchema.safeParse({ question: program.args.join(' '), ...(opts.k !== undefined ? { k: Number(opts.k) } : {}) });
+  const body = askBodySchema.safeParse({ question: program.args.join(' '), history: opts.after.map((content) => ({ role: 'user', content })), ...(opts.k !== undefined ? { k: Number(opts.k) } : {}) });
   if (!body.success) {
     console.error(body.error.issues.map((i) => (i.path[0] === 'k' ? `-k: expected a whole number from 1 to 20, got "${opts.k}"` : i.message)).join('; '));
     process.exit(2);
   }
-  const { question } = body.data;
+  const { question, history } = body.data;
   const config = configOrExit();
   const runtime = await createRuntime(config, (m) => console.error(m));
   const index = await runtime.loadServingIndex();
   if (opts.explain) {
-    const q = index.analyze(question);
-    const passages = await index.retriever.retrieve({ text: question, tokens: q.tokens }, READ_PASSAGES);
+    // As /ask does offline: a follow-up is condensed first, and the answerer knows which words the user wrote.
+    const standalone = history.length > 0 ? condenseOffline(question, history, index.followUps) : question;
+    if (standalone !== question) console.log(`searched as: ${standalone}`);
+    const q = index.analyze(standalone, history.length > 0 ? question : undefined);
+    const passages = await index.retriever.retrieve({ text: standalone, tokens: q.tokens }, READ_PASSAGES);
     const scored = scoreQuestion(q, passages, index.answering);
     const ranked = [...scored.candidates].sort((a, b) => b.score - a.score).slice(0, 5);
     console.log(`answer kind: ${q.kind}; terms (* a name; idf: how specific to a few passages; unknown: the corpus never uses it): ${q.terms.map((t) => `${t.lemma}${t.name ? '*' : ''}(idf ${t.idf.toFixed(2)}${t.df ? '' : ', unknown'})`).join(' ')}`);
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
       console.log(`  ${c.score.toFixed(2)} p=${c.prob.toFixed(2)} [retrieval rank ${c.passage + 1}] ${sentence.length > 160 ? `${sentence.slice(0, 159)}…` : sentence}`);
     }
   }
-  const answer = await runtime.answer({ question, history: [], k: body.data.k ?? config.defaultK }, index);
+  const answer = await runtime.answer({ question, history, k: body.data.k ?? config.defaultK }, index);
   if (opts.json) {
     console.log(JSON.stringify(answer, null, 2));
     return;
