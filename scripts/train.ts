@@ -165,10 +165,11 @@ const squad = allSquad.filter((a) => !excluded.has(a.title));
 const heiheText = read(opts.heihe);
 const heiheQuestions = opts.heiheSets.split(',').filter(Boolean).flatMap((f) => questionSet(read(f), 'Heihe', `Heihe:${path.basename(f, '.jsonl')}`));
 const heihe: Article = { title: 'Heihe', doc: { path: path.basename(opts.heihe), text: heiheText }, questions: heiheQuestions };
+const sharedSetFiles = opts.sharedSets.split(',').filter(Boolean);
+for (const f of sharedSetFiles.filter((file) => !existsSync(file))) log(`note: ${f} not found: the off-topic bank is not kept clear of its questions (--shared-sets)`);
 const sharedQuestions = new Set(
-  opts.sharedSets
-    .split(',')
-    .filter((f) => f && existsSync(f))
+  sharedSetFiles
+    .filter((f) => existsSync(f))
     .flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => evalCaseSchema.parse(JSON.parse(l)).question.trim().toLowerCase())),
 );
 const t0 = performance.now();
