@@ -17,4 +17,17 @@ describe('corpusSubject', () => {
   it('breaks a tie by the first written', () => {
     expect(corpusSubject([{ text: 'Anheihe and Heihe.' }], topical)).toEqual(['Anheihe']);
   });
+
+  it('reads an even sample of at most 256 chunks of a large corpus (once per generation, on the first follow-up that needs it)', () => {
+    const read = new Set<number>();
+    const chunks = Array.from({ length: 5000 }, (_v, i) => ({
+      get text(): string {
+        read.add(i);
+        return i % 3 === 0 ? 'Heihe lies on the Amur.' : 'Anheihe trades with Russia.';
+      },
+    }));
+    expect(corpusSubject(chunks, topical)).toEqual(['Anheihe']);
+    expect(read.size).toBeLessThanOrEqual(256);
+    expect(Math.max(...read)).toBeGreaterThan(4900);
+  });
 });
