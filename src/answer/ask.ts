@@ -65,11 +65,16 @@ async function standaloneQuestion(input: AskInput, index: ServingIndex, deps: As
       deps.onWarning?.('condensing the follow-up with the LLM failed; carrying the subject offline', err);
     }
   }
-  const standalone = condenseOffline(input.question, input.history, index.followUps);
+  return offlineStandalone(input.question, input.history, index);
+}
+
+/** A follow-up made standalone without a model (condense.ts), as `ask` searches it offline. */
+export function offlineStandalone(question: string, history: readonly ChatTurn[], index: Pick<ServingIndex, 'followUps'>): string {
+  const standalone = condenseOffline(question, history, index.followUps);
   // Earlier turns may be longer than a question (up to 20,000 characters each): a follow-up made
   // from one is searched as asked rather than as a question no client could send (one of
   // 60,000 characters took half a second to analyse).
-  return standalone.length <= MAX_QUESTION_CHARS ? standalone : input.question;
+  return standalone.length <= MAX_QUESTION_CHARS ? standalone : question;
 }
 
 function extractive(q: AnalyzedQuestion, retrieved: readonly Retrieved[], k: number, index: ServingIndex, deps: AskDeps, emit: Emit, fallback?: string): Answer {

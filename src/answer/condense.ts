@@ -65,6 +65,9 @@ function replaceModifier(previous: string, preposition: string, phrase: string):
 
 const wordsOf = (text: string): string[] => tokenize(text).map((t) => t.key);
 
+/** Every content word of the text (numbers aside) is one the corpus uses. */
+const inCorpusWords = (text: string, vocabulary: FollowUpVocabulary): boolean => contentOf(tokenize(text)).every((t) => t.number !== null || vocabulary.knows(t.lemma));
+
 /**
  * Words that stand for the earlier topic, or say the thing asked about is the other one of a
  * pair it set up ("the other bank" after a question about a river, "who else"); possessives
@@ -132,9 +135,11 @@ export function condenseOffline(question: string, history: readonly ChatTurn[], 
   const userTurns = history.filter((t) => t.role === 'user').map((t) => t.content.trim()).filter(Boolean);
   if (userTurns.length === 0) return q;
   const previous = userTurns[userTurns.length - 1] as string;
-  // A chat whose questions name nothing ("What is the climate like?") is about what the corpus is about.
+  // A chat whose questions name nothing ("What is the climate like?") is about what the corpus
+  // is about, when they are in the corpus's words: "Who invented the telephone?" is not, and its
+  // follow-ups must not be made to look like questions about the corpus.
   const named = conversationSubject(userTurns);
-  const subject = named.length > 0 ? named : vocabulary.subject();
+  const subject = named.length > 0 ? named : userTurns.every((turn) => inCorpusWords(turn, vocabulary)) ? vocabulary.subject() : [];
   const withSubject = (text: string): string => {
     const missing = subject.filter((s) => !text.toLowerCase().includes(s.toLowerCase()));
     return missing.length ? `${trimEnd(text)} (${missing.join(' ')})?` : text;

@@ -69,18 +69,22 @@ export interface AppDeps {
 /** A loopback peer: a process on this machine (trust proxy is off, so this is the socket's own address). */
 export const isLoopback = (address: string | undefined): boolean => address !== undefined && (/^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address));
 
+/** A request a proxy passed on (it says for whom): its loopback peer is the proxy, not the client. */
+const forwarded = (req: express.Request): boolean => req.get('x-forwarded-for') !== undefined || req.get('forwarded') !== undefined || req.get('x-real-ip') !== undefined;
+
 /**
  * Requests per minute per client. `local: false` leaves loopback peers out: the server listens
  * on 127.0.0.1 unless HOST says otherwise, so by default its only clients are this machine's
  * own tools (the CLI, a scorer sending hundreds of questions, a script), whose owner runs the
- * server; the limit shares a server among remote clients.
+ * server; the limit shares a server among remote clients. A request a proxy forwarded is counted
+ * (all of them against one budget: trust proxy is off, so the proxy is the client).
  */
 function limiter(perMinute: number, local = true): express.RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
-    skip: (req) => !local && isLoopback(req.socket.remoteAddress),
+    skip: (req) => !local && isLoopback(req.socket.remoteAddress) && !forwarded(req),
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res, next, options) => {

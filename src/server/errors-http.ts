@@ -89,7 +89,9 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
  * (Express's `req.is` cannot tell an empty JSON request from one of another type: both are null).
  */
 export function requireJsonBody(req: { is(type: string): string | false | null; get(name: string): string | undefined }, what: string): void {
-  if (req.is('application/json')) return;
-  if (/^application\/json\b/i.test(req.get('content-type') ?? '')) throw new AppError('invalid_json', 400, `The request body is empty: send ${what} as a JSON object.`);
+  const type = req.is('application/json');
+  if (type) return;
+  // null: no body at all; false: a body of another type ("application/json-patch+json" included).
+  if (type === null && /^application\/json\s*(;|$)/i.test(req.get('content-type') ?? '')) throw new AppError('invalid_json', 400, `The request body is empty: send ${what} as a JSON object.`);
   throw new AppError('unsupported_media_type', 415, `Send ${what} as JSON (content-type: application/json).`);
 }

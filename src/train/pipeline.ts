@@ -130,13 +130,15 @@ export function answerSentenceRanges(run: Run, corpus: BuiltCorpus): Array<[stri
  * as it is (the sentence would keep the answer).
  */
 export function answerFactRanges(run: Run, corpus: BuiltCorpus): Array<[string, number, number]> {
-  const facts = run.question.facts.map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0);
+  // Whole words only ("two" is not cut from "network"), matched in the text as written (lower-casing can change lengths).
+  const patterns = run.question.facts
+    .map((f) => f.trim())
+    .filter((f) => f.length > 0)
+    .map((f) => new RegExp(`(?<![\\p{L}\\p{N}])${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'giu'));
   const ranges: Array<[string, number, number]> = [];
   for (const { chunk, start, end } of answeringSentences(run, corpus)) {
-    const text = chunk.text.slice(start, end).toLowerCase();
-    for (const fact of facts) {
-      for (let at = text.indexOf(fact); at >= 0; at = text.indexOf(fact, at + fact.length)) ranges.push([chunk.source, chunk.start + start + at, chunk.start + start + at + fact.length]);
-    }
+    const text = chunk.text.slice(start, end);
+    for (const pattern of patterns) for (const m of text.matchAll(pattern)) ranges.push([chunk.source, chunk.start + start + m.index, chunk.start + start + m.index + m[0].length]);
   }
   return ranges;
 }
@@ -270,7 +272,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
   const originals = specs.map((spec, i) => ({ spec, corpus: built[i] as BuiltCorpus })).filter(({ spec }) => spec.kind !== 'group');
   const copies: Array<{ readonly kind: 'thin' | 'cut'; readonly every: number; readonly offset: number; readonly cut: (run: Run, corpus: BuiltCorpus) => Array<[string, number, number]> }> = [
     { kind: 'thin', every: input.thinEvery ?? 0, offset: 1, cut: answerSentenceRanges },
-    // Offset 2: other questions than the thinned ones, when both are made.
+    // Offset 2: mostly other questions than the thinned ones, when both are made.
     { kind: 'cut', every: input.cutAnswersEvery ?? 0, offset: 2, cut: answerFactRanges },
   ];
   for (const { kind, every, offset, cut: rangesOf } of copies) {
@@ -298,7 +300,7 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
         runs.push({ ...run, question: { ...q, evidence: [], facts: [] }, calibrationCorpus: spec.name });
         made++;
       }
-      log(`${copySpec.name}: ${made} of ${asked.length} questions asked without their answer ${kind === 'thin' ? 'sentences' : 'facts'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      log(`${copySpec.name}: ${made} of ${cutting.length} questions asked without their answer ${kind === 'thin' ? 'sentences' : 'facts'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
 

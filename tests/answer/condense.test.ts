@@ -28,6 +28,11 @@ describe('condenseOffline', () => {
     // A name of the chat wins over the corpus's; a question naming its own stands alone.
     expect(condenseOffline('What about its population?', [user('What is the climate like in Harbin?')], vocab)).toBe('What about its population (Harbin)?');
     expect(condenseOffline('Where is Blagoveshchensk?', history, vocab)).toBe('Where is Blagoveshchensk?');
+    // A chat off the corpus's words gets no subject: its follow-ups must stay off-topic.
+    const knowsClimate = { ...vocab, knows: (l: string) => ['climate', 'like', 'population', 'heihe'].includes(l) };
+    expect(condenseOffline('What is its population?', [user('What is the climate like?')], knowsClimate)).toBe('What is its population (Heihe)?');
+    expect(condenseOffline('What is its population?', [user('Who invented the telephone?')], knowsClimate)).toBe('What is its population?');
+    expect(condenseOffline('When did it happen?', [user('Who invented the telephone?')], knowsClimate)).not.toContain('Heihe');
     // No earlier turn, nothing added; a corpus about no one name adds none.
     expect(condenseOffline('What about its population?', [], vocab)).toBe('What about its population?');
     expect(condenseOffline('What about its population?', history, { ...vocab, subject: () => [] })).toBe('What about its population?');

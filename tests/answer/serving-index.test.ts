@@ -5,8 +5,14 @@ describe('corpusSubject', () => {
   const topical = (lemma: string): boolean => lemma === 'heihe' || lemma === 'anheihe';
 
   it('is the topical word the corpus writes capitalised most often, without a possessive', () => {
-    const chunks = [{ text: 'Anheihe, also called Heihe, is a city on the Amur.' }, { text: "Heihe's port handles trade with Russia." }, { text: 'Trade in heihe and Heihe grows.' }];
+    const chunks = [{ text: 'Anheihe, also called Heihe, is a city on the Amur.' }, { text: "Trade through Heihe's port grows; Anheihe's too." }, { text: 'Trade in heihe and Heihe grows.' }];
     expect(corpusSubject(chunks, topical)).toEqual(['Heihe']);
+  });
+
+  it('counts capitals inside sentences only: any word opens a sentence capitalised', () => {
+    const steam = (lemma: string): boolean => lemma === 'steam' || lemma === 'engine';
+    expect(corpusSubject([{ text: 'Steam engines pump water. Engines burn coal.\nSteam power grew.' }, { text: '"Steam rose," he said; the steam engine ran.' }], steam)).toEqual([]);
+    expect(corpusSubject([{ text: 'Heihe grew. Trade in Heihe grew.' }, { text: 'Anheihe traded. Anheihe grew. Anheihe sold.' }], topical)).toEqual(['Heihe']);
   });
 
   it('is none when no topical word is written capitalised (a corpus about many things)', () => {
@@ -15,7 +21,7 @@ describe('corpusSubject', () => {
   });
 
   it('breaks a tie by the first written', () => {
-    expect(corpusSubject([{ text: 'Anheihe and Heihe.' }], topical)).toEqual(['Anheihe']);
+    expect(corpusSubject([{ text: 'Trade in Anheihe and Heihe.' }], topical)).toEqual(['Anheihe']);
   });
 
   it('reads an even sample of at most 256 chunks of a large corpus (once per generation, on the first follow-up that needs it)', () => {
@@ -23,7 +29,7 @@ describe('corpusSubject', () => {
     const chunks = Array.from({ length: 5000 }, (_v, i) => ({
       get text(): string {
         read.add(i);
-        return i % 3 === 0 ? 'Heihe lies on the Amur.' : 'Anheihe trades with Russia.';
+        return i % 3 === 0 ? 'The city of Heihe lies on the Amur.' : 'The city of Anheihe trades with Russia.';
       },
     }));
     expect(corpusSubject(chunks, topical)).toEqual(['Anheihe']);

@@ -108,6 +108,7 @@ describe('bodies that cannot be read', () => {
       // Content-Length: 0 is an empty JSON body: the fields it lacks are named.
       const empty = await fetch(`${srv.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' } });
       expect(empty.status, route).toBe(400);
+      expect(((await empty.json()) as { error: { code: string } }).error.code, route).toBe('invalid_request');
     }
   });
 
@@ -254,10 +255,17 @@ describe('rate limiting', () => {
     await localFree?.close();
   });
 
-  test('by default requests from this machine are not limited (a scorer sends hundreds of questions)', async () => {
+  test('by default requests from this machine are not limited (a scorer sends hundreds of questions), unless a proxy forwarded them', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await postJson(`${localFree.url}/ask`, { question: 'What province is Heihe in?' })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    const proxied: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${localFree.url}/ask`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' }, body: JSON.stringify({ question: 'What province is Heihe in?' }) });
+      proxied.push(res.status);
+      await res.text();
+    }
+    expect(proxied).toEqual([200, 200, 429]);
   });
 
   test('the third /ask within a minute is 429 with Retry-After; /health is not limited', async () => {

@@ -76,6 +76,9 @@ describe('answer ranges cut from a copy of the corpus (pipeline.ts)', () => {
   it('cuts nothing when the fact is not written in the answering sentence as it is, and whole sentences for thinned copies', async () => {
     const answered = await runQuestion(corpus, question('How many people live in Anheihe?', ['1.5 million']), 'answerable', lexiconSize);
     expect(answerFactRanges({ ...answered, question: { ...answered.question, facts: ['2.7 million'] } }, corpus)).toEqual([]);
+    // Whole words only: "illion" is inside "million", not a word of the sentence; case does not matter.
+    expect(answerFactRanges({ ...answered, question: { ...answered.question, facts: ['illion'] } }, corpus)).toEqual([]);
+    expect(answerFactRanges({ ...answered, question: { ...answered.question, facts: ['1.5 MILLION'] } }, corpus).length).toBeGreaterThan(0);
     const sentences = answerSentenceRanges(answered, corpus);
     const original = text();
     expect(sentences.length).toBeGreaterThan(0);

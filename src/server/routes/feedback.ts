@@ -2,8 +2,8 @@
  * POST /feedback: a reader's thumbs up or down on an answer, with an optional note. The body
  * is validated here; the store appends it as one JSON line (201 with the stored id).
  */
-import { requireJsonBody } from '../errors-http.js';
 import { Router } from 'express';
+import { requireJsonBody } from '../errors-http.js';
 import { invalidRequest } from '../../errors.js';
 import { feedbackBodySchema } from '../../feedback/feedback.js';
 import type { FeedbackStore } from '../../feedback/store.js';
