@@ -122,25 +122,14 @@ export function followUpVocabulary(index: SentenceIndex, vocabulary: Vocabulary,
  */
 const SUBJECT_SAMPLE_CHUNKS = 256;
 
-/** Whether the token at `at` opens a sentence or a line (its capital says nothing of a name there). */
-function opensSentence(text: string, at: number): boolean {
-  let i = at - 1;
-  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
-  return i < 0 || /[\n.!?:;"“”'‘’([]/.test(text[i] as string);
-}
-
-/**
- * The capitalised word of a topical lemma the chunks write most often inside a sentence (first
- * written wins a tie); none without one. At a sentence's start any word is capitalised: a
- * corpus about steam engines does not have "Steam" for its subject.
- */
+/** The capitalised word of a topical lemma the chunks write most often (first written wins a tie); none without one. */
 export function corpusSubject(chunks: readonly { readonly text: string }[], topical: (lemma: string) => boolean): string[] {
   const counts = new Map<string, number>();
   const step = Math.max(1, chunks.length / SUBJECT_SAMPLE_CHUNKS);
   for (let at = 0; at < chunks.length; at += step) {
     const chunk = chunks[Math.floor(at)] as { readonly text: string };
     for (const t of tokenize(chunk.text)) {
-      if (!t.capitalized || t.number !== null || !topical(t.lemma) || opensSentence(chunk.text, t.start)) continue;
+      if (!t.capitalized || t.number !== null || !topical(t.lemma)) continue;
       const surface = chunk.text.slice(t.start, t.end).replace(/['’]s?$/, '');
       counts.set(surface, (counts.get(surface) ?? 0) + 1);
     }
