@@ -105,20 +105,16 @@ export function followUpVocabulary(index: SentenceIndex, vocabulary: Vocabulary,
     return id >= 0 ? (index.lemmaDf[id] as number) : 0;
   };
   const topical = (lemma: string): boolean => index.chunkCount >= 4 && df(lemma) / index.chunkCount >= TOPICAL_SHARE;
-  let subject: readonly string[] | null = null;
-  return {
-    knows: (lemma) => df(lemma) > 0,
-    topical,
-    // Found once, on the first follow-up that needs it: the topical word most often written capitalised.
-    subject: () => (subject ??= corpusSubject(chunks, topical)),
-  };
+  // Found once per generation, as it is loaded, so no request pays for it.
+  const subject = corpusSubject(chunks, topical);
+  return { knows: (lemma) => df(lemma) > 0, topical, subject: () => subject };
 }
 
 /**
  * Chunks read to find the corpus's subject, evenly spaced: a topical word is in at least
  * TOPICAL_SHARE (0.3) of the chunks, so in about 77 of 256, enough to rank its spellings; and
  * tokenising them costs ~20 ms at most (about 80 ms per MB of text) where a 20,000-chunk corpus
- * read whole would hold up the first follow-up by over a second.
+ * read whole would add over a second to loading it.
  */
 const SUBJECT_SAMPLE_CHUNKS = 256;
 

@@ -138,7 +138,8 @@ export function createApp(deps: AppDeps): Express {
   );
   // Rate limits and API keys come before the body is read, so a refused client costs no
   // parsing. /ask and /v1/chat/completions do the same work and share one budget per client.
-  const askLimit = limiter(deps.rateLimitPerMinute, deps.rateLimitLocal ?? false);
+  const countLocal = deps.rateLimitLocal ?? false;
+  const askLimit = limiter(deps.rateLimitPerMinute, countLocal);
   app.use(['/ask', '/v1/chat/completions'], askLimit);
   // A document change re-indexes like POST /reindex and shares its budget (unless deferred).
   const reindexLimit = limiter(deps.reindexRateLimitPerMinute);
@@ -151,7 +152,7 @@ export function createApp(deps: AppDeps): Express {
     app.use('/documents', (req, res, next) => (isRead(req) ? documentReads(req, res, next) : next()));
     if (metricsRequireApiKey) app.use('/metrics', requireApiKey(apiKeys));
   }
-  app.use('/feedback', limiter(deps.feedbackRateLimitPerMinute, deps.rateLimitLocal ?? false));
+  app.use('/feedback', limiter(deps.feedbackRateLimitPerMinute, countLocal));
   app.use(
     express.json({
       limit: deps.bodyLimit,

@@ -85,8 +85,8 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
 };
 
 /**
- * A JSON body is required: 415 for another media type, 400 for a JSON request without a body
- * (Express's `req.is` cannot tell an empty JSON request from one of another type: both are null).
+ * A JSON body is required: 415 for another media type, 400 for a JSON request that sends no
+ * body at all (`req.is` is then null, as for any request without a body, so the header says it).
  */
 export function requireJsonBody(req: { is(type: string): string | false | null; get(name: string): string | undefined }, what: string): void {
   const type = req.is('application/json');

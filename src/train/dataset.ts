@@ -99,10 +99,7 @@ export async function runQuestion(corpus: BuiltCorpus, question: LabelledQuestio
 export async function runWithoutAnswer(corpus: BuiltCorpus, answered: Run, lexiconSize: number): Promise<Run | null> {
   const question = answered.question;
   const q = corpus.serving.analyze(question.question);
-  const answering = new Set<number>();
-  answered.labels.forEach((l, i) => {
-    if (l || answered.factMask[i]) answering.add(chunkOf(corpus.sentences, answered.sentence[i] as number));
-  });
+  const answering = new Set(answeringSentences(answered, corpus).map((s) => s.chunkIndex));
   if (answering.size === 0) return null;
   const passages = (await corpus.serving.retriever.retrieve({ text: question.question, tokens: q.tokens }, READ_PASSAGES + answering.size)).filter((p) => !answering.has(p.position)).slice(0, READ_PASSAGES);
   const made: LabelledQuestion = { ...question, id: `${question.id}~removed`, impossible: true };
@@ -110,6 +107,18 @@ export async function runWithoutAnswer(corpus: BuiltCorpus, answered: Run, lexic
   // Labelled with the original's spans and facts, then cleared: a sentence still stating them leaves the question answerable.
   if (statesAnswer(run)) return null;
   return { ...run, question: { ...made, spans: [], evidence: [], facts: [] } };
+}
+
+/** A run's answering sentences (labelled, or stating a fact): their chunk and their span in its text. */
+export function answeringSentences(run: Run, corpus: BuiltCorpus): Array<{ readonly chunkIndex: number; readonly chunk: Chunk; readonly start: number; readonly end: number }> {
+  const out: Array<{ chunkIndex: number; chunk: Chunk; start: number; end: number }> = [];
+  run.labels.forEach((l, i) => {
+    if (!l && !run.factMask[i]) return;
+    const sentence = run.sentence[i] as number;
+    const chunkIndex = chunkOf(corpus.sentences, sentence);
+    out.push({ chunkIndex, chunk: corpus.chunks[chunkIndex] as Chunk, start: corpus.sentences.start[sentence] as number, end: corpus.sentences.end[sentence] as number });
+  });
+  return out;
 }
 
 /** The chunk a sentence of the index belongs to (chunkSentences holds each chunk's first sentence, and the end). */

@@ -5,7 +5,6 @@
  * and fits and validates the model (train.ts). Deterministic for the same inputs.
  */
 import { rowOf, sentenceTexts, type SentenceIndex } from '../answer/sentence-index.js';
-import type { Chunk } from '../types.js';
 import type { LocalGloveEmbeddings } from '../embeddings/local-glove.js';
 import type { Lexicon } from '../answer/lexicon.js';
 import type { Thesaurus } from '../text/wordnet.js';
@@ -14,7 +13,7 @@ import { DEFAULT_EXTRACTIVE, sentenceOverlap } from '../answer/extractive.js';
 import type { OffTopicBank } from '../answer/calibration.js';
 import type { Article, LabelledQuestion } from './labelled.js';
 import { corpusSpecs, offTopicBank, type CorpusSpec } from './corpora.js';
-import { buildCorpus, chunkOf, runQuestion, runWithoutAnswer, statesAnswer, type BuiltCorpus, type Run } from './dataset.js';
+import { answeringSentences, buildCorpus, runQuestion, runWithoutAnswer, statesAnswer, type BuiltCorpus, type Run } from './dataset.js';
 import { train, type RankerCache, type RankerWeighting, type TrainResult } from './train.js';
 import { corpusNames, corruptQuestion, mainNames, rewordQuestion, swapName, transplantQuestion } from './corrupt.js';
 import type { BoostParams } from './boost.js';
@@ -107,19 +106,7 @@ export function withoutRanges(text: string, ranges: ReadonlyArray<readonly [numb
   return (out + text.slice(at).replace(/^[ \t]+/, '')).replace(/ +\n/g, '\n');
 }
 
-/** A run's answering sentences (labelled, or stating a fact) as [source, start, end) document ranges. */
-function answeringSentences(run: Run, corpus: BuiltCorpus): Array<{ readonly chunk: Chunk; readonly start: number; readonly end: number }> {
-  const out: Array<{ chunk: Chunk; start: number; end: number }> = [];
-  run.labels.forEach((l, i) => {
-    if (!l && !run.factMask[i]) return;
-    const sentence = run.sentence[i] as number;
-    const chunk = corpus.chunks[chunkOf(corpus.sentences, sentence)] as Chunk;
-    out.push({ chunk, start: corpus.sentences.start[sentence] as number, end: corpus.sentences.end[sentence] as number });
-  });
-  return out;
-}
-
-/** The whole answering sentences of a run (thinned copies). */
+/** The whole answering sentences of a run as [source, start, end) document ranges (thinned copies). */
 export function answerSentenceRanges(run: Run, corpus: BuiltCorpus): Array<[string, number, number]> {
   return answeringSentences(run, corpus).map(({ chunk, start, end }) => [chunk.source, chunk.start + start, chunk.start + end]);
 }
@@ -270,19 +257,23 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
   // holds the same article (so its fold leaves it out) and is calibrated with its original's bank.
   const copySpecs: CorpusSpec[] = [];
   const originals = specs.map((spec, i) => ({ spec, corpus: built[i] as BuiltCorpus })).filter(({ spec }) => spec.kind !== 'group');
-  const copies: Array<{ readonly kind: 'thin' | 'cut'; readonly every: number; readonly offset: number; readonly cut: (run: Run, corpus: BuiltCorpus) => Array<[string, number, number]> }> = [
-    { kind: 'thin', every: input.thinEvery ?? 0, offset: 1, cut: answerSentenceRanges },
+  const copies: Array<{ readonly kind: string; readonly suffix: string; readonly lost: string; readonly every: number; readonly offset: number; readonly cut: (run: Run, corpus: BuiltCorpus) => Array<[string, number, number]> }> = [
+    { kind: 'thin', suffix: 'thinned', lost: 'sentences', every: input.thinEvery ?? 0, offset: 1, cut: answerSentenceRanges },
     // Offset 2: mostly other questions than the thinned ones, when both are made.
-    { kind: 'cut', every: input.cutAnswersEvery ?? 0, offset: 2, cut: answerFactRanges },
+    { kind: 'cut', suffix: 'cut', lost: 'facts', every: input.cutAnswersEvery ?? 0, offset: 2, cut: answerFactRanges },
   ];
-  for (const { kind, every, offset, cut: rangesOf } of copies) {
+  for (const { kind, suffix, lost, every, offset, cut: rangesOf } of copies) {
     if (every <= 0) continue;
     for (const { spec, corpus } of originals) {
       const asked = runs.filter((r) => r.corpus === spec.name && r.role === 'answerable' && !r.made).filter((_r, i) => i % every === offset % every);
       const cut = new Map<string, Array<[number, number]>>();
       const cutting = asked.filter((r) => {
         const ranges = rangesOf(r, corpus);
-        for (const [source, a, b] of ranges) cut.set(source, [...(cut.get(source) ?? []), [a, b]]);
+        for (const [source, a, b] of ranges) {
+          const list = cut.get(source) ?? [];
+          list.push([a, b]);
+          cut.set(source, list);
+        }
         return ranges.length > 0;
       });
       if (cut.size === 0) continue;
@@ -294,13 +285,13 @@ export async function trainPipeline(input: PipelineInput): Promise<PipelineResul
       let made = 0;
       for (const r of cutting) {
         // Spans point into the original text: only the facts (and Heihe's evidence) say whether a sentence left still answers.
-        const q: LabelledQuestion = { ...r.question, id: `${r.question.id}~${kind === 'thin' ? 'thinned' : 'cut'}`, impossible: true, spans: [] };
+        const q: LabelledQuestion = { ...r.question, id: `${r.question.id}~${suffix}`, impossible: true, spans: [] };
         const run = await runQuestion(copy, q, 'unanswerable', lexicon.size, true);
         if (statesAnswer(run)) continue;
         runs.push({ ...run, question: { ...q, evidence: [], facts: [] }, calibrationCorpus: spec.name });
         made++;
       }
-      log(`${copySpec.name}: ${made} of ${cutting.length} questions asked without their answer ${kind === 'thin' ? 'sentences' : 'facts'} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      log(`${copySpec.name}: ${made} of ${cutting.length} questions asked without their answer ${lost} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
   }
 

@@ -18,7 +18,7 @@ describe('corpusSubject', () => {
     expect(corpusSubject([{ text: 'Trade in Anheihe and Heihe.' }], topical)).toEqual(['Anheihe']);
   });
 
-  it('reads an even sample of at most 256 chunks of a large corpus (once per generation, on the first follow-up that needs it)', () => {
+  it('reads an even sample of at most 256 chunks of a large corpus (once per generation, as it is loaded)', () => {
     const read = new Set<number>();
     const chunks = Array.from({ length: 5000 }, (_v, i) => ({
       get text(): string {
