@@ -37,6 +37,7 @@ const program = new Command()
   .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
   .option('--ranker-depth <n>', 'depth of each ranker tree (default 5)')
   .option('--ranker-subsample <share>', 'share of the questions each ranker tree is grown on, drawn afresh per tree (stochastic boosting; default 1: all)')
+  .option('--ranker-no-answer <weight>', 'give the ranker a "no answer" option scored 0 and fit it on the unanswerable questions too, weighing this multiple of the answerable ones (default: off)')
   .option('--ranker-colsample <share>', 'share of the features each ranker tree may split on, drawn afresh per tree (default 1: all)')
   .option('--ranker-weighting <how>', 'how the ranker weighs its training questions: question (each the same), article (each article the same total), sqrt (an article by the square root of its count)', 'question')
   .option('--refusal-trees <n>', 'boosted trees added to the refusal classifier, fitted on its linear log-odds (default 0: linear alone; measured, not the default: see README, Quality)')
@@ -60,7 +61,7 @@ const program = new Command()
   .option('--heldout <file>', 'write every held-out prediction (corpus, role, P(answerable), fact found) as JSON lines')
   .option('--errors <file>', 'write the held-out misses (question, best sentence, right sentence) as JSON lines');
 program.parse();
-const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerSubsample?: string; rankerColsample?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; cutAnswersEvery: string; transplantEvery: string; followUpEvery: string; followUpWeight?: string; followUpsEvalOnly?: boolean }>();
+const opts = program.opts<{ squad: string; heihe: string; heiheSets: string; sharedSets: string; exclude: string; out: string; bankPerArticle: string; adversarialPerArticle: string; quick?: boolean; swapNames?: boolean; monotoneRefusal?: boolean; rankerTrees?: string; rankerDepth?: string; rankerSubsample?: string; rankerColsample?: string; rankerNoAnswer?: string; rankerWeighting: string; refusalTrees?: string; refusalDepth?: string; rankerCache?: string; refusalL2?: string; cache: string; errors?: string; heldout?: string; exportRuns?: string; corruptEvery: string; rewordEvery: string; removeAnswersEvery: string; bankQuantile?: string; refusalPrecision?: string; spin: string; thinEvery: string; cutAnswersEvery: string; transplantEvery: string; followUpEvery: string; followUpWeight?: string; followUpsEvalOnly?: boolean }>();
 
 const log = (m: string): void => console.error(m);
 
@@ -122,6 +123,7 @@ function numberIn(flag: string, value: string | undefined, valid: (n: number) =>
 const refusalPrecision = numberIn('--refusal-precision', opts.refusalPrecision, (n) => n > 0.5 && n < 1, 'a number between 0.5 and 1');
 const bankQuantile = numberIn('--bank-quantile', opts.bankQuantile, (n) => n > 0 && n < 1, 'a number between 0 and 1');
 const rankerSubsample = numberIn('--ranker-subsample', opts.rankerSubsample, (n) => n > 0 && n <= 1, 'a share above 0, at most 1');
+const rankerNoAnswer = numberIn('--ranker-no-answer', opts.rankerNoAnswer, (n) => n > 0 && n <= 10, 'a weight above 0, at most 10');
 const rankerColsample = numberIn('--ranker-colsample', opts.rankerColsample, (n) => n > 0 && n <= 1, 'a share above 0, at most 1');
 const spinShare = numberIn('--spin', opts.spin, (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0;
 const thinEvery = wholeNumber('--thin-every', opts.thinEvery, 0) ?? 0;
@@ -198,7 +200,7 @@ const { result, bank, runs, built, specs, overlap, duplicateOverlap } = await tr
   ...(refusalPrecision !== undefined ? { refusalPrecision } : {}),
   // Boosting settings compared on held-out folds (Packet_switching, Normans, Heihe): deeper trees
   // and a minimum child weight of a few questions did best; --quick grows fewer trees, for tests.
-  boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32, ...(rankerSubsample !== undefined ? { subsample: rankerSubsample } : {}), ...(rankerColsample !== undefined ? { colsample: rankerColsample } : {}) },
+  boost: { trees: positive('--ranker-trees', opts.rankerTrees) ?? (opts.quick ? 30 : 120), depth: positive('--ranker-depth', opts.rankerDepth) ?? 5, learningRate: 0.1, l2: 1, minHessian: 5, bins: 32, ...(rankerSubsample !== undefined ? { subsample: rankerSubsample } : {}), ...(rankerColsample !== undefined ? { colsample: rankerColsample } : {}), ...(rankerNoAnswer !== undefined ? { noAnswerWeight: rankerNoAnswer } : {}) },
   rankerWeighting,
   refusalL2: refusalL2 ?? (opts.quick ? [1e-2] : [1e-3, 1e-2, 1e-1]),
   ...(opts.rankerCache ? { rankerCache: fileRankerCache(opts.rankerCache) } : {}),

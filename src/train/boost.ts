@@ -24,6 +24,15 @@ export interface BoostParams {
   readonly subsample?: number;
   /** Share of the features each tree may split on (default 1: all). */
   readonly colsample?: number;
+  /**
+   * When set, every question's softmax has one more option, "no answer", scored 0, and the
+   * questions the corpus cannot answer join the ranking (all their mass belongs on that
+   * option), weighing this multiple of the answerable questions' total weight (see
+   * train.ts rankGroups). A listwise softmax alone leaves each question's scores free of a
+   * shift, so the best score says nothing across questions; against a fixed "no answer" it is
+   * on one scale, which is what the refusal reads it for. Default: off.
+   */
+  readonly noAnswerWeight?: number;
 }
 
 interface Binned {
@@ -186,7 +195,8 @@ function growTree(data: Binned, g: Float64Array, h: Float64Array, p: BoostParams
 
 /** Fits the boosted listwise ranker on the questions' candidate rows. */
 export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: BoostParams, log?: (m: string) => void): Forest {
-  const used = groups.filter((gr) => Array.from(gr.labels).some((l) => l === 1));
+  const noAnswer = (p.noAnswerWeight ?? 0) > 0;
+  const used = noAnswer ? groups.filter((gr) => gr.labels.length > 0) : groups.filter((gr) => Array.from(gr.labels).some((l) => l === 1));
   const n = used.reduce((a, gr) => a + gr.labels.length, 0);
   const rows = new Float32Array(n * d);
   const label = new Uint8Array(n);
@@ -222,9 +232,10 @@ export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: Boo
       const inSample = subsample >= 1 || random() < subsample;
       const from = starts[k] as number;
       const to = starts[k + 1] as number;
-      let max = -Infinity;
+      // The "no answer" option, when there is one, is a candidate of score 0.
+      let max = noAnswer ? 0 : -Infinity;
       for (let i = from; i < to; i++) max = Math.max(max, scores[i] as number);
-      let z = 0;
+      let z = noAnswer ? Math.exp(-max) : 0;
       let pos = 0;
       for (let i = from; i < to; i++) {
         const e = Math.exp((scores[i] as number) - max);
@@ -236,6 +247,7 @@ export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: Boo
       const w = inSample ? gr.weight : 0;
       for (let i = from; i < to; i++) {
         const prob = (g[i] as number) / z;
+        // pos is 0 for a question with no right candidate: its target is the "no answer" option alone.
         const target = label[i] ? (g[i] as number) / pos : 0;
         g[i] = w * (prob - target);
         // The softmax's diagonal hessian, floored so a confident candidate still counts a little.

@@ -72,15 +72,18 @@ export interface RankerCache {
 }
 
 /**
- * What the fold rankers depend on: the answerable runs (the only ones they are fitted on) with
- * their rows and labels, the folds and the boosting settings. Unanswerable and off-topic runs
- * can change without refitting them.
+ * What the fold rankers depend on: the answerable runs (the only ones they are fitted on
+ * without a "no answer" option) with their rows and labels, the folds and the boosting
+ * settings. Unanswerable and off-topic runs can then change without refitting them; with the
+ * option (BoostParams.noAnswerWeight) they are hashed too.
  */
 function rankerKey(input: TrainInput): string {
   const h = createHash('sha256');
+  const noAnswer = (input.boost.noAnswerWeight ?? 0) > 0;
   h.update(JSON.stringify({ boost: input.boost, weighting: input.rankerWeighting ?? 'question', followUpWeight: input.followUpWeight ?? 1, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
   for (const r of input.runs) {
-    if (r.role !== 'answerable' || r.evalOnly) continue;
+    const ranked = r.role === 'answerable' || (noAnswer && (r.role === 'offtopic' || r.role === 'unanswerable') && !r.rankerOnly);
+    if (!ranked || r.evalOnly) continue;
     h.update(`${r.corpus}\0${r.question.id}\0`);
     h.update(new Uint8Array(r.pair.buffer, r.pair.byteOffset, r.pair.byteLength));
     h.update(r.labels);
@@ -122,8 +125,19 @@ export type RankerWeighting = (typeof RANKER_WEIGHTINGS)[number];
  * weighed by `weighting` (TrainInput.rankerWeighting), rescaled to a mean of 1 so the boosting's
  * l2 and minimum hessian keep counting questions.
  */
-export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'question', followUpWeight = 1): RankGroup[] {
+export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'question', followUpWeight = 1, noAnswerWeight = 0): RankGroup[] {
   const used = runs.filter((r) => r.role === 'answerable' && !r.evalOnly && r.labels.some((l) => l === 1));
+  const answerable = rankGroupsOf(used, weighting, followUpWeight);
+  if (noAnswerWeight <= 0) return answerable;
+  // With a "no answer" option (BoostParams.noAnswerWeight), the questions it is right for: the
+  // off-topic and made unanswerable ones the refusal is fitted on, each the same, together
+  // noAnswerWeight times the answerable ones' total.
+  const unanswerable = runs.filter((r) => (r.role === 'offtopic' || r.role === 'unanswerable') && !r.evalOnly && !r.rankerOnly && r.labels.length > 0);
+  const each = unanswerable.length ? (noAnswerWeight * answerable.length) / unanswerable.length : 0;
+  return [...answerable, ...unanswerable.map((r) => ({ rows: r.pair, labels: r.labels, weight: each }))];
+}
+
+function rankGroupsOf(used: readonly Run[], weighting: RankerWeighting, followUpWeight: number): RankGroup[] {
   const perArticle = new Map<string, number>();
   for (const r of used) perArticle.set(r.question.article, (perArticle.get(r.question.article) ?? 0) + 1);
   const raw = used.map((r) => {
@@ -137,7 +151,7 @@ export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'q
 /** A ranker with its scores of every run's candidates. */
 const withScores = (forest: Forest, all: readonly Run[]): FittedRanker => ({ forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) });
 
-const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams, weighting: RankerWeighting | undefined, followUpWeight: number | undefined): FittedRanker => withScores(fitBoostedRanker(rankGroups(train, weighting, followUpWeight), D, params), all);
+const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams, weighting: RankerWeighting | undefined, followUpWeight: number | undefined): FittedRanker => withScores(fitBoostedRanker(rankGroups(train, weighting, followUpWeight, params.noAnswerWeight), D, params), all);
 
 /**
  * Question features of every run: the top candidate's, the corpus's, and the score relative to

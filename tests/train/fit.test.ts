@@ -156,6 +156,46 @@ describe('fitBoostedRanker', () => {
   });
 });
 
+describe('fitBoostedRanker with a "no answer" option', () => {
+  // Every question has 4 candidates; an answerable one's right candidate has feature 0 at 1
+  // and the others near 0, an unanswerable one's are all near 0; feature 1 is noise.
+  const rnd = random(3);
+  const question = (answerable: boolean) => {
+    const rows = new Float64Array(4 * 2);
+    const labels = new Uint8Array(4);
+    const level = rnd();
+    for (let i = 0; i < 4; i++) [rows[i * 2], rows[i * 2 + 1]] = [0.2 * rnd(), level];
+    if (answerable) {
+      rows[0] = 1;
+      labels[0] = 1;
+    }
+    return { rows, labels, weight: 1 };
+  };
+  const groups = Array.from({ length: 200 }, (_v, i) => question(i % 2 === 0));
+  const params = { trees: 40, depth: 2, learningRate: 0.3, l2: 1, minHessian: 1, bins: 16 };
+  const best = (forest: ReturnType<typeof fitBoostedRanker>, g: (typeof groups)[number]): number => Math.max(...forestScores(forest, g.rows, 2));
+
+  it('scores the best candidate of an answerable question above 0 and of an unanswerable one below', () => {
+    const forest = fitBoostedRanker(groups, 2, { ...params, noAnswerWeight: 1 });
+    const right = groups.filter((g, i) => (i % 2 === 0 ? best(forest, g) > 0 : best(forest, g) < 0)).length;
+    expect(right / groups.length).toBeGreaterThan(0.85);
+  });
+
+  it('pushes every candidate of a question it cannot answer below the option; without it such a question is not fitted at all', () => {
+    const unanswerable = groups.filter((_g, i) => i % 2 === 1);
+    const withOption = fitBoostedRanker(unanswerable, 2, { ...params, noAnswerWeight: 1 });
+    expect(unanswerable.every((g) => best(withOption, g) < -1)).toBe(true);
+    const without = fitBoostedRanker(unanswerable, 2, params);
+    expect(unanswerable.every((g) => best(without, g) === 0)).toBe(true);
+  });
+
+  it('without it, fits only the answerable questions and leaves the scores free of that scale', () => {
+    const answerable = groups.filter((_g, i) => i % 2 === 0);
+    expect(fitBoostedRanker(groups, 2, params)).toEqual(fitBoostedRanker(answerable, 2, params));
+    expect(fitBoostedRanker(groups, 2, { ...params, noAnswerWeight: 1 })).not.toEqual(fitBoostedRanker(answerable, 2, { ...params, noAnswerWeight: 1 }));
+  });
+});
+
 describe('fitBoostedLogistic', () => {
   // Labels follow an XOR of two features: no weighted sum separates them, so a linear base
   // (here: zero logits) is left at chance and only the trees can learn them.

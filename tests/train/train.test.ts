@@ -69,6 +69,21 @@ describe('rankGroups', () => {
   });
 });
 
+describe('rankGroups with a "no answer" option', () => {
+  const run = (role: Run['role'], labels: number[], extra: Partial<Run> = {}): Run => ({ role, question: { article: 'A' }, pair: new Float64Array(labels.length), labels: Uint8Array.from(labels), ...extra }) as unknown as Run;
+  const runs = [run('answerable', [1, 0]), run('answerable', [0, 1]), run('answerable', [1, 0]), run('offtopic', [0, 0]), run('unanswerable', [0, 0, 0]), run('adversarial', [0, 0]), run('offtopic', [0, 0], { evalOnly: true }), run('offtopic', [], {})];
+  it('adds the off-topic and made unanswerable runs with candidates, together the given multiple of the answerable total', () => {
+    const groups = rankGroups(runs, 'question', 1, 0.5);
+    expect(groups).toHaveLength(5);
+    expect(groups.slice(0, 3).map((g) => g.weight)).toEqual([1, 1, 1]);
+    expect(groups[3]?.weight).toBeCloseTo(0.75, 12);
+    expect(groups[4]?.weight).toBeCloseTo(0.75, 12);
+  });
+  it('adds none without it', () => {
+    expect(rankGroups(runs, 'question', 1, 0)).toHaveLength(3);
+  });
+});
+
 describe('followUpFigures', () => {
   const followUp = (fold: string, labels: number[]): Run => ({ followUp: true, role: 'answerable', question: { fold }, labels: Uint8Array.from(labels) }) as unknown as Run;
   it("scores each made follow-up with its own fold's ranker", () => {
