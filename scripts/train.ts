@@ -37,7 +37,7 @@ const program = new Command()
   .option('--ranker-trees <n>', 'boosted trees in the ranker (default 120; --quick: 30)')
   .option('--ranker-depth <n>', 'depth of each ranker tree (default 5)')
   .option('--ranker-subsample <share>', 'share of the questions each ranker tree is grown on, drawn afresh per tree (stochastic boosting; default 1: all)')
-  .option('--ranker-no-answer <weight>', 'give the ranker a "no answer" option scored 0 and fit it on the unanswerable questions too, weighing this multiple of the answerable ones (default: off)')
+  .option('--ranker-no-answer <weight>', 'give the ranker a "no answer" option scored 0 and fit it on the unanswerable questions too, weighing this multiple (above 0, at most 10) of the answerable ones (default: off)')
   .option('--ranker-colsample <share>', 'share of the features each ranker tree may split on, drawn afresh per tree (default 1: all)')
   .option('--ranker-weighting <how>', 'how the ranker weighs its training questions: question (each the same), article (each article the same total), sqrt (an article by the square root of its count)', 'question')
   .option('--refusal-trees <n>', 'boosted trees added to the refusal classifier, fitted on its linear log-odds (default 0: linear alone; measured, not the default: see README, Quality)')
@@ -168,6 +168,7 @@ const heiheText = read(opts.heihe);
 const heiheQuestions = opts.heiheSets.split(',').filter(Boolean).flatMap((f) => questionSet(read(f), 'Heihe', `Heihe:${path.basename(f, '.jsonl')}`));
 const heihe: Article = { title: 'Heihe', doc: { path: path.basename(opts.heihe), text: heiheText }, questions: heiheQuestions };
 const sharedSetFiles = opts.sharedSets.split(',').filter(Boolean);
+if (rankerNoAnswer !== undefined) log(`ranker with a "no answer" option, its unanswerable questions weighing ${rankerNoAnswer} × the answerable ones (the model file's validation.ranker.noAnswerWeight)`);
 for (const f of sharedSetFiles.filter((file) => !existsSync(file))) log(`note: ${f} not found: the off-topic bank is not kept clear of its questions (--shared-sets)`);
 const sharedQuestions = new Set(
   sharedSetFiles
