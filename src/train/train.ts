@@ -71,6 +71,9 @@ export interface RankerCache {
   save(key: string, rankers: ReadonlyMap<string, Forest>): void;
 }
 
+/** A run the ranker's "no answer" option is right for (BoostParams.noAnswerWeight): one the refusal is fitted on as unanswerable. */
+const isNoAnswerRun = (r: Run): boolean => (r.role === 'offtopic' || r.role === 'unanswerable') && !r.evalOnly && !r.rankerOnly;
+
 /**
  * What the fold rankers depend on: the answerable runs (the only ones they are fitted on
  * without a "no answer" option) with their rows and labels, the folds and the boosting
@@ -82,8 +85,7 @@ function rankerKey(input: TrainInput): string {
   const noAnswer = (input.boost.noAnswerWeight ?? 0) > 0;
   h.update(JSON.stringify({ boost: input.boost, weighting: input.rankerWeighting ?? 'question', followUpWeight: input.followUpWeight ?? 1, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
   for (const r of input.runs) {
-    const ranked = r.role === 'answerable' || (noAnswer && (r.role === 'offtopic' || r.role === 'unanswerable') && !r.rankerOnly);
-    if (!ranked || r.evalOnly) continue;
+    if ((r.role !== 'answerable' || r.evalOnly) && !(noAnswer && isNoAnswerRun(r))) continue;
     h.update(`${r.corpus}\0${r.question.id}\0`);
     h.update(new Uint8Array(r.pair.buffer, r.pair.byteOffset, r.pair.byteLength));
     h.update(r.labels);
@@ -123,7 +125,8 @@ export type RankerWeighting = (typeof RANKER_WEIGHTINGS)[number];
 /**
  * The ranker's training questions: answerable runs with the answer among their candidates,
  * weighed by `weighting` (TrainInput.rankerWeighting), rescaled to a mean of 1 so the boosting's
- * l2 and minimum hessian keep counting questions.
+ * l2 and minimum hessian keep counting questions; with `noAnswerWeight` (BoostParams), the
+ * unanswerable ones too.
  */
 export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'question', followUpWeight = 1, noAnswerWeight = 0): RankGroup[] {
   const used = runs.filter((r) => r.role === 'answerable' && !r.evalOnly && r.labels.some((l) => l === 1));
@@ -132,7 +135,7 @@ export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'q
   // With a "no answer" option (BoostParams.noAnswerWeight), the questions it is right for: the
   // off-topic and made unanswerable ones the refusal is fitted on, each the same, together
   // noAnswerWeight times the answerable ones' total.
-  const unanswerable = runs.filter((r) => (r.role === 'offtopic' || r.role === 'unanswerable') && !r.evalOnly && !r.rankerOnly && r.labels.length > 0);
+  const unanswerable = runs.filter((r) => isNoAnswerRun(r) && r.labels.length > 0);
   const each = unanswerable.length ? (noAnswerWeight * answerable.length) / unanswerable.length : 0;
   return [...answerable, ...unanswerable.map((r) => ({ rows: r.pair, labels: r.labels, weight: each }))];
 }
