@@ -144,7 +144,11 @@ else {
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(width[i] ?? 0)).join('  ').trimEnd();
   // Which model was scored: the committed one unless ANSWER_MODEL names another.
   const named = parseConfig(process.env);
-  const shown = (file: string): string => path.relative(process.cwd(), file);
+  // Relative to here when inside this directory (models/answerer.json), else as an absolute path (/tmp/m/answerer.json, not ../../tmp/m/…).
+  const shown = (file: string): string => {
+    const relative = path.relative(process.cwd(), file);
+    return relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(file) : relative;
+  };
   console.log(`model: ${shown(named.answerModel ?? DEFAULT_MODEL_FILE)}; off-topic bank: ${shown(named.offTopicBank ?? DEFAULT_BANK_FILE)}`);
   console.log(line(cols));
   for (const r of rows) console.log(line(cols.map((c) => r[c] ?? '')));
