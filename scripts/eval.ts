@@ -147,7 +147,7 @@ else {
   // Relative to here when inside this directory (models/answerer.json), else as an absolute path (/tmp/m/answerer.json, not ../../tmp/m/…).
   const shown = (file: string): string => {
     const relative = path.relative(process.cwd(), file);
-    return relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(file) : relative;
+    return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? path.resolve(file) : relative;
   };
   console.log(`model: ${shown(named.answerModel ?? DEFAULT_MODEL_FILE)}; off-topic bank: ${shown(named.offTopicBank ?? DEFAULT_BANK_FILE)}`);
   console.log(line(cols));

@@ -80,13 +80,15 @@ const isNoAnswerRun = (r: Run): boolean => (r.role === 'offtopic' || r.role === 
  * settings. Unanswerable and off-topic runs can then change without refitting them; with the
  * option (BoostParams.noAnswerWeight) they are hashed too.
  */
-function rankerKey(input: TrainInput): string {
+export function rankerKey(input: TrainInput): string {
   const h = createHash('sha256');
   const noAnswer = (input.boost.noAnswerWeight ?? 0) > 0;
   h.update(JSON.stringify({ boost: input.boost, weighting: input.rankerWeighting ?? 'question', followUpWeight: input.followUpWeight ?? 1, folds: input.folds, version: SENTENCE_FEATURES_VERSION, pair: PAIR_FEATURES }));
   for (const r of input.runs) {
     if ((r.role !== 'answerable' || r.evalOnly) && !(noAnswer && isNoAnswerRun(r))) continue;
     h.update(`${r.corpus}\0${r.question.id}\0`);
+    // With the option a run's role decides whether it is fitted, and its fold (handed out in turn to made ones) which rankers fit it.
+    if (noAnswer) h.update(`${r.role}\0${r.question.fold}\0`);
     h.update(new Uint8Array(r.pair.buffer, r.pair.byteOffset, r.pair.byteLength));
     h.update(r.labels);
   }
@@ -133,11 +135,12 @@ export function rankGroups(runs: readonly Run[], weighting: RankerWeighting = 'q
   const answerable = rankGroupsOf(used, weighting, followUpWeight);
   if (noAnswerWeight <= 0) return answerable;
   // With a "no answer" option (BoostParams.noAnswerWeight), the questions it is right for: the
-  // off-topic and made unanswerable ones the refusal is fitted on, each the same, together
-  // noAnswerWeight times the answerable ones' total.
+  // off-topic and on-topic unanswerable ones (made, and Heihe's own) the refusal is fitted on,
+  // each the same, together noAnswerWeight times the answerable ones' total.
   const unanswerable = runs.filter((r) => isNoAnswerRun(r) && r.labels.length > 0);
   const each = unanswerable.length ? (noAnswerWeight * answerable.length) / unanswerable.length : 0;
-  return [...answerable, ...unanswerable.map((r) => ({ rows: r.pair, labels: r.labels, weight: each }))];
+  // Their labels are all 0 (no candidate is right), whatever a run carries: the option is.
+  return [...answerable, ...unanswerable.map((r) => ({ rows: r.pair, labels: new Uint8Array(r.labels.length), weight: each }))];
 }
 
 function rankGroupsOf(used: readonly Run[], weighting: RankerWeighting, followUpWeight: number): RankGroup[] {
@@ -154,7 +157,7 @@ function rankGroupsOf(used: readonly Run[], weighting: RankerWeighting, followUp
 /** A ranker with its scores of every run's candidates. */
 const withScores = (forest: Forest, all: readonly Run[]): FittedRanker => ({ forest, scores: new Map(all.map((r) => [r, forestScores(forest, r.pair, D)])) });
 
-const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams, weighting: RankerWeighting | undefined, followUpWeight: number | undefined): FittedRanker => withScores(fitBoostedRanker(rankGroups(train, weighting, followUpWeight, params.noAnswerWeight), D, params), all);
+export const fitRankerOn = (train: readonly Run[], all: readonly Run[], params: BoostParams, weighting: RankerWeighting | undefined, followUpWeight: number | undefined): FittedRanker => withScores(fitBoostedRanker(rankGroups(train, weighting, followUpWeight, params.noAnswerWeight), D, params), all);
 
 /**
  * Question features of every run: the top candidate's, the corpus's, and the score relative to

@@ -175,10 +175,14 @@ describe('fitBoostedRanker with a "no answer" option', () => {
   const params = { trees: 40, depth: 2, learningRate: 0.3, l2: 1, minHessian: 1, bins: 16 };
   const best = (forest: ReturnType<typeof fitBoostedRanker>, g: (typeof groups)[number]): number => Math.max(...forestScores(forest, g.rows, 2));
 
-  it('scores the best candidate of an answerable question above 0 and of an unanswerable one below', () => {
-    const forest = fitBoostedRanker(groups, 2, { ...params, noAnswerWeight: 1 });
-    const right = groups.filter((g, i) => (i % 2 === 0 ? best(forest, g) > 0 : best(forest, g) < 0)).length;
-    expect(right / groups.length).toBeGreaterThan(0.85);
+  it('sets the scale against the option: one candidate, right in answerable questions of weight 1 and the same row in unanswerable ones of weight 1/4, scores log 4', () => {
+    // Only the option can give this candidate a level: alone in its softmax it is certain
+    // whatever its score. The loss −log σ(s) − ¼ log(1 − σ(s)) is least at σ(s) = 0.8.
+    const one = (label: number, weight: number) => ({ rows: Float64Array.from([1, 0]), labels: Uint8Array.from([label]), weight });
+    const mixed = [...Array.from({ length: 20 }, () => one(1, 1)), ...Array.from({ length: 20 }, () => one(0, 0.25))];
+    const exact = { trees: 200, depth: 1, learningRate: 0.3, l2: 0, minHessian: 0, bins: 4 };
+    expect(forestScores(fitBoostedRanker(mixed, 2, { ...exact, noAnswerWeight: 1 }), Float64Array.from([1, 0]), 2)[0]).toBeCloseTo(Math.log(4), 3);
+    expect(forestScores(fitBoostedRanker(mixed, 2, exact), Float64Array.from([1, 0]), 2)[0]).toBe(0);
   });
 
   it('pushes every candidate of a question it cannot answer below the option; without it such a question is not fitted at all', () => {

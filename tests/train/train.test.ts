@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { followUpFigures, rankGroups, setBankLevels, type HeldOut } from '../../src/train/train.js';
+import { fitRankerOn, followUpFigures, rankerKey, rankGroups, setBankLevels, type HeldOut, type TrainInput } from '../../src/train/train.js';
+import { PAIR_FEATURES } from '../../src/answer/features.js';
 import type { Run } from '../../src/train/dataset.js';
 
 /** A held-out prediction with only what the bank levels read. */
@@ -71,7 +72,7 @@ describe('rankGroups', () => {
 
 describe('rankGroups with a "no answer" option', () => {
   const run = (role: Run['role'], labels: number[], extra: Partial<Run> = {}): Run => ({ role, question: { article: 'A' }, pair: new Float64Array(labels.length), labels: Uint8Array.from(labels), ...extra }) as unknown as Run;
-  const runs = [run('answerable', [1, 0]), run('answerable', [0, 1]), run('answerable', [1, 0]), run('offtopic', [0, 0]), run('unanswerable', [0, 0, 0]), run('adversarial', [0, 0]), run('offtopic', [0, 0], { evalOnly: true }), run('offtopic', [], {})];
+  const runs = [run('answerable', [1, 0]), run('answerable', [0, 1]), run('answerable', [1, 0]), run('offtopic', [0, 0]), run('unanswerable', [0, 0, 0]), run('adversarial', [0, 0]), run('offtopic', [0, 0], { evalOnly: true }), run('offtopic', [0, 0], { rankerOnly: true }), run('offtopic', [], {})];
   it('adds the off-topic and made unanswerable runs with candidates, together the given multiple of the answerable total', () => {
     const groups = rankGroups(runs, 'question', 1, 0.5);
     expect(groups).toHaveLength(5);
@@ -81,6 +82,34 @@ describe('rankGroups with a "no answer" option', () => {
   });
   it('adds none without it', () => {
     expect(rankGroups(runs, 'question', 1, 0)).toHaveLength(3);
+  });
+
+  it('fits them with no right candidate, whatever labels a run carries', () => {
+    const groups = rankGroups([run('answerable', [1, 0]), run('unanswerable', [0, 1])], 'question', 1, 1);
+    expect(Array.from(groups[1]?.labels ?? [])).toEqual([0, 0]);
+  });
+
+  // One candidate per question, its pair features all 0: alone in its softmax its score moves only against the option.
+  const D = PAIR_FEATURES.length;
+  const lone = (role: Run['role'], id: string, fold = 'A'): Run => ({ role, corpus: 'c', question: { article: 'A', id, fold }, pair: new Float32Array(D), labels: Uint8Array.from([role === 'answerable' ? 1 : 0]) }) as unknown as Run;
+  const lones = [...Array.from({ length: 10 }, (_v, i) => lone('answerable', `a${i}`)), ...Array.from({ length: 10 }, (_v, i) => lone('offtopic', `o${i}`))];
+  const boost = { trees: 200, depth: 1, learningRate: 0.3, l2: 0, minHessian: 0, bins: 4 };
+
+  it('fitRankerOn passes the option to the ranker: the answer scores log(1 / W) against it, 0 without', () => {
+    const score = (noAnswerWeight?: number): number => fitRankerOn(lones, lones, { ...boost, ...(noAnswerWeight ? { noAnswerWeight } : {}) }, 'question', 1).scores.get(lones[0] as Run)?.[0] as number;
+    expect(score(0.5)).toBeCloseTo(Math.log(2), 3);
+    expect(score()).toBe(0);
+  });
+
+  it("the ranker cache key covers an unanswerable run's rows, role and fold with the option, and ignores them without", () => {
+    const key = (rs: Run[], noAnswerWeight?: number): string => rankerKey({ runs: rs, folds: ['A'], boost: { ...boost, ...(noAnswerWeight ? { noAnswerWeight } : {}) } } as unknown as TrainInput);
+    const changedRow = lones.map((r, i) => (i === 15 ? { ...r, pair: Float32Array.from({ length: D }, () => 1) } : r));
+    const changedRole = lones.map((r, i) => (i === 15 ? { ...r, role: 'unanswerable' as const } : r));
+    const changedFold = lones.map((r, i) => (i === 15 ? { ...r, question: { ...r.question, fold: 'B' } } : r));
+    for (const other of [changedRow, changedRole, changedFold]) {
+      expect(key(other, 0.5)).not.toBe(key(lones, 0.5));
+      expect(key(other)).toBe(key(lones));
+    }
   });
 });
 
