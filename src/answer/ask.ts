@@ -68,6 +68,20 @@ async function standaloneQuestion(input: AskInput, index: ServingIndex, deps: As
   return offlineStandalone(input.question, input.history, index);
 }
 
+/**
+ * The question as `ask` analyses it, once made standalone: a follow-up's words carried from
+ * earlier turns are told from the ones the user wrote now (`asked`).
+ */
+function analyzedAsAsked(standalone: string, question: string, history: readonly ChatTurn[], index: Pick<ServingIndex, 'analyze'>): AnalyzedQuestion {
+  return index.analyze(standalone, history.length ? stripInvisible(question) : undefined);
+}
+
+/** What `ask` searches offline for `question` after `history`: the standalone text and its analysis (`npm run ask -- --explain`). */
+export function offlineQuery(question: string, history: readonly ChatTurn[], index: Pick<ServingIndex, 'followUps' | 'analyze'>): { readonly standalone: string; readonly q: AnalyzedQuestion } {
+  const standalone = stripInvisible(offlineStandalone(stripInvisible(question), history, index));
+  return { standalone, q: analyzedAsAsked(standalone, question, history, index) };
+}
+
 /** A follow-up made standalone without a model (condense.ts), as `ask` searches it offline. */
 export function offlineStandalone(question: string, history: readonly ChatTurn[], index: Pick<ServingIndex, 'followUps'>): string {
   const standalone = condenseOffline(question, history, index.followUps);
@@ -155,9 +169,8 @@ export async function ask(input: AskInput, index: ServingIndex, deps: AskDeps, e
   const modelInput: AskInput = modelSignal ? { ...input, signal: modelSignal, ...(deadline ? { deadlineAt: performance.now() + (deps.llmDeadlineMs as number) } : {}) } : input;
   // Invisible characters (zero-width spaces, bidi controls) would split words and echo back.
   const question = stripInvisible(await standaloneQuestion({ ...modelInput, question: stripInvisible(input.question) }, index, deps));
-  // The question is analysed once; retrieval and the answerer share its tokens. A follow-up's
-  // words carried from earlier turns are told from the ones the user wrote now.
-  const q = index.analyze(question, input.history.length ? stripInvisible(input.question) : undefined);
+  // The question is analysed once; retrieval and the answerer share its tokens.
+  const q = analyzedAsAsked(question, input.question, input.history, index);
   // The extractive answerer reads a few more passages than it cites, to find the best sentence.
   const retrieved = await index.retriever.retrieve({ text: question, tokens: q.tokens }, Math.max(input.k, READ_PASSAGES));
   let answer: Answer;

@@ -11,7 +11,7 @@ import { refusalContributions } from '../answer/model.js';
 import { sentenceText } from '../answer/sentence-index.js';
 import type { Retrieved } from '../types.js';
 import { askBodySchema } from '../server/schemas.js';
-import { offlineStandalone } from '../answer/ask.js';
+import { offlineQuery } from '../answer/ask.js';
 import { stripInvisible } from '../text/normalize.js';
 
 // The features that moved P(answerable) most, printed by --explain: the rest move it little.
@@ -40,10 +40,8 @@ async function main(): Promise<void> {
   const index = await runtime.loadServingIndex();
   if (opts.explain) {
     // As /ask does offline (answer/ask.ts): a follow-up is condensed first, and the answerer knows which words the user wrote.
-    const asked = stripInvisible(question);
-    const standalone = stripInvisible(offlineStandalone(asked, history, index));
-    if (standalone !== asked) console.log(`searched as: ${standalone}`);
-    const q = index.analyze(standalone, history.length > 0 ? asked : undefined);
+    const { standalone, q } = offlineQuery(question, history, index);
+    if (standalone !== stripInvisible(question)) console.log(`searched as: ${standalone}`);
     const passages = await index.retriever.retrieve({ text: standalone, tokens: q.tokens }, READ_PASSAGES);
     const scored = scoreQuestion(q, passages, index.answering);
     const ranked = [...scored.candidates].sort((a, b) => b.score - a.score).slice(0, 5);

@@ -196,7 +196,8 @@ function growTree(data: Binned, g: Float64Array, h: Float64Array, p: BoostParams
 /** Fits the boosted listwise ranker on the questions' candidate rows. */
 export function fitBoostedRanker(groups: readonly RankGroup[], d: number, p: BoostParams, log?: (m: string) => void): Forest {
   const noAnswer = (p.noAnswerWeight ?? 0) > 0;
-  const used = noAnswer ? groups.filter((gr) => gr.labels.length > 0) : groups.filter((gr) => Array.from(gr.labels).some((l) => l === 1));
+  // Without the option a question with no right candidate has nothing to learn from.
+  const used = groups.filter((gr) => gr.labels.length > 0 && (noAnswer || Array.from(gr.labels).some((l) => l === 1)));
   const n = used.reduce((a, gr) => a + gr.labels.length, 0);
   const rows = new Float32Array(n * d);
   const label = new Uint8Array(n);
